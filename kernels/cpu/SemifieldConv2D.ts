@@ -1,0 +1,132 @@
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
+import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
+import type {InvertibleSemifield, SelectionSemifield} from '../../src/semifields/types.js';
+import {type CpuBackendLike, kernelSetup, values} from './cpu_util.js';
+
+/*
+ * Fused forward pass on the CPU: a direct loop over windows with the ⊕ accumulation done in place
+ * per output pixel. Loop order b, i, j | di, dj | g, c | o keeps the input read once per tap and
+ * the innermost loop contiguous over output channels (as tfjs's own conv2d does), and visits terms
+ * in the scan order (di, dj, c) that defines provenance ties. Per-pixel accumulators are float64
+ * scratch of Cout entries; nothing the size of a window is ever materialised.
+ */
+
+type Visit = (xv: number, w: Float32Array, wOff: number, acc: number, opg: number, k: number) => void;
+
+function forEachTap(info: SemifieldConvInfo, x: Float32Array, b: number, i: number, j: number, w: Float32Array, visit: Visit): void {
+  const {inHeight: H, inWidth: W, inChannels: Cin, outChannels: Cout, filterWidth: kw, groups: G} = info;
+  const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
+  for (let di = 0; di < info.filterHeight; di++) {
+    const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+    if (ih < 0 || ih >= H) continue;
+    for (let dj = 0; dj < kw; dj++) {
+      const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+      if (iw < 0 || iw >= W) continue;
+      const xOff = ((b * H + ih) * W + iw) * Cin;
+      const kBase = (di * kw + dj) * cpg;
+      for (let g = 0; g < G; g++) {
+        for (let c = 0; c < cpg; c++) {
+          visit(x[xOff + g * cpg + c], w, (kBase + c) * Cout + g * opg, g * opg, opg, kBase + c);
+        }
+      }
+    }
+  }
+}
+
+function selectionForward(sf: SelectionSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): [Float32Array, Int32Array] {
+  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
+  const y = new Float32Array(B * OH * OW * Cout);
+  const prov = new Int32Array(y.length);
+  const acc = new Float64Array(Cout);
+  const arg = new Int32Array(Cout);
+  // Compare in the max direction: for min-plus, -t > -acc ⇔ t < acc.
+  const dir = sf.direction;
+  const visit: Visit = (xv, wv, wOff, a, opg, k) => {
+    const dxv = dir * xv;
+    for (let o = 0; o < opg; o++) {
+      const t = dxv + dir * wv[wOff + o];
+      if (t > acc[a + o]) {
+        acc[a + o] = t;
+        arg[a + o] = k;
+      }
+    }
+  };
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        acc.fill(-Infinity);
+        arg.fill(-1);
+        forEachTap(info, x, b, i, j, w, visit);
+        const yOff = ((b * OH + i) * OW + j) * Cout;
+        for (let o = 0; o < Cout; o++) {
+          y[yOff + o] = dir * acc[o];
+          prov[yOff + o] = arg[o];
+        }
+      }
+    }
+  }
+  return [y, prov];
+}
+
+function invertibleForward(sf: InvertibleSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): Float32Array {
+  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
+  const y = new Float32Array(B * OH * OW * Cout);
+  const m = new Float64Array(Cout);
+  const s = new Float64Array(Cout);
+  let visit: Visit;
+  if (sf.accumulation === 'sum') {
+    visit = (xv, wv, wOff, a, opg) => {
+      for (let o = 0; o < opg; o++) s[a + o] += xv * wv[wOff + o];
+    };
+  } else {
+    // Online rescaled sum: m is the dominant term so far, s = Σ f(t)/f(m) ≥ 1.
+    const {zero} = sf;
+    visit = (xv, wv, wOff, a, opg) => {
+      for (let o = 0; o < opg; o++) {
+        const t = sf.term(xv, wv[wOff + o]);
+        if (t === zero) continue;
+        const mo = m[a + o];
+        if (sf.dominates(t, mo)) {
+          s[a + o] = s[a + o] * sf.ratio(mo, t) + 1;
+          m[a + o] = t;
+        } else {
+          s[a + o] += sf.ratio(t, mo);
+        }
+      }
+    };
+  }
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        m.fill(sf.zero);
+        s.fill(0);
+        forEachTap(info, x, b, i, j, w, visit);
+        const yOff = ((b * OH + i) * OW + j) * Cout;
+        if (sf.accumulation === 'sum') for (let o = 0; o < Cout; o++) y[yOff + o] = s[o];
+        else for (let o = 0; o < Cout; o++) y[yOff + o] = sf.finalize(m[o], s[o]);
+      }
+    }
+  }
+  return y;
+}
+
+export const semifieldConv2DCpu: KernelFunc = ({inputs, backend, attrs}) => {
+  const cpu = backend as unknown as CpuBackendLike;
+  const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
+  const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
+  const xv = values(cpu, x) as Float32Array;
+  const wv = values(cpu, filter) as Float32Array;
+  const shape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
+  if (sf.kind === 'selection') {
+    const [y, prov] = selectionForward(sf, info, xv, wv);
+    return [cpu.makeTensorInfo(shape, 'float32', y), cpu.makeTensorInfo(shape, 'int32', prov)];
+  }
+  return [cpu.makeTensorInfo(shape, 'float32', invertibleForward(sf, info, xv, wv))];
+};
+
+export const semifieldConv2DCpuConfig: KernelConfig = {
+  kernelName: SemifieldConv2D,
+  backendName: 'cpu',
+  kernelFunc: semifieldConv2DCpu,
+};

@@ -1,0 +1,85 @@
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
+import {type CpuBackendLike, decodeProvenance, kernelSetup, values} from './cpu_util.js';
+
+/*
+ * dL/dfilter on the CPU. Selection: each output adds its upstream gradient to the filter tap its
+ * provenance names. Invertible: recompute every term and weight dy by ∂y/∂t. Sums run in float64
+ * (the filter is small and each entry collects B·OH·OW contributions), then round to float32.
+ */
+export const semifieldConv2DBackpropFilterCpu: KernelFunc = ({inputs, backend, attrs}) => {
+  const cpu = backend as unknown as CpuBackendLike;
+  const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
+  const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
+  const {batch: B, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
+  const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg, filterWidth: kw} = info;
+  const dyv = values(cpu, dy) as Float32Array;
+  const xv = values(cpu, x) as Float32Array;
+  const wv = values(cpu, filter) as Float32Array;
+  const dw = new Float64Array(wv.length);
+  if (sf.kind === 'selection') {
+    const prov = values(cpu, aux) as Int32Array;
+    for (let n = 0; n < prov.length; n++) {
+      const k = prov[n];
+      if (k < 0) continue;
+      const o = n % Cout;
+      const [di, dj, c] = decodeProvenance(k, info);
+      const wi = ((di * kw + dj) * cpg + c) * Cout + o;
+      if (sf.multiplicative) {
+        const pix = (n - o) / Cout;
+        const j = pix % OW;
+        const i = ((pix - j) / OW) % OH;
+        const b = Math.floor(pix / (OW * OH));
+        const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+        const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+        dw[wi] += dyv[n] * xv[((b * H + ih) * W + iw) * Cin + Math.floor(o / opg) * cpg + c];
+      } else {
+        dw[wi] += dyv[n];
+      }
+    }
+  } else {
+    const y = values(cpu, aux) as Float32Array;
+    const linear = sf.accumulation === 'sum';
+    for (let b = 0; b < B; b++) {
+      for (let i = 0; i < OH; i++) {
+        for (let j = 0; j < OW; j++) {
+          const yOff = ((b * OH + i) * OW + j) * Cout;
+          for (let di = 0; di < info.filterHeight; di++) {
+            const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+            if (ih < 0 || ih >= H) continue;
+            for (let dj = 0; dj < kw; dj++) {
+              const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+              if (iw < 0 || iw >= W) continue;
+              const xOff = ((b * H + ih) * W + iw) * Cin;
+              const kBase = (di * kw + dj) * cpg;
+              for (let g = 0; g < info.groups; g++) {
+                for (let c = 0; c < cpg; c++) {
+                  const xval = xv[xOff + g * cpg + c];
+                  const wOff = (kBase + c) * Cout + g * opg;
+                  const yo = yOff + g * opg;
+                  if (linear) {
+                    for (let o = 0; o < opg; o++) dw[wOff + o] += dyv[yo + o] * xval;
+                  } else {
+                    for (let o = 0; o < opg; o++) {
+                      const wval = wv[wOff + o];
+                      const raw = sf.multiplicative ? xval * wval : xval + wval;
+                      const d = dyv[yo + o] * sf.gradWeight(raw, y[yo + o]);
+                      dw[wOff + o] += sf.multiplicative ? d * xval : d;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return cpu.makeTensorInfo(filter.shape, 'float32', Float32Array.from(dw));
+};
+
+export const semifieldConv2DBackpropFilterCpuConfig: KernelConfig = {
+  kernelName: SemifieldConv2DBackpropFilter,
+  backendName: 'cpu',
+  kernelFunc: semifieldConv2DBackpropFilterCpu,
+};

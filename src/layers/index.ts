@@ -1,0 +1,2 @@
+// Public exports of src/layers (filled as the area lands).
+export {};

@@ -1,0 +1,191 @@
+/** Padding as the op accepts it (tf.conv2d's forms plus the short explicit form). */
+export type SemifieldPad =
+  | 'valid'
+  | 'same'
+  | number
+  | [[number, number], [number, number]]
+  | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Options of {@link semifieldConv2d}; every field is optional. */
+export interface SemifieldConv2dOptions {
+  /** Step between windows: a number or [strideHeight, strideWidth]. Default 1. */
+  strides?: number | [number, number];
+  /** 'valid' (default), 'same' (tf.conv2d's rule), a number, or explicit [[top, bottom], [left, right]]. */
+  pad?: SemifieldPad;
+  /** Spacing of filter taps: a number or [dilationHeight, dilationWidth]. Default 1. Works with strides > 1. */
+  dilations?: number | [number, number];
+  /** Channel groups: must divide the input and output channel counts. Default 1. */
+  groups?: number;
+  /** 'corr' (default, tfjs convention) or 'conv' (mirror the filter, as morphology defines dilation). */
+  kind?: 'corr' | 'conv';
+  /** 'auto' (default): fused kernel when the active backend has one, composite otherwise. */
+  implementation?: 'auto' | 'fused' | 'composite';
+}
+
+/** Everything a kernel needs about one convolution's geometry. */
+export interface SemifieldConvInfo {
+  batch: number;
+  inHeight: number;
+  inWidth: number;
+  inChannels: number;
+  outHeight: number;
+  outWidth: number;
+  outChannels: number;
+  filterHeight: number;
+  filterWidth: number;
+  groups: number;
+  inChannelsPerGroup: number;
+  outChannelsPerGroup: number;
+  strideHeight: number;
+  strideWidth: number;
+  dilationHeight: number;
+  dilationWidth: number;
+  padTop: number;
+  padBottom: number;
+  padLeft: number;
+  padRight: number;
+}
+
+/** The geometry attributes every Semifield* kernel receives (a tfjs NamedAttrMap). */
+export interface SemifieldConvAttrs {
+  /** The semifield's canonical key (JSON of its config). */
+  semifield: string;
+  strides: [number, number];
+  dilations: [number, number];
+  /** [top, bottom, left, right]. */
+  pad: [number, number, number, number];
+  groups: number;
+  [key: string]: unknown;
+}
+
+function show(value: unknown): string {
+  if (typeof value === 'string') return `'${value}'`;
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+
+/** A number or a pair of positive integers, as [height, width]. */
+export function parsePair(value: unknown, argName: string, fallback: number): [number, number] {
+  if (value === undefined) return [fallback, fallback];
+  if (isPositiveInt(value)) return [value, value];
+  if (Array.isArray(value) && value.length === 2 && value.every(isPositiveInt)) return [value[0], value[1]];
+  throw new Error(`${argName}: expected a positive integer or a pair [height, width] of positive integers, but got ${show(value)}`);
+}
+
+/**
+ * Validates shapes and options and computes the output geometry exactly as tf.conv2d does
+ * ('same': out = ceil(in / stride), the extra padding going to the bottom / right).
+ */
+export function computeSemifieldConvInfo(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  options: SemifieldConv2dOptions = {},
+  opName = 'semifieldConv2d',
+): SemifieldConvInfo {
+  if (options == null || typeof options !== 'object') {
+    throw new Error(`${opName}: options must be an object, but got ${show(options)}`);
+  }
+  const known = new Set(['strides', 'pad', 'dilations', 'groups', 'kind', 'implementation']);
+  for (const key of Object.keys(options)) {
+    if (!known.has(key)) throw new Error(`${opName}: unknown option '${key}'; expected one of ${[...known].join(', ')}`);
+  }
+  if (xShape.length !== 4) throw new Error(`x: expected a rank-4 tensor [batch, height, width, channels], but got shape [${xShape}]`);
+  if (filterShape.length !== 4) {
+    throw new Error(`filter: expected a rank-4 tensor [filterHeight, filterWidth, inChannels / groups, outChannels], but got shape [${filterShape}]`);
+  }
+  if (!xShape.every(isPositiveInt)) throw new Error(`x: every dimension must be at least 1, but got shape [${xShape}]`);
+  if (!filterShape.every(isPositiveInt)) throw new Error(`filter: every dimension must be at least 1, but got shape [${filterShape}]`);
+  const [batch, inHeight, inWidth, inChannels] = xShape;
+  const [filterHeight, filterWidth, filterIn, outChannels] = filterShape;
+  const [strideHeight, strideWidth] = parsePair(options.strides, 'strides', 1);
+  const [dilationHeight, dilationWidth] = parsePair(options.dilations, 'dilations', 1);
+  const groups = options.groups ?? 1;
+  if (!isPositiveInt(groups)) throw new Error(`groups: expected a positive integer, but got ${show(groups)}`);
+  if (inChannels % groups !== 0) {
+    throw new Error(`groups: must divide the input channels (x.shape[3] = ${inChannels}), but got ${groups}`);
+  }
+  if (outChannels % groups !== 0) {
+    throw new Error(`groups: must divide the output channels (filter.shape[3] = ${outChannels}), but got ${groups}`);
+  }
+  if (filterIn !== inChannels / groups) {
+    throw new Error(
+      `filter: filter.shape[2] must equal input channels / groups = ${inChannels} / ${groups} = ${inChannels / groups}, but got ${filterIn} (filter shape [${filterShape}])`,
+    );
+  }
+  const effH = (filterHeight - 1) * dilationHeight + 1;
+  const effW = (filterWidth - 1) * dilationWidth + 1;
+  const pad = options.pad ?? 'valid';
+  let padTop: number, padBottom: number, padLeft: number, padRight: number;
+  if (pad === 'valid') {
+    padTop = padBottom = padLeft = padRight = 0;
+  } else if (pad === 'same') {
+    const outH = Math.ceil(inHeight / strideHeight);
+    const outW = Math.ceil(inWidth / strideWidth);
+    const alongH = Math.max(0, (outH - 1) * strideHeight + effH - inHeight);
+    const alongW = Math.max(0, (outW - 1) * strideWidth + effW - inWidth);
+    padTop = Math.floor(alongH / 2);
+    padBottom = alongH - padTop;
+    padLeft = Math.floor(alongW / 2);
+    padRight = alongW - padLeft;
+  } else if (isNonNegativeInt(pad)) {
+    padTop = padBottom = padLeft = padRight = pad;
+  } else if (
+    Array.isArray(pad) &&
+    pad.length === 2 &&
+    pad.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt))
+  ) {
+    [[padTop, padBottom], [padLeft, padRight]] = pad as [[number, number], [number, number]];
+  } else if (
+    Array.isArray(pad) &&
+    pad.length === 4 &&
+    pad.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt)) &&
+    pad[0][0] === 0 && pad[0][1] === 0 && pad[3][0] === 0 && pad[3][1] === 0
+  ) {
+    [, [padTop, padBottom], [padLeft, padRight]] = pad as [[number, number], [number, number], [number, number], [number, number]];
+  } else {
+    throw new Error(
+      `pad: expected 'valid', 'same', a non-negative integer, [[top, bottom], [left, right]] or [[0, 0], [top, bottom], [left, right], [0, 0]] of non-negative integers, but got ${show(pad)}`,
+    );
+  }
+  const outHeight = Math.floor((inHeight + padTop + padBottom - effH) / strideHeight) + 1;
+  const outWidth = Math.floor((inWidth + padLeft + padRight - effW) / strideWidth) + 1;
+  if (outHeight < 1 || outWidth < 1) {
+    throw new Error(
+      `x: the padded input (${inHeight + padTop + padBottom}×${inWidth + padLeft + padRight}) is smaller than the dilated filter (${effH}×${effW}); the output would be empty`,
+    );
+  }
+  return {
+    batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, groups,
+    inChannelsPerGroup: inChannels / groups,
+    outChannelsPerGroup: outChannels / groups,
+    strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padBottom, padLeft, padRight,
+  };
+}
+
+/** Kernel attributes for a resolved semifield key and geometry. */
+export function convAttrs(semifieldKey: string, info: SemifieldConvInfo): SemifieldConvAttrs {
+  return {
+    semifield: semifieldKey,
+    strides: [info.strideHeight, info.strideWidth],
+    dilations: [info.dilationHeight, info.dilationWidth],
+    pad: [info.padTop, info.padBottom, info.padLeft, info.padRight],
+    groups: info.groups,
+  };
+}
+
+/** Recompute the geometry inside a kernel from its input shapes and attributes. */
+export function infoFromAttrs(xShape: readonly number[], filterShape: readonly number[], attrs: SemifieldConvAttrs): SemifieldConvInfo {
+  const [t, b, l, r] = attrs.pad;
+  return computeSemifieldConvInfo(xShape, filterShape, {
+    strides: attrs.strides,
+    dilations: attrs.dilations,
+    pad: [[t, b], [l, r]],
+    groups: attrs.groups,
+  });
+}

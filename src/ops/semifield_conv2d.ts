@@ -1,0 +1,137 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {getSemifield} from '../semifields/registry.js';
+import type {Semifield, SemifieldConfig} from '../semifields/types.js';
+import {compositeBackward, compositeForward} from './composite.js';
+import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
+import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from './kernel_names.js';
+
+/** Does the active backend have our fused kernels registered? */
+export function hasFusedKernels(backendName = tf.getBackend()): boolean {
+  return (
+    tf.getKernel(SemifieldConv2D, backendName) != null &&
+    tf.getKernel(SemifieldConv2DBackpropInput, backendName) != null &&
+    tf.getKernel(SemifieldConv2DBackpropFilter, backendName) != null
+  );
+}
+
+function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: object): tf.Tensor[] {
+  const out = tf.engine().runKernel(name, inputs as never, attrs as never) as tf.Tensor | tf.Tensor[];
+  return Array.isArray(out) ? out : [out];
+}
+
+function checkImplementation(value: unknown): 'auto' | 'fused' | 'composite' {
+  if (value === undefined) return 'auto';
+  if (value === 'auto' || value === 'fused' || value === 'composite') return value;
+  throw new Error(`implementation: expected 'auto', 'fused' or 'composite', but got ${JSON.stringify(value)}`);
+}
+
+/**
+ * The differentiable core: x [B, H, W, Cin], filter [kh, kw, Cin/groups, Cout] (already validated
+ * and, for kind 'conv', mirrored). Gradients follow DESIGN.md §4 on both paths.
+ */
+function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: SemifieldConvInfo, fused: boolean): tf.Tensor4D {
+  const attrs = convAttrs(sf.key, info);
+  // tfjs types customGrad's arguments loosely (tensors and the save function share one rest type).
+  const forward = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
+    const x4 = xIn as tf.Tensor4D;
+    const w4 = wIn as tf.Tensor4D;
+    let y: tf.Tensor4D;
+    let aux: tf.Tensor4D;
+    if (fused) {
+      const outs = runKernel(SemifieldConv2D, {x: x4, filter: w4}, attrs);
+      y = outs[0] as tf.Tensor4D;
+      aux = (sf.kind === 'selection' ? outs[1] : y) as tf.Tensor4D;
+    } else {
+      const res = compositeForward(x4, w4, sf, info);
+      y = res.y;
+      aux = (res.provenance ?? y) as tf.Tensor4D;
+    }
+    // Selection keeps one int32 per output (the provenance); invertible keeps y and recomputes terms.
+    save([x4, w4, aux]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
+        const [xs, ws, auxs] = saved as tf.Tensor4D[];
+        const dy4 = dy as tf.Tensor4D;
+        if (fused) {
+          const inputs = {dy: dy4, x: xs, filter: ws, aux: auxs};
+          return [runKernel(SemifieldConv2DBackpropInput, inputs, attrs)[0], runKernel(SemifieldConv2DBackpropFilter, inputs, attrs)[0]];
+        }
+        const {dx, dfilter} = compositeBackward(dy4, xs, ws, auxs, sf, info);
+        return [dx!, dfilter!];
+      },
+    };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return forward(x, filter) as tf.Tensor4D;
+}
+
+/**
+ * Semifield 2-D convolution (cross-correlation by default, like tf.conv2d), NHWC:
+ *
+ *     y[b,i,j,o] = ⊕_{di,dj,c} x[b, i·sh + di·dh − padTop, j·sw + dj·dw − padLeft, g·Cpg + c] ⊗ filter[di,dj,c,o]
+ *
+ * with g the group of output channel o. Terms outside the image are skipped (padding with 𝟘).
+ * Runs the fused kernel of the active backend when one is registered, and a composite of public
+ * tfjs ops elsewhere (e.g. tfjs-node's `tensorflow` backend, `wasm`). Differentiable on both paths:
+ * selection semifields route gradients through the recorded provenance of each output, invertible
+ * ones through ∂y/∂t = f′(t)/f′(y).
+ *
+ * @param x Input [batch, height, width, inChannels] (or rank 3 without the batch), float32.
+ * @param filter [filterHeight, filterWidth, inChannels / groups, outChannels], float32.
+ * @param semifield `'maxplus'`, `'minplus'`, `'log'`, `{name: 'log', mu}`, `'root'`, `{name: 'root', p}`, `'linear'`.
+ * @param options strides, pad, dilations, groups, kind ('corr' | 'conv'), implementation.
+ *
+ * @example
+ * import * as tf from '@tensorflow/tfjs';
+ * import {semifieldConv2d} from 'tfjs-semifield';
+ * const x = tf.randomNormal([1, 28, 28, 1]);
+ * const se = tf.zeros([3, 3, 1, 1]);                     // flat 3×3 structuring element
+ * const dilated = semifieldConv2d(x, se, 'maxplus', {pad: 'same'}); // grey-scale dilation
+ * const smooth = semifieldConv2d(x, se, {name: 'log', mu: 0.1}, {pad: 'same'}); // soft version
+ */
+export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D>(
+  x: T | tf.TensorLike,
+  filter: tf.Tensor4D | tf.TensorLike,
+  semifield: SemifieldConfig | Semifield,
+  options: SemifieldConv2dOptions = {},
+): T {
+  const sf = getSemifield(semifield, 'semifield');
+  const implementation = checkImplementation(options?.implementation);
+  const kind = options?.kind ?? 'corr';
+  if (kind !== 'corr' && kind !== 'conv') throw new Error(`kind: expected 'corr' or 'conv', but got ${JSON.stringify(kind)}`);
+  const created: tf.Tensor[] = [];
+  const asTensor = (value: unknown, name: string): tf.Tensor => {
+    if (value instanceof tf.Tensor) {
+      if (value.dtype !== 'float32') throw new Error(`${name}: expected a float32 tensor, but got a ${value.dtype} tensor`);
+      if (value.isDisposed) throw new Error(`${name}: the tensor is disposed`);
+      return value;
+    }
+    const t = tf.tensor(value as tf.TensorLike, undefined, 'float32');
+    created.push(t);
+    return t;
+  };
+  try {
+    const $x = asTensor(x, 'x');
+    const $filter = asTensor(filter, 'filter');
+    if ($x.rank !== 3 && $x.rank !== 4) {
+      throw new Error(`x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`);
+    }
+    const x4Shape = $x.rank === 3 ? [1, ...$x.shape] : $x.shape;
+    const info = computeSemifieldConvInfo(x4Shape, $filter.shape, options);
+    const backend = tf.getBackend();
+    const fusedAvailable = hasFusedKernels(backend);
+    if (implementation === 'fused' && !fusedAvailable) {
+      throw new Error(`implementation: 'fused' was requested but backend '${backend}' has no fused semifield kernels registered`);
+    }
+    const fused = implementation === 'fused' || (implementation === 'auto' && fusedAvailable);
+    const result = tf.tidy(() => {
+      const x4 = ($x.rank === 3 ? tf.expandDims($x, 0) : $x) as tf.Tensor4D;
+      const w4 = (kind === 'conv' ? tf.reverse($filter, [0, 1]) : $filter) as tf.Tensor4D;
+      const y = conv2dCore(x4, w4, sf, info, fused);
+      return $x.rank === 3 ? tf.squeeze(y, [0]) : y;
+    });
+    return result as T;
+  } finally {
+    for (const t of created) t.dispose();
+  }
+}

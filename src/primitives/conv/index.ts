@@ -1,0 +1,2 @@
+// Public exports of src/primitives/conv (filled as the area lands).
+export {};

@@ -1,0 +1,2 @@
+// Public exports of src/primitives/linear (filled as the area lands).
+export {};

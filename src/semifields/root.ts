@@ -1,0 +1,70 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {floatLiteral} from './literals.js';
+import {ternary} from './shader_util.js';
+import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.js';
+
+/**
+ * The root semifield with power p ≠ 0 on the domain [0, ∞]: a ⊕ b = (a^p + b^p)^{1/p},
+ * a ⊗ b = a·b. p → ∞ tends to max-times. 𝟘 is 0 for p > 0 and +∞ for p < 0.
+ *
+ * Terms x·w below 0 are outside the domain: they are clamped to 0 (so they count as 𝟘 for p > 0)
+ * and receive zero gradient. Kernels keep the dominant term m (max for p > 0, min for p < 0) and
+ * s = Σ (t/m)^p ≥ 1, so y = m·s^{1/p}: every power has a base ≤ 1, so p = 50 does not overflow
+ * float32.
+ */
+export function rootSemifield(p: number): InvertibleSemifield {
+  const zero = p > 0 ? 0 : Infinity;
+  const up = p > 0;
+  const ratio = (a: number, m: number) => (a === zero ? 0 : a === m ? 1 : Math.pow(a / m, p));
+  const finalize = (m: number, s: number) => (m === zero ? zero : m * Math.pow(s, 1 / p));
+  return {
+    name: 'root',
+    kind: 'invertible',
+    accumulation: 'rescaled',
+    config: {name: 'root', p},
+    key: JSON.stringify({name: "root", p}),
+    description: `a ⊕ b = (a^${p} + b^${p})^(1/${p}), a ⊗ b = a · b, on [0, ∞]`,
+    zero,
+    one: 1,
+    multiplicative: true,
+    term: (x, w) => Math.max(x * w, 0),
+    plus(a, b) {
+      const m = up ? Math.max(a, b) : Math.min(a, b);
+      return finalize(m, ratio(a, m) + ratio(b, m));
+    },
+    dominates: up ? (t, m) => t > m : (t, m) => t < m,
+    ratio,
+    finalize,
+    gradWeight: (t, y) => (y === zero || y === 0 || t <= 0 ? 0 : t === y ? 1 : Math.pow(t / y, p - 1)),
+    termTensor: (x, w) => tf.relu(tf.mul(x, w)),
+    dominantTensor: up ? (a, b) => tf.maximum(a, b) : (a, b) => tf.minimum(a, b),
+    reduceDominantTensor: up ? (t, axis) => tf.max(t, axis) : (t, axis) => tf.min(t, axis),
+    ratioTensor: (a, m) =>
+      tf.tidy(() => tf.where(tf.equal(a, zero), tf.scalar(0), tf.where(tf.equal(a, m), tf.scalar(1), tf.pow(tf.div(a, m), p)))),
+    finalizeTensor: (m, s) => tf.tidy(() => tf.where(tf.equal(m, zero), tf.scalar(zero), tf.mul(m, tf.pow(s, 1 / p)))),
+    gradWeightTensor: (t, y) =>
+      tf.tidy(() => {
+        const dead = tf.logicalOr(tf.logicalOr(tf.equal(y, zero), tf.equal(y, 0)), tf.lessEqual(t, 0));
+        const live = tf.where(tf.equal(t, y), tf.scalar(1), tf.pow(tf.div(t, y), p - 1));
+        return tf.where(dead, tf.scalar(0), live);
+      }),
+    shader(lang: ShaderLanguage): ShaderSnippets {
+      const z = floatLiteral(zero, lang);
+      const f = (v: number) => floatLiteral(v, lang);
+      return {
+        zero: z,
+        term: (x, w) => `max(${x} * ${w}, ${f(0)})`,
+        dominates: (t, m) => `(${t} ${up ? '>' : '<'} ${m})`,
+        ratio: (a, m) => ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), `pow(${a} / ${m}, ${f(p)})`)),
+        finalize: (m, s) => ternary(lang, `${m} == ${z}`, z, `${m} * pow(${s}, ${f(1 / p)})`),
+        gradWeight: (t, y) =>
+          ternary(
+            lang,
+            `${y} == ${z} || ${y} == ${f(0)} || ${t} <= ${f(0)}`,
+            f(0),
+            ternary(lang, `${t} == ${y}`, f(1), `pow(${t} / ${y}, ${f(p - 1)})`),
+          ),
+      };
+    },
+  };
+}
