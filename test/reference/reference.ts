@@ -1,0 +1,160 @@
+/*
+ * A naive float64 reference of DESIGN.md §3, written independently of src/: plain loops over the
+ * definition, each semifield's ⊕ evaluated from its textbook formula over the full list of a
+ * window's terms (two passes, no online accumulation), so the kernels' streaming tricks are checked
+ * rather than copied. Browser-safe (no Node imports): the karma suites use it too.
+ */
+
+export interface RefSemifield {
+  name: 'maxplus' | 'minplus' | 'log' | 'root' | 'linear';
+  mu?: number;
+  p?: number;
+}
+
+export interface RefGeometry {
+  strides: [number, number];
+  dilations: [number, number];
+  /** [top, bottom, left, right] */
+  pad: [number, number, number, number];
+  groups: number;
+}
+
+function normalise(sf: RefSemifield | string): RefSemifield {
+  if (typeof sf === 'string') return {name: sf as RefSemifield['name'], mu: 1, p: 2};
+  return {mu: 1, p: 2, ...sf};
+}
+
+/** ⊗ of the reference, with root's domain clamp (terms below 0 count as 0). */
+export function refTerm(sf: RefSemifield | string, x: number, w: number): number {
+  const s = normalise(sf);
+  switch (s.name) {
+    case 'maxplus':
+    case 'minplus':
+    case 'log':
+      return x + w;
+    case 'root':
+      return Math.max(x * w, 0);
+    case 'linear':
+      return x * w;
+  }
+}
+
+/** ⊕ over a whole list of terms (empty list → 𝟘). */
+export function refReduce(sf: RefSemifield | string, terms: number[]): number {
+  const s = normalise(sf);
+  switch (s.name) {
+    case 'maxplus':
+      return terms.reduce((a, b) => Math.max(a, b), -Infinity);
+    case 'minplus':
+      return terms.reduce((a, b) => Math.min(a, b), Infinity);
+    case 'linear':
+      return terms.reduce((a, b) => a + b, 0);
+    case 'log': {
+      const mu = s.mu!;
+      // μ·log Σ e^{t/μ} = M + μ·log Σ e^{(t−M)/μ} with M the dominant term (two passes).
+      const zero = mu > 0 ? -Infinity : Infinity;
+      const live = terms.filter((t) => t !== zero);
+      if (live.length === 0) return zero;
+      const M = mu > 0 ? Math.max(...live) : Math.min(...live);
+      if (!Number.isFinite(M)) return M;
+      let sum = 0;
+      for (const t of live) sum += Math.exp((t - M) / mu);
+      return M + mu * Math.log(sum);
+    }
+    case 'root': {
+      const p = s.p!;
+      if (p > 0) {
+        const live = terms.filter((t) => t > 0);
+        if (live.length === 0) return 0;
+        const M = Math.max(...live);
+        if (!Number.isFinite(M)) return M;
+        let sum = 0;
+        for (const t of live) sum += Math.pow(t / M, p);
+        return M * Math.pow(sum, 1 / p);
+      }
+      const live = terms.filter((t) => t !== Infinity);
+      if (live.length === 0) return Infinity;
+      const M = Math.min(...live);
+      if (M === 0) return 0;
+      let sum = 0;
+      for (const t of live) sum += Math.pow(t / M, p);
+      return M * Math.pow(sum, 1 / p);
+    }
+  }
+}
+
+/** y = semifieldConv2d(x, w) by the definition, in float64. Shapes NHWC / [kh, kw, Cin/g, Cout]. */
+export function referenceConv2d(
+  x: ArrayLike<number>,
+  xShape: number[],
+  w: ArrayLike<number>,
+  wShape: number[],
+  sf: RefSemifield | string,
+  geo: RefGeometry,
+): {y: Float64Array; shape: [number, number, number, number]} {
+  const [B, H, W, Cin] = xShape;
+  const [kh, kw, cpg, Cout] = wShape;
+  const [sh, sw] = geo.strides;
+  const [dh, dw] = geo.dilations;
+  const [pt, pb, pl, pr] = geo.pad;
+  const G = geo.groups;
+  const opg = Cout / G;
+  const OH = Math.floor((H + pt + pb - ((kh - 1) * dh + 1)) / sh) + 1;
+  const OW = Math.floor((W + pl + pr - ((kw - 1) * dw + 1)) / sw) + 1;
+  const y = new Float64Array(B * OH * OW * Cout);
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++)
+        for (let o = 0; o < Cout; o++) {
+          const g = Math.floor(o / opg);
+          const terms: number[] = [];
+          for (let di = 0; di < kh; di++)
+            for (let dj = 0; dj < kw; dj++)
+              for (let c = 0; c < cpg; c++) {
+                const ih = i * sh + di * dh - pt;
+                const iw = j * sw + dj * dw - pl;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                terms.push(refTerm(sf, x[((b * H + ih) * W + iw) * Cin + g * cpg + c], w[((di * kw + dj) * cpg + c) * Cout + o]));
+              }
+          y[((b * OH + i) * OW + j) * Cout + o] = refReduce(sf, terms);
+        }
+  return {y, shape: [B, OH, OW, Cout]};
+}
+
+/**
+ * Central finite differences of L = Σ r·y (float64 reference) with respect to chosen coordinates of
+ * x (which = 'x') or w (which = 'w').
+ */
+export function finiteDifferenceGrad(
+  x: ArrayLike<number>,
+  xShape: number[],
+  w: ArrayLike<number>,
+  wShape: number[],
+  sf: RefSemifield | string,
+  geo: RefGeometry,
+  upstream: ArrayLike<number>,
+  which: 'x' | 'w',
+  coords: number[],
+  eps = 1e-6,
+): Float64Array {
+  const xs = Float64Array.from(x);
+  const ws = Float64Array.from(w);
+  const target = which === 'x' ? xs : ws;
+  const loss = () => {
+    const {y} = referenceConv2d(xs, xShape, ws, wShape, sf, geo);
+    let sum = 0;
+    for (let n = 0; n < y.length; n++) if (upstream[n] !== 0) sum += upstream[n] * y[n];
+    return sum;
+  };
+  const out = new Float64Array(coords.length);
+  coords.forEach((k, idx) => {
+    const keep = target[k];
+    target[k] = keep + eps;
+    const plus = loss();
+    target[k] = keep - eps;
+    const minus = loss();
+    target[k] = keep;
+    out[idx] = (plus - minus) / (2 * eps);
+  });
+  return out;
+}
