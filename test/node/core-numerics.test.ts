@@ -1,0 +1,123 @@
+import * as tf from '@tensorflow/tfjs';
+import {expect} from 'chai';
+import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
+import {normal, uniform} from '../reference/random.js';
+import {referenceConv2d} from '../reference/reference.js';
+
+/* DESIGN.md §5 edge cases, on the fused CPU kernels and the composite path. */
+
+const impls = ['fused', 'composite'] as const;
+
+function gradsOf(x: tf.Tensor4D, w: tf.Tensor4D, sf: SemifieldConfig, opts: object) {
+  return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, sf, opts)))([x, w]);
+}
+
+function allFinite(t: tf.Tensor): boolean {
+  return Array.from(t.dataSync()).every(Number.isFinite);
+}
+
+describe('numerics', () => {
+  for (const implementation of impls) {
+    describe(`${implementation} path`, () => {
+      it('log(mu = 0.01) with |x/mu| ~ 1e6 stays finite and is within mu·log(n) of max-plus', () => {
+        tf.tidy(() => {
+          const x = tf.tensor4d(uniform(1 * 6 * 6 * 2, -1e4, 1e4, 3), [1, 6, 6, 2]);
+          const w = tf.tensor4d(normal(3 * 3 * 2 * 2, 4), [3, 3, 2, 2]);
+          const soft = semifieldConv2d(x, w, {name: 'log', mu: 0.01}, {implementation});
+          const hard = semifieldConv2d(x, w, 'maxplus', {implementation});
+          expect(allFinite(soft)).to.equal(true);
+          const gap = tf.sub(soft, hard);
+          // max ≤ smooth max ≤ max + μ·log(n) with n = 18 terms (plus float32 rounding at |y| ~ 1e4).
+          expect(tf.min(gap).dataSync()[0]).to.be.at.least(-2e-3);
+          expect(tf.max(gap).dataSync()[0]).to.be.at.most(0.01 * Math.log(18) + 2e-3);
+          const [dx, dw] = gradsOf(x, w, {name: 'log', mu: 0.01}, {implementation});
+          expect(allFinite(dx) && allFinite(dw)).to.equal(true);
+          // Σ_k ∂y/∂t_k = 1 per output for the log semifield, so dw sums to the number of outputs —
+          // up to the float32 rounding of the stored y: |δy| ≤ ulp(1e4)/2 ≈ 4.9e-4 scales every
+          // weight of a window by e^{δy/μ} ≤ e^{0.049}, i.e. within 5 %.
+          expect(tf.sum(dw).dataSync()[0]).to.be.closeTo(soft.size, soft.size * 0.05);
+        });
+      });
+      it('log(mu → 0⁻) tends to min-plus', () => {
+        tf.tidy(() => {
+          const x = tf.tensor4d(normal(1 * 5 * 5 * 1, 5), [1, 5, 5, 1]);
+          const w = tf.tensor4d(normal(2 * 2 * 1 * 1, 6), [2, 2, 1, 1]);
+          const soft = semifieldConv2d(x, w, {name: 'log', mu: -1e-3}, {implementation});
+          const hard = semifieldConv2d(x, w, 'minplus', {implementation});
+          expect(tf.max(tf.abs(tf.sub(soft, hard))).dataSync()[0]).to.be.at.most(1e-3 * Math.log(4) + 1e-6);
+        });
+      });
+      it('root(p = 50) does not overflow float32 where Σ t^p would (t up to 1e3, t^50 = 1e150)', () => {
+        tf.tidy(() => {
+          const xv = uniform(1 * 5 * 5 * 2, 1, 1000, 7);
+          const wv = uniform(2 * 2 * 2 * 1, 0.5, 1, 8);
+          const x = tf.tensor4d(xv, [1, 5, 5, 2]);
+          const w = tf.tensor4d(wv, [2, 2, 2, 1]);
+          const y = semifieldConv2d(x, w, {name: 'root', p: 50}, {implementation});
+          expect(allFinite(y)).to.equal(true);
+          const ref = referenceConv2d(xv, [1, 5, 5, 2], wv, [2, 2, 2, 1], {name: 'root', p: 50}, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1});
+          const got = y.dataSync();
+          ref.y.forEach((r, i) => expect(Math.abs(got[i] - r) / r).to.be.at.most(1e-5));
+          const [dx, dw] = gradsOf(x, w, {name: 'root', p: 50}, {implementation});
+          expect(allFinite(dx) && allFinite(dw)).to.equal(true);
+        });
+      });
+      const semifields: SemifieldConfig[] = ['maxplus', 'minplus', 'log', {name: 'log', mu: -1}, 'root', {name: 'root', p: -2}, 'linear'];
+      for (const sf of semifields) {
+        it(`${JSON.stringify(sf)}: empty windows give 𝟘 and zero gradient, never NaN`, () => {
+          tf.tidy(() => {
+            // Padding 3 with a 2×2 filter: the corner windows read no pixel at all.
+            const x = tf.tensor4d(uniform(1 * 3 * 3 * 2, 0.5, 2, 9), [1, 3, 3, 2]);
+            const w = tf.tensor4d(uniform(2 * 2 * 2 * 2, 0.5, 1.5, 10), [2, 2, 2, 2]);
+            const opts = {pad: 3, implementation};
+            const y = semifieldConv2d(x, w, sf, opts);
+            const zero = {maxplus: -Infinity, minplus: Infinity, linear: 0}[sf as string] ??
+              (typeof sf === 'object' && sf.name === 'log' ? (sf.mu! > 0 ? -Infinity : Infinity) :
+                typeof sf === 'object' && sf.name === 'root' ? (sf.p! > 0 ? 0 : Infinity) :
+                  sf === 'log' ? -Infinity : 0);
+            const yv = y.dataSync();
+            expect(yv[0]).to.equal(zero);
+            expect(Array.from(yv).some(Number.isNaN)).to.equal(false);
+            const [dx, dw] = gradsOf(x, w, sf, opts);
+            // The loss sums 𝟘 = ±∞ outputs; what matters is that nothing is NaN and the
+            // gradient only comes from the non-empty windows.
+            expect(Array.from(dx.dataSync()).some(Number.isNaN)).to.equal(false);
+            expect(Array.from(dw.dataSync()).some(Number.isNaN)).to.equal(false);
+          });
+        });
+      }
+      it('±∞ terms: max-plus ignores −∞ inputs and passes +∞ without NaN; log ignores −∞', () => {
+        tf.tidy(() => {
+          const xv = normal(1 * 4 * 4 * 1, 11);
+          xv[0] = -Infinity;
+          xv[5] = -Infinity;
+          xv[10] = Infinity;
+          const x = tf.tensor4d(xv, [1, 4, 4, 1]);
+          const w = tf.tensor4d(normal(2 * 2, 12), [2, 2, 1, 1]);
+          for (const sf of ['maxplus', 'log'] as const) {
+            const y = semifieldConv2d(x, w, sf, {implementation});
+            const ref = referenceConv2d(xv, [1, 4, 4, 1], w.dataSync(), [2, 2, 1, 1], sf, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1});
+            const got = y.dataSync();
+            ref.y.forEach((r, i) => {
+              if (!Number.isFinite(r)) expect(got[i]).to.equal(r);
+              else expect(Math.abs(got[i] - r)).to.be.at.most(1e-5 * Math.max(1, Math.abs(r)));
+            });
+            const [dx, dw] = gradsOf(x, w, sf, {implementation});
+            expect(Array.from(dx.dataSync()).some(Number.isNaN), `${sf} dx NaN`).to.equal(false);
+            expect(Array.from(dw.dataSync()).some(Number.isNaN), `${sf} dw NaN`).to.equal(false);
+          }
+        });
+      });
+      it('selection ties go to the first term in scan order (di, dj, c)', () => {
+        tf.tidy(() => {
+          const x = tf.zeros([1, 3, 3, 2]) as tf.Tensor4D;
+          const w = tf.zeros([2, 2, 2, 1]) as tf.Tensor4D;
+          const [dx, dw] = gradsOf(x, w, 'maxplus', {implementation});
+          // Every window is a tie; all gradient goes to tap (0, 0), channel 0.
+          expect(Array.from(dw.dataSync())).to.deep.equal([4, 0, 0, 0, 0, 0, 0, 0]);
+          expect(tf.sum(dx).dataSync()[0]).to.equal(4);
+        });
+      });
+    });
+  }
+});
