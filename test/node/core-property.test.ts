@@ -63,7 +63,7 @@ describe('property: random geometry vs float64 reference', () => {
             groups: g.groups,
           });
           const y = tf.tidy(() => {
-            const out = semifieldConv2d(tf.tensor4d(x, xShape as never), tf.tensor4d(wv, wShape as never), g.semifield, {...options, implementation});
+            const out = semifieldConv2d(tf.tensor4d(x, xShape as [number, number, number, number]), tf.tensor4d(wv, wShape as [number, number, number, number]), g.semifield, {...options, implementation});
             return {shape: out.shape, data: out.dataSync().slice()};
           });
           expect(y.shape).to.deep.equal(ref.shape);
