@@ -74,7 +74,7 @@ describe('property: random geometry vs float64 reference', () => {
           const square = g.kh === g.kw && g.sh === g.sw && g.dh === g.dw;
           const tfAccepts = g.groups === 1 && (g.dh === 1 && g.dw === 1 || g.sh === 1 && g.sw === 1) && !Array.isArray(g.pad);
           if (tfAccepts && (typeof g.pad !== 'number' || square)) {
-            const tfShape = tf.tidy(() => tf.conv2d(tf.zeros(xShape as never), tf.zeros(wShape as never), [g.sh, g.sw], g.pad as never, 'NHWC', [g.dh, g.dw]).shape);
+            const tfShape = tf.tidy(() => tf.conv2d(tf.zeros(xShape) as tf.Tensor4D, tf.zeros(wShape) as tf.Tensor4D, [g.sh, g.sw], g.pad as never, "NHWC", [g.dh, g.dw]).shape);
             expect(y.shape).to.deep.equal(tfShape);
           }
         }),
