@@ -46,9 +46,9 @@ describe('property: random geometry vs float64 reference', () => {
     it(`${implementation}: matches the reference on 60 random configurations`, () => {
       fc.assert(
         fc.property(geometry, (g) => {
-          const xShape = [g.batch, g.height, g.width, g.groups * g.cpg];
+          const xShape: [number, number, number, number] = [g.batch, g.height, g.width, g.groups * g.cpg];
           const cout = g.groups * g.opg;
-          const wShape = [g.kh, g.kw, g.cpg, cout];
+          const wShape: [number, number, number, number] = [g.kh, g.kw, g.cpg, cout];
           const isRoot = refSemifield(g.semifield).name === 'root';
           const nx = xShape.reduce((a, b) => a * b, 1);
           const nw = wShape.reduce((a, b) => a * b, 1);
