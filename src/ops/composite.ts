@@ -3,91 +3,97 @@ import type {InvertibleSemifield, Semifield} from '../semifields/types.js';
 import type {SemifieldConvInfo} from './conv_info.js';
 
 /*
- * The backend-agnostic path, built from public tfjs ops only. It follows the thesis's
- * strided-window formulation: one loop iteration per filter offset (di, dj), each taking a strided
- * view of the padded input — never all kh·kw windows at once (no unfold). Within an offset the
- * (Cin/groups) × (Cout/groups) terms of each output position are formed by broadcasting and
- * reduced with ⊕ over c. Gradients follow DESIGN.md §4 (selection: provenance; invertible:
- * f′(t)/f′(y)), never autodiff through the reduction.
+ * The backend-agnostic path, built from public tfjs ops only (what tfjs-node, wasm and any other
+ * backend without fused kernels run). It follows the thesis's strided-window formulation: one
+ * strided view of the padded input per filter tap (di, dj) — never all kh·kw windows at once (no
+ * unfold). Within a tap, ⊕ accumulates one input channel c at a time into output-sized state, so
+ * every op works on [B, OH, OW, G, Opg] tensors and the only broadcast is x_c ⊗ w[di, dj, c, :].
+ * (A first version formed all Cpg × Opg terms of a tap in one 6-D tensor: tfjs's CPU backend
+ * broadcasts and tiles those element by element, 20× slower than this.) The linear semifield
+ * uses matMul per tap instead.
+ *
+ * Gradients follow DESIGN.md §4 (selection: one-hot of the provenance; invertible: f′(t)/f′(y)),
+ * never autodiff through the reduction.
  */
 
-type Shape6 = [number, number, number, number, number, number];
+type Shape5 = [number, number, number, number, number];
 
-/** The input padded with zeros (values at padded positions are masked out, never used). */
-function padInput(x: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor4D {
-  const {padTop, padBottom, padLeft, padRight} = info;
-  if (padTop + padBottom + padLeft + padRight === 0) return x;
-  return tf.pad(x, [[0, 0], [padTop, padBottom], [padLeft, padRight], [0, 0]]);
+/**
+ * What to pad with so that padded terms are exactly 𝟘 without a mask: for ⊗ = + the identity 𝟘
+ * itself (𝟘 + w = 𝟘 for finite w), for ⊗ = · with 𝟘 = 0 a zero (0 · w = 0). Root with p < 0
+ * (𝟘 = +∞ under ·) has no such value; it pads with 0 and masks.
+ */
+function padValue(sf: Semifield): {value: number; masked: boolean} {
+  if (!sf.multiplicative) return {value: sf.zero, masked: false};
+  return sf.zero === 0 ? {value: 0, masked: false} : {value: 0, masked: true};
 }
 
-/** [1, OH, OW, 1, 1, 1] boolean: does the window at offset (di, dj) read a real (unpadded) pixel? */
+function hasPadding(info: SemifieldConvInfo): boolean {
+  return info.padTop + info.padBottom + info.padLeft + info.padRight > 0;
+}
+
+function padInput(x: tf.Tensor4D, info: SemifieldConvInfo, value: number): tf.Tensor4D {
+  if (!hasPadding(info)) return x;
+  return tf.pad(x, [[0, 0], [info.padTop, info.padBottom], [info.padLeft, info.padRight], [0, 0]], value);
+}
+
+/** [1, OH, OW, 1, 1] boolean: does tap (di, dj) of each window read a real pixel? null when all do. */
 function validMask(info: SemifieldConvInfo, di: number, dj: number): tf.Tensor | null {
-  const {padTop, padBottom, padLeft, padRight} = info;
-  if (padTop + padBottom + padLeft + padRight === 0) return null;
-  const rows = new Uint8Array(info.outHeight);
-  const cols = new Uint8Array(info.outWidth);
+  if (!hasPadding(info)) return null;
+  const mask = new Uint8Array(info.outHeight * info.outWidth);
   let all = true;
   for (let i = 0; i < info.outHeight; i++) {
-    const r = i * info.strideHeight + di * info.dilationHeight - padTop;
-    rows[i] = r >= 0 && r < info.inHeight ? 1 : 0;
-    all &&= rows[i] === 1;
+    const r = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+    for (let j = 0; j < info.outWidth; j++) {
+      const c = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+      mask[i * info.outWidth + j] = r >= 0 && r < info.inHeight && c >= 0 && c < info.inWidth ? 1 : 0;
+      all &&= mask[i * info.outWidth + j] === 1;
+    }
   }
-  for (let j = 0; j < info.outWidth; j++) {
-    const c = j * info.strideWidth + dj * info.dilationWidth - padLeft;
-    cols[j] = c >= 0 && c < info.inWidth ? 1 : 0;
-    all &&= cols[j] === 1;
-  }
-  if (all) return null;
-  const mask = new Uint8Array(info.outHeight * info.outWidth);
-  for (let i = 0; i < info.outHeight; i++) for (let j = 0; j < info.outWidth; j++) mask[i * info.outWidth + j] = rows[i] & cols[j];
-  return tf.tensor(mask, [1, info.outHeight, info.outWidth, 1, 1, 1], 'bool');
+  return all ? null : tf.tensor(mask, [1, info.outHeight, info.outWidth, 1, 1], 'bool');
 }
 
-/** Strided view of the padded input for offset (di, dj): [B, OH, OW, G, Cpg, 1]. */
-function inputView(xPadded: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): tf.Tensor {
+/** Strided view of the padded input for tap (di, dj): [B, OH, OW, Cin]. */
+function inputView(xPadded: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): tf.Tensor4D {
   const top = di * info.dilationHeight;
   const left = dj * info.dilationWidth;
-  const view = tf.stridedSlice(
+  return tf.stridedSlice(
     xPadded,
     [0, top, left, 0],
     [info.batch, top + (info.outHeight - 1) * info.strideHeight + 1, left + (info.outWidth - 1) * info.strideWidth + 1, info.inChannels],
     [1, info.strideHeight, info.strideWidth, 1],
-  );
-  return tf.reshape(view, [info.batch, info.outHeight, info.outWidth, info.groups, info.inChannelsPerGroup, 1]);
+  ) as tf.Tensor4D;
 }
 
-/** Filter slice at offset (di, dj) laid out to broadcast against the view: [1, 1, 1, G, Cpg, Opg]. */
-function filterSlice(filter: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): tf.Tensor {
-  const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg, groups} = info;
-  const w = tf.slice(filter, [di, dj, 0, 0], [1, 1, cpg, info.outChannels]);
-  // [Cpg, G, Opg] → [G, Cpg, Opg]
-  const grouped = tf.transpose(tf.reshape(w, [cpg, groups, opg]), [1, 0, 2]);
-  return tf.reshape(grouped, [1, 1, 1, groups, cpg, opg]);
+/** The view's channel c of every group, shaped to broadcast against a filter row: Cpg × [B, OH, OW, G, 1]. */
+function channelColumns(view: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor[] {
+  const grouped = tf.reshape(view, [info.batch, info.outHeight, info.outWidth, info.groups, info.inChannelsPerGroup]);
+  return tf.unstack(grouped, 4).map((col) => tf.expandDims(col, 4));
 }
 
-/** The terms x ⊗ w of one offset, with out-of-image terms set to 𝟘: [B, OH, OW, G, Cpg, Opg]. */
-function offsetTerms(sf: Semifield, xv: tf.Tensor, wk: tf.Tensor, mask: tf.Tensor | null): tf.Tensor {
-  const t = sf.termTensor(xv, wk);
-  return mask == null ? t : tf.where(mask, t, tf.scalar(sf.zero));
+/** filter[di, dj, c, :] for every flat index k·Cpg + c, as [G, Opg] rows (Cout is group-major). */
+function filterRows(filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor[] {
+  const taps = info.filterHeight * info.filterWidth * info.inChannelsPerGroup;
+  return tf.unstack(tf.reshape(filter, [taps, info.groups, info.outChannelsPerGroup]));
+}
+
+function groupedShape(info: SemifieldConvInfo): Shape5 {
+  return [info.batch, info.outHeight, info.outWidth, info.groups, info.outChannelsPerGroup];
 }
 
 function outShape(info: SemifieldConvInfo): [number, number, number, number] {
   return [info.batch, info.outHeight, info.outWidth, info.outChannels];
 }
 
-function groupedShape(info: SemifieldConvInfo): [number, number, number, number, number] {
-  return [info.batch, info.outHeight, info.outWidth, info.groups, info.outChannelsPerGroup];
-}
-
-function forEachOffset(info: SemifieldConvInfo, body: (di: number, dj: number, k: number) => void): void {
+function forEachTap(info: SemifieldConvInfo, body: (di: number, dj: number, k: number) => void): void {
   for (let di = 0; di < info.filterHeight; di++) for (let dj = 0; dj < info.filterWidth; dj++) body(di, dj, di * info.filterWidth + dj);
 }
 
-/** Replace `state` by `next()` inside a tidy, disposing the previous state tensors. */
-function step<T extends tf.Tensor[]>(state: T, next: () => T): T {
-  const result = tf.tidy(next);
-  for (const t of state) if (!result.includes(t)) t.dispose();
-  return result;
+/** Run `update` inside a tidy and dispose the state it replaces. */
+function advance(state: tf.Tensor[], update: () => tf.Tensor[]): tf.Tensor[] {
+  const next = tf.tidy(update);
+  for (const t of state) if (!next.includes(t)) t.dispose();
+  return next;
 }
 
 /**
@@ -100,56 +106,90 @@ export function compositeForward(
   sf: Semifield,
   info: SemifieldConvInfo,
 ): {y: tf.Tensor4D; provenance?: tf.Tensor4D} {
+  if (sf.kind === 'invertible' && sf.accumulation === 'sum') return {y: linearForward(x, filter, info)};
   const cpg = info.inChannelsPerGroup;
-  const xPadded = padInput(x, info);
-  try {
-    if (sf.kind === 'selection') {
-      let [acc, idx] = [tf.fill(groupedShape(info), sf.zero), tf.fill(groupedShape(info), -1, 'int32')];
-      const channelIndex = tf.reshape(tf.range(0, cpg, 1, 'int32'), [1, 1, 1, 1, cpg, 1]);
-      forEachOffset(info, (di, dj, k) => {
-        [acc, idx] = step([acc, idx], () => {
-          const t = offsetTerms(sf, inputView(xPadded, info, di, dj), filterSlice(filter, info, di, dj), validMask(info, di, dj));
-          const best = sf.reduceTensor(t, 4); // [B, OH, OW, G, Opg]
-          // First c attaining the optimum (ties keep scan order; argMax's tie rule is backend-specific).
-          const firstC = tf.min(tf.where(tf.equal(t, tf.expandDims(best, 4)), channelIndex, tf.scalar(cpg, 'int32')), 4);
-          const better = sf.betterTensor(best, acc);
-          return [tf.where(better, best, acc), tf.where(better, tf.add(firstC, tf.scalar(k * cpg, "int32")), idx)];
-        });
-      });
-      channelIndex.dispose();
-      const y = tf.reshape(acc, outShape(info)) as tf.Tensor4D;
-      const provenance = tf.reshape(idx, outShape(info)) as tf.Tensor4D;
-      acc.dispose();
-      idx.dispose();
-      return {y, provenance};
-    }
-    if (sf.accumulation === 'sum') {
-      let [acc] = [tf.zeros(groupedShape(info))];
-      forEachOffset(info, (di, dj) => {
-        [acc] = step([acc], () => {
-          const t = offsetTerms(sf, inputView(xPadded, info, di, dj), filterSlice(filter, info, di, dj), validMask(info, di, dj));
-          return [tf.add(acc, tf.sum(t, 4))];
-        });
-      });
-      const y = tf.reshape(acc, outShape(info)) as tf.Tensor4D;
-      acc.dispose();
-      return {y};
-    }
-    // Rescaled invertible (log, root): online anchor m and rescaled sum s, merged per offset.
-    let [m, s] = [tf.fill(groupedShape(info), sf.zero), tf.zeros(groupedShape(info))];
-    forEachOffset(info, (di, dj) => {
-      [m, s] = step([m, s], () => {
-        const t = offsetTerms(sf, inputView(xPadded, info, di, dj), filterSlice(filter, info, di, dj), validMask(info, di, dj));
-        const mNew = sf.dominantTensor(m, sf.reduceDominantTensor(t, 4));
-        const sNew = tf.add(tf.mul(s, sf.ratioTensor(m, mNew)), tf.sum(sf.ratioTensor(t, tf.expandDims(mNew, 4)), 4));
-        return [mNew, sNew];
+  const {value, masked} = padValue(sf);
+  const xPadded = padInput(x, info, value);
+  const rows = filterRows(filter, info);
+  const shape = groupedShape(info);
+  /** One pass over every term t (tap-major, channel-minor: the scan order), folding it into state. */
+  const sweep = (initial: tf.Tensor[], fold: (state: tf.Tensor[], t: tf.Tensor, flat: number) => tf.Tensor[]): tf.Tensor[] => {
+    let state = initial;
+    forEachTap(info, (di, dj, k) => {
+      state = advance(state, () => {
+        const cols = channelColumns(inputView(xPadded, info, di, dj), info);
+        const mask = masked ? validMask(info, di, dj) : null;
+        let inner = state;
+        for (let c = 0; c < cpg; c++) {
+          const flat = k * cpg + c;
+          const next = tf.tidy(() => {
+            let t = sf.termTensor(cols[c], rows[flat]); // [B, OH, OW, G, Opg]
+            if (mask != null) t = tf.where(mask, t, tf.fill(shape, sf.zero));
+            return fold(inner, t, flat);
+          });
+          if (inner !== state) tf.dispose(inner);
+          inner = next;
+        }
+        return inner;
       });
     });
-    const y = tf.tidy(() => tf.reshape(sf.finalizeTensor(m, s), outShape(info))) as tf.Tensor4D;
-    m.dispose();
-    s.dispose();
-    return {y};
+    return state;
+  };
+  try {
+    if (sf.kind === 'selection') {
+      // State: (best term so far, its flat index); strict "better" keeps the first of equal terms.
+      const [acc, idx] = sweep([tf.fill(shape, sf.zero), tf.fill(shape, -1, 'int32')], ([a, i], t, flat) => {
+        const better = sf.betterTensor(t, a);
+        return [tf.where(better, t, a), tf.where(better, tf.fill(shape, flat, 'int32'), i)];
+      });
+      try {
+        return {y: tf.reshape(acc, outShape(info)), provenance: tf.reshape(idx, outShape(info))};
+      } finally {
+        tf.dispose([acc, idx]);
+      }
+    }
+    // Rescaled invertible (log, root), two passes: the dominant term m first, then
+    // s = Σ f(t)/f(m) with every ratio ≤ 1 — stable like the kernels' online form, but with a few
+    // unguarded ops per term instead of the online form's guarded ratio updates.
+    const [m] = sweep([tf.fill(shape, sf.zero)], ([dominant], t) => [sf.dominantTensor(dominant, t)]);
+    const anchor = sf.safeAnchorTensor(m);
+    const [s] = sweep([tf.zeros(shape)], ([sum], t) => [tf.add(sum, sf.scaledTermTensor(t, anchor))]);
+    try {
+      return {y: tf.tidy(() => tf.reshape(sf.finalizeFromAnchorTensor(m, anchor, s), outShape(info)))};
+    } finally {
+      tf.dispose([m, anchor, s]);
+    }
   } finally {
+    tf.dispose(rows);
+    if (xPadded !== x) xPadded.dispose();
+  }
+}
+
+/** Views of one tap for the matMul formulation: x [G, N, Cpg] and the tap's filter [G, Cpg, Opg]. */
+function groupedTap(xPadded: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): [tf.Tensor3D, tf.Tensor3D] {
+  const n = info.batch * info.outHeight * info.outWidth;
+  const {groups, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
+  const xg = tf.transpose(tf.reshape(inputView(xPadded, info, di, dj), [n, groups, cpg]), [1, 0, 2]) as tf.Tensor3D;
+  const w = tf.slice(filter, [di, dj, 0, 0], [1, 1, cpg, info.outChannels]);
+  const wg = tf.transpose(tf.reshape(w, [cpg, groups, opg]), [1, 0, 2]) as tf.Tensor3D;
+  return [xg, wg];
+}
+
+/** Linear semifield: Σ over taps of grouped matrix products (what tfjs's own conv2d reduces to). */
+function linearForward(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor4D {
+  const n = info.batch * info.outHeight * info.outWidth;
+  const xPadded = padInput(x, info, 0);
+  let [acc] = [tf.zeros([info.groups, n, info.outChannelsPerGroup])];
+  try {
+    forEachTap(info, (di, dj) => {
+      [acc] = advance([acc], () => {
+        const [xg, wg] = groupedTap(xPadded, filter, info, di, dj);
+        return [tf.add(acc, tf.matMul(xg, wg))];
+      });
+    });
+    return tf.tidy(() => tf.reshape(tf.transpose(acc, [1, 0, 2]), outShape(info)));
+  } finally {
+    acc.dispose();
     if (xPadded !== x) xPadded.dispose();
   }
 }
@@ -175,9 +215,9 @@ function scatterStrided(v: tf.Tensor4D, info: SemifieldConvInfo, top: number, le
 
 /**
  * Backward pass for both operands. `aux` is the provenance (selection) or y (invertible).
- * Per offset: dT = dy · ∂y/∂t (selection: the one-hot of the provenance; invertible:
- * f′(t)/f′(y)), then dx gets Σ_o dT·∂t/∂x scattered back through the strided view and dfilter gets
- * Σ_{b,i,j} dT·∂t/∂w.
+ * Per tap and channel: dT = dy · ∂y/∂t (selection: the one-hot of the provenance; invertible:
+ * f′(t)/f′(y)); dx gets Σ_o dT·∂t/∂x, scattered back through the strided view, and dfilter gets
+ * Σ_{b,i,j} dT·∂t/∂w (a product with a ones row, so no backend transposes to reduce leading axes).
  */
 export function compositeBackward(
   dy: tf.Tensor4D,
@@ -186,67 +226,79 @@ export function compositeBackward(
   aux: tf.Tensor4D,
   sf: Semifield,
   info: SemifieldConvInfo,
-  needs: {dx: boolean; dfilter: boolean} = {dx: true, dfilter: true},
-): {dx?: tf.Tensor4D; dfilter?: tf.Tensor4D} {
-  const {batch, groups, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
+): {dx: tf.Tensor4D; dfilter: tf.Tensor4D} {
+  const {batch, groups, inChannelsPerGroup: cpg} = info;
   const hp = info.inHeight + info.padTop + info.padBottom;
   const wp = info.inWidth + info.padLeft + info.padRight;
-  const grouped6: Shape6 = [batch, info.outHeight, info.outWidth, groups, 1, opg];
-  const xPadded = padInput(x, info);
-  const dyG = tf.reshape(dy, grouped6);
-  const auxG = tf.reshape(aux, grouped6);
-  const channelIndex = tf.reshape(tf.range(0, cpg, 1, 'int32'), [1, 1, 1, 1, cpg, 1]);
-  let dxPadded: tf.Tensor4D | null = needs.dx ? tf.zeros([batch, hp, wp, info.inChannels]) : null;
-  const dfilterSlices: tf.Tensor[] = [];
+  const n = batch * info.outHeight * info.outWidth;
+  const linear = sf.kind === 'invertible' && sf.accumulation === 'sum';
+  const {value, masked} = padValue(sf);
+  const xPadded = padInput(x, info, value);
+  const shape = groupedShape(info);
+  const dyG = tf.reshape(dy, shape);
+  const auxG = tf.reshape(aux, shape);
+  const rows = filterRows(filter, info);
+  const onesOverPositions = tf.ones([1, n]);
+  let dxPadded: tf.Tensor = tf.zeros([batch, hp, wp, info.inChannels]);
+  const dfilterTaps: tf.Tensor[] = [];
   try {
-    forEachOffset(info, (di, dj, k) => {
-      const produced = tf.tidy(() => {
-        const xv = inputView(xPadded, info, di, dj);
-        const wk = filterSlice(filter, info, di, dj);
-        const mask = validMask(info, di, dj);
-        let weight: tf.Tensor;
-        if (sf.kind === 'selection') {
-          weight = tf.cast(tf.equal(auxG, tf.add(channelIndex, tf.scalar(k * cpg, "int32"))), "float32");
+    forEachTap(info, (di, dj, k) => {
+      const [dxNext, dwTap] = tf.tidy(() => {
+        let dxView: tf.Tensor4D;
+        let dwTap: tf.Tensor; // [Cpg, Cout]
+        if (linear) {
+          const [xg, wg] = groupedTap(xPadded, filter, info, di, dj);
+          const dyg = tf.transpose(tf.reshape(dy, [n, groups, info.outChannelsPerGroup]), [1, 0, 2]) as tf.Tensor3D;
+          dxView = tf.reshape(tf.transpose(tf.matMul(dyg, wg, false, true), [1, 0, 2]), [batch, info.outHeight, info.outWidth, info.inChannels]);
+          dwTap = tf.reshape(tf.transpose(tf.matMul(xg, dyg, true, false), [1, 0, 2]), [cpg, info.outChannels]);
         } else {
-          const raw = sf.multiplicative ? tf.mul(xv, wk) : tf.add(xv, wk);
-          weight = (sf as InvertibleSemifield).gradWeightTensor(raw, auxG);
-          if (mask != null) weight = tf.where(mask, weight, tf.scalar(0));
+          const cols = channelColumns(inputView(xPadded, info, di, dj), info);
+          const mask = masked ? validMask(info, di, dj) : null;
+          const dxCols: tf.Tensor[] = [];
+          const dwRows: tf.Tensor[] = [];
+          for (let c = 0; c < cpg; c++) {
+            const flat = k * cpg + c;
+            const [dxc, dwc] = tf.tidy(() => {
+              let weight: tf.Tensor;
+              if (sf.kind === 'selection') {
+                weight = tf.cast(tf.equal(auxG, tf.fill(shape, flat, 'int32')), 'float32');
+              } else {
+                const raw = sf.multiplicative ? tf.mul(cols[c], rows[flat]) : tf.add(cols[c], rows[flat]);
+                weight = (sf as InvertibleSemifield).gradWeightTensor(raw, auxG);
+                if (mask != null) weight = tf.where(mask, weight, tf.zerosLike(weight));
+              }
+              const dT = tf.mul(dyG, weight); // [B, OH, OW, G, Opg]
+              const dxc = tf.sum(sf.multiplicative ? tf.mul(dT, rows[flat]) : dT, 4); // [B, OH, OW, G]
+              const perTerm = sf.multiplicative ? tf.mul(dT, cols[c]) : dT;
+              const dwc = tf.matMul(onesOverPositions, tf.reshape(perTerm, [n, info.outChannels])); // [1, Cout]
+              return [dxc, dwc];
+            });
+            dxCols.push(dxc);
+            dwRows.push(dwc);
+          }
+          dxView = tf.reshape(tf.stack(dxCols, 4), [batch, info.outHeight, info.outWidth, info.inChannels]);
+          dwTap = tf.concat(dwRows, 0);
         }
-        const dT = tf.mul(dyG, weight); // [B, OH, OW, G, Cpg, Opg]
-        const out: {dx?: tf.Tensor4D; dw?: tf.Tensor} = {};
-        if (dxPadded != null) {
-          const dxv = tf.sum(sf.multiplicative ? tf.mul(dT, wk) : dT, 5); // [B, OH, OW, G, Cpg]
-          const flat = tf.reshape(dxv, [batch, info.outHeight, info.outWidth, info.inChannels]) as tf.Tensor4D;
-          out.dx = tf.add(dxPadded, scatterStrided(flat, info, di * info.dilationHeight, dj * info.dilationWidth, hp, wp)) as tf.Tensor4D;
-        }
-        if (needs.dfilter) {
-          const g = tf.sum(sf.multiplicative ? tf.mul(dT, xv) : dT, [0, 1, 2]); // [G, Cpg, Opg]
-          out.dw = tf.reshape(tf.transpose(g, [1, 0, 2]), [cpg, info.outChannels]);
-        }
-        return out as tf.TensorContainerObject;
-      }) as {dx?: tf.Tensor4D; dw?: tf.Tensor};
-      if (produced.dx != null) {
-        dxPadded?.dispose();
-        dxPadded = produced.dx;
-      }
-      if (produced.dw != null) dfilterSlices.push(produced.dw);
+        const scattered = scatterStrided(dxView, info, di * info.dilationHeight, dj * info.dilationWidth, hp, wp);
+        return [tf.add(dxPadded, scattered), dwTap];
+      });
+      dxPadded.dispose();
+      dxPadded = dxNext;
+      dfilterTaps.push(dwTap);
     });
-    const result: {dx?: tf.Tensor4D; dfilter?: tf.Tensor4D} = {};
-    if (dxPadded != null) {
-      const padded: tf.Tensor4D = dxPadded;
-      result.dx =
-        hp === info.inHeight && wp === info.inWidth
-          ? padded
-          : tf.slice(padded as tf.Tensor4D, [0, info.padTop, info.padLeft, 0], [batch, info.inHeight, info.inWidth, info.inChannels]);
-      if (result.dx !== padded) padded.dispose();
-    }
-    if (needs.dfilter) {
-      result.dfilter = tf.tidy(() => tf.reshape(tf.stack(dfilterSlices), [info.filterHeight, info.filterWidth, cpg, info.outChannels])) as tf.Tensor4D;
-    }
-    return result;
+    const dx = hasPadding(info)
+      ? (tf.slice(dxPadded, [0, info.padTop, info.padLeft, 0], [batch, info.inHeight, info.inWidth, info.inChannels]) as tf.Tensor4D)
+      : (dxPadded as tf.Tensor4D);
+    if (dx !== dxPadded) dxPadded.dispose();
+    const dfilter = tf.tidy(() => tf.reshape(tf.stack(dfilterTaps), [info.filterHeight, info.filterWidth, cpg, info.outChannels])) as tf.Tensor4D;
+    return {dx, dfilter};
+  } catch (e) {
+    dxPadded.dispose();
+    throw e;
   } finally {
-    for (const t of dfilterSlices) t.dispose();
-    for (const t of [dyG, auxG, channelIndex]) t.dispose();
+    tf.dispose(dfilterTaps);
+    tf.dispose(rows);
+    tf.dispose([dyG, auxG, onesOverPositions]);
     if (xPadded !== x) xPadded.dispose();
   }
 }

@@ -26,6 +26,9 @@ export const linear: InvertibleSemifield = {
   ratioTensor: (a) => a,
   finalizeTensor: (_m, s) => s,
   gradWeightTensor: (t) => tf.onesLike(t),
+  safeAnchorTensor: (m) => tf.zerosLike(m),
+  scaledTermTensor: (t) => t,
+  finalizeFromAnchorTensor: (_m, _anchor, s) => s,
   shader(lang: ShaderLanguage): ShaderSnippets {
     return {
       zero: floatLiteral(0, lang),

@@ -43,6 +43,10 @@ export function logSemifield(mu: number): InvertibleSemifield {
       tf.tidy(() =>
         tf.where(tf.equal(a, zero), tf.scalar(0), tf.where(tf.equal(a, m), tf.scalar(1), tf.exp(tf.div(tf.sub(a, m), mu))))),
     finalizeTensor: (m, s) => tf.tidy(() => tf.where(tf.equal(m, zero), tf.scalar(zero), tf.add(m, tf.mul(mu, tf.log(s))))),
+    safeAnchorTensor: (m) => tf.tidy(() => tf.where(tf.isFinite(m), m, tf.zerosLike(m))),
+    scaledTermTensor: (t, anchor) => tf.exp(tf.div(tf.sub(t, anchor), mu)),
+    // m finite: y = m + μ·log s. m = 𝟘: 𝟘. m = −𝟘 (an infinite term of the other sign): s = ∞ and y = m.
+    finalizeFromAnchorTensor: (m, anchor, s) => tf.tidy(() => tf.where(tf.isFinite(m), tf.add(anchor, tf.mul(mu, tf.log(s))), m)),
     gradWeightTensor: (t, y) =>
       tf.tidy(() =>
         tf.where(tf.equal(y, zero), tf.scalar(0), tf.where(tf.equal(t, y), tf.scalar(1), tf.exp(tf.div(tf.sub(t, y), mu))))),

@@ -42,6 +42,12 @@ export function rootSemifield(p: number): InvertibleSemifield {
     ratioTensor: (a, m) =>
       tf.tidy(() => tf.where(tf.equal(a, zero), tf.scalar(0), tf.where(tf.equal(a, m), tf.scalar(1), tf.pow(tf.div(a, m), p)))),
     finalizeTensor: (m, s) => tf.tidy(() => tf.where(tf.equal(m, zero), tf.scalar(zero), tf.mul(m, tf.pow(s, 1 / p)))),
+    safeAnchorTensor: (m) => tf.tidy(() => tf.where(tf.logicalAnd(tf.isFinite(m), tf.greater(m, 0)), m, tf.onesLike(m))),
+    scaledTermTensor: (t, anchor) => tf.pow(tf.div(t, anchor), p),
+    // m finite and > 0: y = m·s^{1/p}. Otherwise m is 0 or ∞ and so is y (for p < 0, m = 0 means a
+    // zero term dominates; for p > 0, m = 0 means no live term).
+    finalizeFromAnchorTensor: (m, anchor, s) =>
+      tf.tidy(() => tf.where(tf.logicalAnd(tf.isFinite(m), tf.greater(m, 0)), tf.mul(anchor, tf.pow(s, 1 / p)), m)),
     gradWeightTensor: (t, y) =>
       tf.tidy(() => {
         const dead = tf.logicalOr(tf.logicalOr(tf.equal(y, zero), tf.equal(y, 0)), tf.lessEqual(t, 0));

@@ -109,6 +109,15 @@ export interface InvertibleSemifield extends SemifieldCommon {
   ratioTensor(a: tf.Tensor, m: tf.Tensor): tf.Tensor;
   finalizeTensor(m: tf.Tensor, s: tf.Tensor): tf.Tensor;
   gradWeightTensor(t: tf.Tensor, y: tf.Tensor): tf.Tensor;
+  /**
+   * Two-pass evaluation (used by the composite path): a finite, non-zero stand-in for the dominant
+   * term m (m itself where that is finite and usable), so that `scaledTermTensor` needs no guards.
+   */
+  safeAnchorTensor(m: tf.Tensor): tf.Tensor;
+  /** f(t)/f(anchor) without guards: 𝟘 terms give exactly 0, and t ≤ m keeps it ≤ 1 (no overflow). */
+  scaledTermTensor(t: tf.Tensor, anchor: tf.Tensor): tf.Tensor;
+  /** y from the dominant term m and s = Σ f(t)/f(safeAnchor(m)): finalizeTensor with that anchor. */
+  finalizeFromAnchorTensor(m: tf.Tensor, anchor: tf.Tensor, s: tf.Tensor): tf.Tensor;
 }
 
 export type Semifield = SelectionSemifield | InvertibleSemifield;
