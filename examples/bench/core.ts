@@ -19,9 +19,10 @@ const program = new Command()
   .option('--backend <name>', 'tfjs backend (cpu, wasm, webgpu via tfjs-semifield node helper)', 'cpu')
   .option('--reps <n>', 'timed calls per row (median reported)', (v) => parseInt(v, 10), 10)
   .option('--only <group>', "'shapes' or 'thesis'")
+  .option('--row-budget <seconds>', 'time budget per row; slower rows use fewer calls (≥ 3, marked)', (v) => parseFloat(v), 60)
   .option('--out <file>', 'also write the markdown table to this file')
   .parse();
-const opts = program.opts<{backend: string; reps: number; only?: string; out?: string}>();
+const opts = program.opts<{backend: string; reps: number; only?: string; out?: string; rowBudget: number}>();
 
 interface Row {
   group: string;
@@ -133,13 +134,13 @@ async function main() {
   buildRows();
   const bar = new cliProgress.SingleBar({format: 'bench [{bar}] {value}/{total} {row}'}, cliProgress.Presets.shades_classic);
   bar.start(rows.length, 0, {row: ''});
-  const results: Array<Row & {ms: number; peak: number}> = [];
+  const results: Array<Row & {ms: number; reps: number; peak: number}> = [];
   for (const row of rows) {
     bar.update(results.length, {row: `${row.shape} ${row.method} ${row.pass}`});
     if (row.method.includes('fused') && tf.getKernel('SemifieldConv2D', tf.getBackend()) == null) continue;
-    const ms = await medianMs(row.run, opts.reps);
+    const {ms, reps} = await medianMs(row.run, opts.reps, 2, opts.rowBudget * 1000);
     const peak = await peakExtraBytes(row.run);
-    results.push({...row, ms, peak});
+    results.push({...row, ms, reps, peak});
   }
   bar.stop();
   const lines = [
@@ -151,7 +152,8 @@ async function main() {
   for (const r of results) {
     const base = r.baseline ? results.find((b) => b.shape === r.shape && b.method === r.baseline && b.pass === r.pass) : undefined;
     const ratio = base ? `${(base.ms / r.ms).toFixed(2)}× ${r.baseline}` : '';
-    lines.push(`| ${r.shape} | ${r.method} | ${r.pass} | ${r.ms.toFixed(2)} | ${(r.peak / 1024).toFixed(0)} KiB | ${ratio} |`);
+    const cut = r.reps < opts.reps ? ` (${r.reps} calls)` : '';
+    lines.push(`| ${r.shape} | ${r.method} | ${r.pass} | ${r.ms.toFixed(2)}${cut} | ${(r.peak / 1024).toFixed(0)} KiB | ${ratio} |`);
   }
   const table = lines.join('\n');
   console.log(table);

@@ -1,14 +1,29 @@
 import * as tf from '@tensorflow/tfjs';
 
-/** Median of `reps` timed calls after `warmup` untimed ones; each call's result is read back. */
-export async function medianMs(fn: () => tf.Tensor | tf.Tensor[], reps: number, warmup = 2): Promise<number> {
+/**
+ * Median of `reps` timed calls after `warmup` untimed ones; each call's result is read back.
+ * With `budgetMs`, a row whose warm-up call shows it cannot fit is cut to fewer calls (at least 3);
+ * the count actually used is returned so tables can say so.
+ */
+export async function medianMs(
+  fn: () => tf.Tensor | tf.Tensor[],
+  reps: number,
+  warmup = 2,
+  budgetMs = Infinity,
+): Promise<{ms: number; reps: number}> {
   const run = async () => {
     const out = tf.tidy(fn);
     const list = Array.isArray(out) ? out : [out];
     await Promise.all(list.map((t) => t.data()));
     tf.dispose(list);
   };
-  for (let i = 0; i < warmup; i++) await run();
+  let warmupMs = 0;
+  for (let i = 0; i < warmup; i++) {
+    const start = performance.now();
+    await run();
+    warmupMs = performance.now() - start;
+  }
+  if (warmupMs * reps > budgetMs) reps = Math.max(3, Math.floor(budgetMs / warmupMs));
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const start = performance.now();
@@ -17,7 +32,7 @@ export async function medianMs(fn: () => tf.Tensor | tf.Tensor[], reps: number, 
   }
   times.sort((a, b) => a - b);
   const mid = Math.floor(times.length / 2);
-  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+  return {ms: times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2, reps};
 }
 
 /** Peak bytes allocated during one call beyond what existed before (tf.profile). */

@@ -89,9 +89,9 @@ function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: Se
  * const dilated = semifieldConv2d(x, se, 'maxplus', {pad: 'same'}); // grey-scale dilation
  * const smooth = semifieldConv2d(x, se, {name: 'log', mu: 0.1}, {pad: 'same'}); // soft version
  */
-export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D>(
-  x: T | tf.TensorLike,
-  filter: tf.Tensor4D | tf.TensorLike,
+export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D = tf.Tensor4D>(
+  x: T | tf.Tensor | tf.TensorLike,
+  filter: tf.Tensor | tf.TensorLike,
   semifield: SemifieldConfig | Semifield,
   options: SemifieldConv2dOptions = {},
 ): T {
