@@ -19,10 +19,11 @@ const program = new Command()
   .option('--backend <name>', 'tfjs backend (cpu, wasm, webgpu via tfjs-semifield node helper)', 'cpu')
   .option('--reps <n>', 'timed calls per row (median reported)', (v) => parseInt(v, 10), 10)
   .option('--only <group>', "'shapes' or 'thesis'")
+  .option('--thesis-composite', 'also time the composite path on the thesis configurations (slow on cpu: minutes per row)', false)
   .option('--row-budget <seconds>', 'time budget per row; slower rows use fewer calls (≥ 3, marked)', (v) => parseFloat(v), 60)
   .option('--out <file>', 'also write the markdown table to this file')
   .parse();
-const opts = program.opts<{backend: string; reps: number; only?: string; out?: string; rowBudget: number}>();
+const opts = program.opts<{backend: string; reps: number; only?: string; out?: string; rowBudget: number; thesisComposite: boolean}>();
 
 interface Row {
   group: string;
@@ -116,7 +117,7 @@ if (opts.only !== 'shapes') {
         run: fwdBwd((a, b) => semifieldConv2d(a, b as tf.Tensor4D, semifield, {strides: cfg.stride, groups: 6, implementation: 'fused'}), x, w),
       });
     }
-    rows.push({
+    if (opts.thesisComposite) rows.push({
       group: 'thesis', shape, method: 'maxplus composite', pass: 'fwd+bwd', baseline: 'maxplus fused',
       run: fwdBwd((a, b) => semifieldConv2d(a, b as tf.Tensor4D, 'maxplus', {strides: cfg.stride, groups: 6, implementation: 'composite'}), x, w),
     });
@@ -132,7 +133,7 @@ async function main() {
   }
   if (!(await tf.setBackend(opts.backend))) throw new Error(`--backend: '${opts.backend}' failed to initialise`);
   buildRows();
-  const bar = new cliProgress.SingleBar({format: 'bench [{bar}] {value}/{total} {row}'}, cliProgress.Presets.shades_classic);
+  const bar = new cliProgress.SingleBar({format: 'bench [{bar}] {value}/{total} {row}', noTTYOutput: true, notTTYSchedule: 10000}, cliProgress.Presets.shades_classic);
   bar.start(rows.length, 0, {row: ''});
   const results: Array<Row & {ms: number; reps: number; peak: number}> = [];
   for (const row of rows) {
