@@ -1,6 +1,8 @@
 /**
- * tfjs-semifield: semifield convolutions (max-plus, min-plus, log, root, linear) for TensorFlow.js.
- * Importing the package root registers the fused kernels for every supported backend.
+ * tfjs-semifield's public API: semifield convolutions (max-plus, min-plus, log, root, linear) for
+ * TensorFlow.js, layers and primitives. The package entry (the root index.ts, built to
+ * dist/index.js) imports this after registering the fused kernels of every backend; importing this
+ * file alone registers none (every op still works, through the composite path).
  */
 export {semifieldConv2d, hasFusedKernels} from './ops/semifield_conv2d.js';
 export type {SemifieldConv2dOptions, SemifieldConvInfo, SemifieldPad} from './ops/conv_info.js';

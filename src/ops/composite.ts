@@ -7,7 +7,7 @@ import type {SemifieldConvInfo} from './conv_info.js';
  * backend without fused kernels run). It follows the thesis's strided-window formulation: one
  * strided view of the padded input per filter tap (di, dj) — never all kh·kw windows at once (no
  * unfold). Within a tap, ⊕ accumulates one input channel c at a time into output-sized state, so
- * every op works on [B, OH, OW, G, Opg] tensors and the only broadcast is x_c ⊗ w[di, dj, c, :].
+ * every op works on output-sized [B, OH·OW, G, Opg] tensors and the only broadcast is x_c ⊗ w[di, dj, c, :].
  * (A first version formed all Cpg × Opg terms of a tap in one 6-D tensor: tfjs's CPU backend
  * broadcasts and tiles those element by element, 20× slower than this.) The linear semifield
  * uses matMul per tap instead.
@@ -16,7 +16,11 @@ import type {SemifieldConvInfo} from './conv_info.js';
  * never autodiff through the reduction.
  */
 
-type Shape5 = [number, number, number, number, number];
+/**
+ * State and terms live as [B, OH·OW, G, Opg]: rank 4, because some backends (webgl's Select, for
+ * one) support nothing higher.
+ */
+type GroupedShape = [number, number, number, number];
 
 /**
  * What to pad with so that padded terms are exactly 𝟘 without a mask: for ⊗ = + the identity 𝟘
@@ -37,7 +41,7 @@ function padInput(x: tf.Tensor4D, info: SemifieldConvInfo, value: number): tf.Te
   return tf.pad(x, [[0, 0], [info.padTop, info.padBottom], [info.padLeft, info.padRight], [0, 0]], value);
 }
 
-/** [1, OH, OW, 1, 1] boolean: does tap (di, dj) of each window read a real pixel? null when all do. */
+/** [1, OH·OW, 1, 1] boolean: does tap (di, dj) of each window read a real pixel? null when all do. */
 function validMask(info: SemifieldConvInfo, di: number, dj: number): tf.Tensor | null {
   if (!hasPadding(info)) return null;
   const mask = new Uint8Array(info.outHeight * info.outWidth);
@@ -50,7 +54,7 @@ function validMask(info: SemifieldConvInfo, di: number, dj: number): tf.Tensor |
       all &&= mask[i * info.outWidth + j] === 1;
     }
   }
-  return all ? null : tf.tensor(mask, [1, info.outHeight, info.outWidth, 1, 1], 'bool');
+  return all ? null : tf.tensor(mask, [1, info.outHeight * info.outWidth, 1, 1], 'bool');
 }
 
 /** Strided view of the padded input for tap (di, dj): [B, OH, OW, Cin]. */
@@ -65,10 +69,10 @@ function inputView(xPadded: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj
   ) as tf.Tensor4D;
 }
 
-/** The view's channel c of every group, shaped to broadcast against a filter row: Cpg × [B, OH, OW, G, 1]. */
+/** The view's channel c of every group, shaped to broadcast against a filter row: Cpg × [B, OH·OW, G, 1]. */
 function channelColumns(view: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor[] {
-  const grouped = tf.reshape(view, [info.batch, info.outHeight, info.outWidth, info.groups, info.inChannelsPerGroup]);
-  return tf.unstack(grouped, 4).map((col) => tf.expandDims(col, 4));
+  const grouped = tf.reshape(view, [info.batch, info.outHeight * info.outWidth, info.groups, info.inChannelsPerGroup]);
+  return tf.unstack(grouped, 3).map((col) => tf.expandDims(col, 3));
 }
 
 /** filter[di, dj, c, :] for every flat index k·Cpg + c, as [G, Opg] rows (Cout is group-major). */
@@ -77,8 +81,8 @@ function filterRows(filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor[] {
   return tf.unstack(tf.reshape(filter, [taps, info.groups, info.outChannelsPerGroup]));
 }
 
-function groupedShape(info: SemifieldConvInfo): Shape5 {
-  return [info.batch, info.outHeight, info.outWidth, info.groups, info.outChannelsPerGroup];
+function groupedShape(info: SemifieldConvInfo): GroupedShape {
+  return [info.batch, info.outHeight * info.outWidth, info.groups, info.outChannelsPerGroup];
 }
 
 function outShape(info: SemifieldConvInfo): [number, number, number, number] {
@@ -123,7 +127,7 @@ export function compositeForward(
         for (let c = 0; c < cpg; c++) {
           const flat = k * cpg + c;
           const next = tf.tidy(() => {
-            let t = sf.termTensor(cols[c], rows[flat]); // [B, OH, OW, G, Opg]
+            let t = sf.termTensor(cols[c], rows[flat]); // [B, OH·OW, G, Opg]
             if (mask != null) t = tf.where(mask, t, tf.fill(shape, sf.zero));
             return fold(inner, t, flat);
           });
@@ -267,8 +271,8 @@ export function compositeBackward(
                 weight = (sf as InvertibleSemifield).gradWeightTensor(raw, auxG);
                 if (mask != null) weight = tf.where(mask, weight, tf.zerosLike(weight));
               }
-              const dT = tf.mul(dyG, weight); // [B, OH, OW, G, Opg]
-              const dxc = tf.sum(sf.multiplicative ? tf.mul(dT, rows[flat]) : dT, 4); // [B, OH, OW, G]
+              const dT = tf.mul(dyG, weight); // [B, OH·OW, G, Opg]
+              const dxc = tf.sum(sf.multiplicative ? tf.mul(dT, rows[flat]) : dT, 3); // [B, OH·OW, G]
               const perTerm = sf.multiplicative ? tf.mul(dT, cols[c]) : dT;
               const dwc = tf.matMul(onesOverPositions, tf.reshape(perTerm, [n, info.outChannels])); // [1, Cout]
               return [dxc, dwc];
@@ -276,7 +280,7 @@ export function compositeBackward(
             dxCols.push(dxc);
             dwRows.push(dwc);
           }
-          dxView = tf.reshape(tf.stack(dxCols, 4), [batch, info.outHeight, info.outWidth, info.inChannels]);
+          dxView = tf.reshape(tf.stack(dxCols, 3), [batch, info.outHeight, info.outWidth, info.inChannels]);
           dwTap = tf.concat(dwRows, 0);
         }
         const scattered = scatterStrided(dxView, info, di * info.dilationHeight, dj * info.dilationWidth, hp, wp);
