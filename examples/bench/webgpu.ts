@@ -1,0 +1,240 @@
+/*
+ * npm run bench:webgpu — the webgpu rows of the benchmark, in Node through Dawn (tfjs-semifield's
+ * initNodeWebGPU: the machine's GPU through Vulkan, or SwiftShader on the CPU when there is none),
+ * side by side in one run: fused kernels vs the composite path vs tfjs's own tf.conv2d and
+ * tf.dilation2d on webgpu, forward and forward+backward, on the core benchmark's shapes; the same
+ * fused rows on cpu in the same process for reference; and (--study tiling) what each tiling
+ * choice of the forward and backprop-input kernels gives.
+ *
+ *   npm run bench:webgpu -- [--reps 5] [--warmup 2] [--filter text] [--study tiling] [--no-cpu] [--out file.md]
+ *
+ * Times are wall-clock medians of whole calls including the read-back, so GPU work is included;
+ * rows are timed round-robin so that load changes during the run affect every row alike.
+ * On SwiftShader compare the ratios, not the milliseconds.
+ */
+import * as tf from '@tensorflow/tfjs';
+import {Command} from 'commander';
+import fs from 'node:fs';
+import os from 'node:os';
+import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
+import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
+import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
+import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
+import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
+
+const program = new Command()
+  .option('--reps <n>', 'timed calls per row (median reported)', (v) => parseInt(v, 10), 5)
+  .option('--warmup <n>', 'untimed calls first (pipeline compilation)', (v) => parseInt(v, 10), 2)
+  .option('--filter <text>', 'only rows whose shape or method contains this')
+  .option('--study <name>', "extra rows: 'tiling' (forward tiling choices, backprop-input channels per invocation)")
+  .option('--no-cpu', 'skip the cpu reference rows')
+  .option('--out <file>', 'also write the markdown tables to this file')
+  .parse();
+const opts = program.opts<{reps: number; warmup: number; filter?: string; study?: string; cpu: boolean; out?: string}>();
+
+interface Row {
+  backend: 'webgpu' | 'cpu';
+  shape: string;
+  method: string;
+  pass: 'fwd' | 'fwd+bwd';
+  /** Method of the row (same shape, pass, backend) this one is compared with: ratio = its ms / ours. */
+  baseline?: string;
+  setup?: () => void;
+  run: () => tf.Tensor | tf.Tensor[];
+  ms?: number;
+  error?: string;
+}
+
+async function readAll(out: tf.Tensor | tf.Tensor[]): Promise<void> {
+  const list = Array.isArray(out) ? out : [out];
+  await Promise.all(list.map((t) => t.data()));
+  tf.dispose(list);
+}
+
+function fwdBwd(f: (x: tf.Tensor4D, w: tf.Tensor) => tf.Tensor, x: tf.Tensor4D, w: tf.Tensor): () => tf.Tensor[] {
+  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a as tf.Tensor4D, b)));
+  return () => [f(x, w), ...g([x, w])];
+}
+
+const shapes: Array<{x: [number, number, number, number]; k: number}> = [
+  {x: [8, 32, 32, 16], k: 3},
+  {x: [1, 64, 64, 32], k: 5},
+];
+
+/** Inputs live on the backend that is active when the rows are built. */
+function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
+  const rows: Row[] = [];
+  const rand = (shape: number[], lo = -1, hi = 1) => {
+    const t = tf.randomUniform(shape, lo, hi, 'float32', 42);
+    keep.push(t);
+    return t;
+  };
+  const gpu = backend === 'webgpu';
+  for (const s of shapes) {
+    const c = s.x[3];
+    const x = rand(s.x) as tf.Tensor4D;
+    const xPos = tf.abs(x) as tf.Tensor4D;
+    keep.push(xPos);
+    const wFull = rand([s.k, s.k, c, c], -0.5, 0.5) as tf.Tensor4D;
+    const wPos = rand([s.k, s.k, c, c], 0.1, 1) as tf.Tensor4D;
+    const wDepth = rand([s.k, s.k, 1, c], -0.5, 0.5) as tf.Tensor4D;
+    const w3 = tf.reshape(wDepth, [s.k, s.k, c]) as tf.Tensor3D;
+    keep.push(w3);
+    const full = `[${s.x}]·[${s.k},${s.k},${c},${c}]`;
+    const depth = `[${s.x}]·[${s.k},${s.k},1,${c}] groups ${c}`;
+    const op = (semifield: SemifieldConfig, implementation: 'fused' | 'composite', groups = 1) => (a: tf.Tensor4D, b: tf.Tensor) =>
+      semifieldConv2d(a, b as tf.Tensor4D, semifield, {pad: 'same', groups, implementation});
+    const add = (shape: string, method: string, pass: Row['pass'], run: Row['run'], baseline?: string, setup?: () => void) =>
+      rows.push({backend, shape, method, pass, run, baseline, setup});
+    const fwd = (semifield: SemifieldConfig, impl: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) => () => op(semifield, impl, groups)(xx, w);
+    const both = (semifield: SemifieldConfig, impl: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) => fwdBwd(op(semifield, impl, groups), xx, w);
+
+    if (gpu) add(full, 'tf.conv2d', 'fwd', () => tf.conv2d(x, wFull, 1, 'same'));
+    add(full, 'linear fused', 'fwd', fwd('linear', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
+    add(full, 'maxplus fused', 'fwd', fwd('maxplus', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
+    if (gpu) add(full, 'maxplus composite', 'fwd', fwd('maxplus', 'composite', wFull), 'maxplus fused');
+    add(full, 'log fused', 'fwd', fwd('log', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
+    if (gpu) add(full, 'log composite', 'fwd', fwd('log', 'composite', wFull), 'log fused');
+    add(full, 'root fused', 'fwd', fwd('root', 'fused', wPos, 1, xPos), gpu ? 'tf.conv2d' : undefined);
+    if (gpu) add(full, 'tf.conv2d', 'fwd+bwd', fwdBwd((a, b) => tf.conv2d(a, b as tf.Tensor4D, 1, 'same'), x, wFull));
+    add(full, 'linear fused', 'fwd+bwd', both('linear', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
+    add(full, 'maxplus fused', 'fwd+bwd', both('maxplus', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
+    if (gpu) add(full, 'maxplus composite', 'fwd+bwd', both('maxplus', 'composite', wFull), 'maxplus fused');
+    add(full, 'log fused', 'fwd+bwd', both('log', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
+    add(full, 'root fused', 'fwd+bwd', both('root', 'fused', wPos, 1, xPos), gpu ? 'tf.conv2d' : undefined);
+
+    if (gpu) add(depth, 'tf.dilation2d', 'fwd', () => tf.dilation2d(x, w3, 1, 'same'));
+    add(depth, 'maxplus fused', 'fwd', fwd('maxplus', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
+    if (gpu) add(depth, 'maxplus composite', 'fwd', fwd('maxplus', 'composite', wDepth, c), 'maxplus fused');
+    add(depth, 'log fused', 'fwd', fwd('log', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
+    if (gpu) add(depth, 'tf.dilation2d', 'fwd+bwd', fwdBwd((a, b) => tf.dilation2d(a, b as tf.Tensor3D, 1, 'same'), x, w3));
+    add(depth, 'maxplus fused', 'fwd+bwd', both('maxplus', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
+    if (gpu) add(depth, 'maxplus composite', 'fwd+bwd', both('maxplus', 'composite', wDepth, c), 'maxplus fused');
+    add(depth, 'log fused', 'fwd+bwd', both('log', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
+
+    if (gpu && opts.study === 'tiling') {
+      const studies: Array<[string, Partial<ForwardTiling>]> = [
+        ['direct, 1 px', {program: 'direct', pixelsPerThread: 1}],
+        ['direct, 2 px', {program: 'direct', pixelsPerThread: 2}],
+        ['direct, 4 px', {program: 'direct', pixelsPerThread: 4}],
+        ['direct, 8 px', {program: 'direct', pixelsPerThread: 8}],
+        ['tiled 8×8, 1 px × 1 ch', {program: 'tiled', pixelsPerThread: 1, channelsPerThread: 1}],
+        ['tiled 8×8, 1 px × 4 ch', {program: 'tiled', pixelsPerThread: 1, channelsPerThread: 4}],
+        ['tiled 8×8, 2 px × 4 ch', {program: 'tiled', pixelsPerThread: 2, channelsPerThread: 4}],
+        ['tiled 8×8, 4 px × 4 ch', {program: 'tiled', pixelsPerThread: 4, channelsPerThread: 4}],
+        ['tiled 16×4, 2 px × 4 ch', {program: 'tiled', workgroupCols: 16, workgroupRows: 4, pixelsPerThread: 2}],
+      ];
+      for (const [label, tiling] of studies) {
+        const setup = () => setWebGPUForwardTiling(tiling);
+        add(full, `maxplus fused: ${label}`, 'fwd', fwd('maxplus', 'fused', wFull), 'maxplus fused', setup);
+        add(full, `log fused: ${label}`, 'fwd', fwd('log', 'fused', wFull), 'log fused', setup);
+        add(depth, `maxplus fused: ${label}`, 'fwd', fwd('maxplus', 'fused', wDepth, c), 'maxplus fused', setup);
+      }
+      for (const px of [1, 2, 4, 8]) {
+        const setup = () => setWebGPUBackpropInputPixelsPerThread(px);
+        add(full, `log fused: backprop-input ${px} px/invocation`, 'fwd+bwd', both('log', 'fused', wFull), 'log fused', setup);
+      }
+    }
+  }
+  return rows;
+}
+
+function resetTiling(): void {
+  setWebGPUForwardTiling(null);
+  setWebGPUBackpropInputPixelsPerThread('auto');
+}
+
+async function timeOnce(row: Row): Promise<number> {
+  resetTiling();
+  row.setup?.();
+  const start = performance.now();
+  await readAll(tf.tidy(row.run));
+  const ms = performance.now() - start;
+  resetTiling();
+  return ms;
+}
+
+/**
+ * Rows are timed round-robin (rep 1 of every row, then rep 2, …) rather than row after row, so
+ * a change in machine load during the run shifts all rows of a comparison alike.
+ */
+async function measure(rows: Row[]): Promise<void> {
+  const selected = rows.filter((r) => !opts.filter || r.shape.includes(opts.filter) || r.method.includes(opts.filter));
+  const failed = new Set<Row>();
+  const attempt = async (row: Row): Promise<number> => {
+    if (failed.has(row)) return NaN;
+    try {
+      return await timeOnce(row);
+    } catch (err) {
+      // e.g. the composite path needs ops the backend lacks (tf.where of rank 5 on webgpu).
+      failed.add(row);
+      row.error = (err as Error).message.split('\n')[0];
+      resetTiling();
+      return NaN;
+    }
+  };
+  for (const row of selected) for (let i = 0; i < Math.max(1, opts.warmup); i++) await attempt(row);
+  const times = selected.map(() => [] as number[]);
+  for (let rep = 0; rep < opts.reps; rep++) {
+    for (const [i, row] of selected.entries()) times[i].push(await attempt(row));
+  }
+  selected.forEach((row, i) => {
+    if (failed.has(row)) {
+      process.stderr.write(`  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | failed: ${row.error}\n`);
+      return;
+    }
+    const t = times[i].sort((a, b) => a - b);
+    const mid = Math.floor(t.length / 2);
+    row.ms = t.length % 2 ? t[mid] : (t[mid - 1] + t[mid]) / 2;
+    process.stderr.write(`  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | ${row.ms.toFixed(2)} ms\n`);
+  });
+}
+
+async function main(): Promise<void> {
+  const info = await initNodeWebGPU();
+  const keepGpu: tf.Tensor[] = [];
+  const gpuRows = buildRows('webgpu', keepGpu);
+  await measure(gpuRows);
+  tf.dispose(keepGpu);
+  let cpuRows: Row[] = [];
+  if (opts.cpu) {
+    await tf.setBackend('cpu');
+    const keepCpu: tf.Tensor[] = [];
+    cpuRows = buildRows('cpu', keepCpu);
+    await measure(cpuRows);
+    tf.dispose(keepCpu);
+  }
+  const all = [...gpuRows, ...cpuRows].filter((r) => r.ms != null || r.error != null);
+  const find = (r: Row, method: string, pass: Row['pass'], backend = r.backend) =>
+    all.find((b) => b.ms != null && b.backend === backend && b.shape === r.shape && b.method === method && b.pass === pass);
+  const lines = [
+    `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}, tfjs ${tf.version.tfjs}, ` +
+      `webgpu through Dawn (npm webgpu) on ${info.adapter.vendor} ${info.adapter.architecture}${info.software ? ' (SwiftShader: the GPU is emulated on the CPU)' : ''}; ` +
+      `median of ${opts.reps} after ${opts.warmup} warm-up calls, ${new Date().toISOString().slice(0, 10)}.`,
+    '',
+    '| backend | shapes | method | pass | ms (median) | speed vs baseline | backward / forward | webgpu vs cpu |',
+    '|---|---|---|---|---:|---|---:|---:|',
+  ];
+  for (const r of all) {
+    if (r.error != null) {
+      lines.push(`| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | fails: ${r.error.replace(/\|/g, '/')} |  |  |  |`);
+      continue;
+    }
+    const base = r.baseline ? find(r, r.baseline, r.pass) : undefined;
+    const ratio = base ? `${(base.ms! / r.ms!).toFixed(2)}× ${r.baseline}` : '';
+    const fwdRow = r.pass === 'fwd+bwd' ? find(r, r.method, 'fwd') : undefined;
+    // A fwd+bwd row runs the forward twice (once for y, once inside tf.grads) plus the backward.
+    const bwdRatio = fwdRow ? `${((r.ms! - 2 * fwdRow.ms!) / fwdRow.ms!).toFixed(2)}` : '';
+    const cpuRow = r.backend === 'webgpu' ? find(r, r.method, r.pass, 'cpu') : undefined;
+    const vsCpu = cpuRow ? `${(cpuRow.ms! / r.ms!).toFixed(2)}×` : '';
+    lines.push(`| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | ${r.ms!.toFixed(2)} | ${ratio} | ${bwdRatio} | ${vsCpu} |`);
+  }
+  const table = lines.join('\n');
+  console.log(table);
+  if (opts.out) fs.writeFileSync(opts.out, table + '\n');
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,111 @@
+/*
+ * A faster CPU kernel for tfjs's own Conv2DBackpropFilter (the weight gradient of tf.conv2d),
+ * installed by the example on the cpu backend unless --tfjs-conv-grad is given, and the missing
+ * one for wasm: tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter at all, so
+ * tf.layers.conv2d cannot be trained there without it (installed whenever --backend wasm).
+ *
+ * Why: tfjs-backend-cpu 4.22 computes it with TensorBuffer.get() per term, looping over the
+ * spatial positions innermost, which is ~100× slower than the rest of a training step; profiled on
+ * this example it took ~90% of every baseline step (2.5 s for one batch of 32), so the baseline
+ * would have been compared against a strawman and the main command would take an hour. This
+ * version is the same sum over typed arrays in memory order (output channels innermost), like the
+ * fused semifield kernels, and accumulates in float64. Results agree with tfjs's kernel to float32
+ * rounding (checked in test/node/layers-mnist-example.test.ts). NCHW still goes to tfjs's kernel.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+type KernelFunc = tf.KernelConfig['kernelFunc'];
+interface CpuBackendLike {
+  data: {get(dataId: object): {values: unknown}};
+  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
+}
+interface WasmBackendLike {
+  readSync(dataId: object): unknown;
+  makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
+}
+interface Attrs {
+  strides: [number, number] | number;
+  pad: 'valid' | 'same' | number;
+  dataFormat: 'NHWC' | 'NCHW';
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  filterShape: [number, number, number, number];
+}
+
+let original: tf.KernelConfig | undefined;
+let wasmInstalled = false;
+
+/** dW of an NHWC conv2d (dilation 1, as tfjs's kernel) from x and dy values. */
+function conv2DFilterGradient(xv: Float32Array, xShape: number[], dyv: Float32Array, attrs: Attrs): Float32Array {
+  const {strides, pad, dimRoundingMode, filterShape} = attrs;
+  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+  const {batchSize: B, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
+  const {filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw} = info;
+  const top = info.padInfo.top;
+  const left = info.padInfo.left;
+  const dw = new Float64Array(kh * kw * Cin * Cout);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const dyOff = ((b * OH + i) * OW + j) * Cout;
+        for (let di = 0; di < kh; di++) {
+          const ih = i * sh + di - top;
+          if (ih < 0 || ih >= H) continue;
+          for (let dj = 0; dj < kw; dj++) {
+            const iw = j * sw + dj - left;
+            if (iw < 0 || iw >= W) continue;
+            const xOff = ((b * H + ih) * W + iw) * Cin;
+            const wOff = (di * kw + dj) * Cin * Cout;
+            for (let c = 0; c < Cin; c++) {
+              const xval = xv[xOff + c];
+              if (xval === 0) continue; // post-ReLU inputs are mostly zeros
+              const base = wOff + c * Cout;
+              for (let o = 0; o < Cout; o++) dw[base + o] += xval * dyv[dyOff + o];
+            }
+          }
+        }
+      }
+    }
+  }
+  return Float32Array.from(dw);
+}
+
+export const fastConv2DBackpropFilter: KernelFunc = (args) => {
+  const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo; dy: tf.TensorInfo}; backend: CpuBackendLike; attrs: Attrs};
+  if (attrs.dataFormat === 'NCHW') return original!.kernelFunc(args);
+  const xv = backend.data.get(inputs.x.dataId).values as Float32Array;
+  const dyv = backend.data.get(inputs.dy.dataId).values as Float32Array;
+  return backend.makeTensorInfo(attrs.filterShape, 'float32', conv2DFilterGradient(xv, inputs.x.shape, dyv, attrs));
+};
+
+/** The same for the wasm backend (reads the operands out of the wasm heap; NHWC only). */
+export const wasmConv2DBackpropFilter: KernelFunc = (args) => {
+  const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo; dy: tf.TensorInfo}; backend: WasmBackendLike; attrs: Attrs};
+  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm, from examples/node-mnist): only NHWC is supported');
+  const xv = backend.readSync(inputs.x.dataId) as Float32Array;
+  const dyv = backend.readSync(inputs.dy.dataId) as Float32Array;
+  return backend.makeOutput(attrs.filterShape, 'float32', undefined, conv2DFilterGradient(xv, inputs.x.shape, dyv, attrs));
+};
+
+/** Give the wasm backend a Conv2DBackpropFilter if it has none (tfjs-backend-wasm 4.22 has none). */
+export function installWasmConv2DBackpropFilter(): void {
+  if (wasmInstalled || tf.getKernel('Conv2DBackpropFilter', 'wasm') != null) return;
+  tf.registerKernel({kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: wasmConv2DBackpropFilter});
+  wasmInstalled = true;
+}
+
+/** Replace the cpu backend's Conv2DBackpropFilter with {@link fastConv2DBackpropFilter} (idempotent). */
+export function installFastConv2DBackpropFilter(): void {
+  if (original != null) return;
+  original = tf.getKernel('Conv2DBackpropFilter', 'cpu');
+  if (original == null) throw new Error('installFastConv2DBackpropFilter: the cpu backend has no Conv2DBackpropFilter kernel to replace');
+  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+  tf.registerKernel({kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: fastConv2DBackpropFilter});
+}
+
+/** Put tfjs's own kernel back. */
+export function uninstallFastConv2DBackpropFilter(): void {
+  if (original == null) return;
+  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
+  tf.registerKernel(original);
+  original = undefined;
+}

@@ -1,0 +1,104 @@
+/*
+ * Training loop shared by the variants: model.fit one epoch at a time on a seeded reshuffle of
+ * the training set (tfjs's own shuffle uses Math.random, which would make runs unrepeatable), a
+ * cli-progress bar per epoch, and wall-clock time per epoch.
+ */
+import * as tf from '@tensorflow/tfjs';
+import cliProgress from 'cli-progress';
+import type {MnistSplit} from './data.js';
+import {permutation, seededRandom} from './data.js';
+
+export interface TrainOptions {
+  epochs: number;
+  batchSize: number;
+  learningRate: number;
+  /** The learning rate is multiplied by this after every epoch. */
+  learningRateDecay: number;
+  seed: number;
+  label: string;
+  /** Show progress bars (off when stdout is not a terminal, to keep logs readable). */
+  progress: boolean;
+}
+
+export interface TrainResult {
+  secondsPerEpoch: number[];
+  finalLoss: number;
+  testAccuracy: number;
+}
+
+export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, options: TrainOptions): Promise<TrainResult> {
+  const optimizer = tf.train.adam(options.learningRate);
+  model.compile({optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy']});
+  const n = data.trainImages.shape[0];
+  const batches = Math.ceil(n / options.batchSize);
+  const random = seededRandom(options.seed);
+  const secondsPerEpoch: number[] = [];
+  let finalLoss = NaN;
+  for (let epoch = 0; epoch < options.epochs; epoch++) {
+    // Exponential decay per epoch; AdamOptimizer reads its learningRate field on every step.
+    (optimizer as unknown as {learningRate: number}).learningRate = options.learningRate * options.learningRateDecay ** epoch;
+    const order = tf.tensor1d(permutation(n, random), 'int32');
+    const xs = tf.gather(data.trainImages, order);
+    const ys = tf.gather(data.trainLabels, order);
+    order.dispose();
+    const bar = options.progress
+      ? new cliProgress.SingleBar(
+          {
+            format: `${options.label.padEnd(16)} epoch ${epoch + 1}/${options.epochs} |{bar}| {value}/{total} batches | loss {loss} | acc {acc} | {duration}s`,
+            hideCursor: true,
+            clearOnComplete: false,
+          },
+          cliProgress.Presets.shades_classic,
+        )
+      : null;
+    bar?.start(batches, 0, {loss: '-----', acc: '-----'});
+    const start = performance.now();
+    let seen = 0;
+    let lossSum = 0;
+    let accSum = 0;
+    const history = await model.fit(xs, ys, {
+      epochs: 1,
+      batchSize: options.batchSize,
+      shuffle: false,
+      verbose: 0,
+      callbacks: {
+        onBatchEnd: async (_batch, logs) => {
+          seen++;
+          lossSum += logs?.loss ?? 0;
+          accSum += logs?.acc ?? 0;
+          bar?.update(seen, {loss: (lossSum / seen).toFixed(3), acc: (accSum / seen).toFixed(3)});
+        },
+      },
+    });
+    const seconds = (performance.now() - start) / 1000;
+    bar?.stop();
+    secondsPerEpoch.push(seconds);
+    finalLoss = history.history.loss[0] as number;
+    if (!options.progress) {
+      console.log(`${options.label} epoch ${epoch + 1}/${options.epochs}: loss ${finalLoss.toFixed(4)}, acc ${(history.history.acc[0] as number).toFixed(4)}, ${seconds.toFixed(1)} s`);
+    }
+    tf.dispose([xs, ys]);
+  }
+  return {secondsPerEpoch, finalLoss, testAccuracy: await accuracy(model, data.testImages, data.testLabels)};
+}
+
+/**
+ * Fraction of correctly classified samples, predicted in batches to bound memory. Reads results
+ * asynchronously: the webgpu backend cannot read synchronously in Node (no OffscreenCanvas).
+ */
+export async function accuracy(model: tf.LayersModel, images: tf.Tensor4D, labels: tf.Tensor2D, batchSize = 500): Promise<number> {
+  let correct = 0;
+  const n = images.shape[0];
+  for (let start = 0; start < n; start += batchSize) {
+    const size = Math.min(batchSize, n - start);
+    const count = tf.tidy(() => {
+      const x = images.slice([start, 0, 0, 0], [size, 28, 28, 1]);
+      const y = labels.slice([start, 0], [size, 10]);
+      const predicted = tf.argMax(model.predict(x) as tf.Tensor, 1);
+      return tf.sum(tf.equal(predicted, tf.argMax(y, 1)).toInt());
+    });
+    correct += (await count.data())[0];
+    count.dispose();
+  }
+  return correct / n;
+}

@@ -1,0 +1,229 @@
+/*
+ * Packed (RGBA) backward programs, the counterparts of the packed forward scan: each fragment
+ * computes a 2×2 texel of the gradient and every texel read of dy / aux / x / the filter serves two
+ * lanes or more. dx: a texel is two input columns × two input channels, and a dy texel holds two
+ * output channels of one output column. dfilter: a texel is two input channels × two output
+ * channels, and the loop walks output columns in pairs so that one dy / aux texel serves 2 × 2 terms.
+ * The per-term rule is the scalar programs' backpropTerm (from the semifield's templates).
+ */
+import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
+import type {Semifield, ShaderSnippets} from '../../src/semifields/types.js';
+import {backpropTerm} from './semifield_conv2d_backprop_input_gpu.js';
+import {geometryConstants, type GPGPUProgram, programPrelude} from './webgl_util.js';
+
+interface Operands {
+  dy: string;
+  aux: string;
+  x: string;
+  w: string;
+  kf: string;
+}
+
+/** One gradient contribution into lane accumulator `acc${n}`. */
+function contribution(sf: Semifield, glsl: ShaderSnippets, n: number, v: Operands, other: 'wv' | 'xv'): string {
+  return `{ float dyv = ${v.dy}; float auxv = ${v.aux}; float xv = ${v.x}; float wv = ${v.w}; float kf = ${v.kf};
+            ${backpropTerm(sf, glsl, other, `acc${n}`)} }`;
+}
+
+/** Reads a texel of aux (provenance or y), with the half-float correction when refined. */
+function auxTexel(refined: boolean, args: string): string {
+  return refined ? `(getAux(${args}) + getDelta(${args}))` : `getAux(${args})`;
+}
+
+/** dL/dx, packed: output [B, H, W, Cin]; inputs dy, x, W, aux (+ delta when refined). */
+export class PackedBackpropInputProgram implements GPGPUProgram {
+  variableNames = ['dy', 'x', 'W', 'aux'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  packedOutput = true;
+
+  constructor(info: SemifieldConvInfo, sf: Semifield, glsl: ShaderSnippets, refined = false) {
+    if (refined) this.variableNames.push('delta');
+    this.outputShape = [info.batch, info.inHeight, info.inWidth, info.inChannels];
+    const needW = sf.kind === 'invertible' || sf.multiplicative;
+    const c = (n: number, v: Operands) => contribution(sf, glsl, n, v, 'wv');
+    const xs = ['xt.x', 'xt.y', 'xt.z', 'xt.w'];
+    const cpg = info.inChannelsPerGroup;
+    const opg = info.outChannelsPerGroup;
+    // dy / aux of output column j (lane wl) for output channels o, o+1.
+    const pairReads = (wl: 0 | 1, o: string) => `
+            bool odd${wl} = imod(j${wl}, 2) == 1;
+            vec4 dt${wl} = getDy(b, i, j${wl}, ${o});
+            vec2 dyp${wl} = odd${wl} ? dt${wl}.zw : dt${wl}.xy;
+            vec4 at${wl} = ${auxTexel(refined, `b, i, j${wl}, ${o}`)};
+            vec2 ap${wl} = odd${wl} ? at${wl}.zw : at${wl}.xy;`;
+    let loop: string;
+    if (cpg % 2 === 0 && opg % 2 === 0) {
+      loop = `
+        int g = cin0 / CPG;
+        int c0 = cin0 - g * CPG;
+        float kf0 = float(kTap + c0);
+        for (int q = 0; q < OPG; q += 2) {
+          int o = g * OPG + q;
+          vec4 wt = ${needW ? 'getW(di, dj, c0, o)' : 'vec4(0.0)'};
+          ${([0, 1] as const).map((wl) => `if (ok${wl}) {
+            ${pairReads(wl, 'o')}
+            ${c(wl * 2, {dy: `dyp${wl}.x`, aux: `ap${wl}.x`, x: xs[wl * 2], w: 'wt.x', kf: 'kf0'})}
+            ${c(wl * 2, {dy: `dyp${wl}.y`, aux: `ap${wl}.y`, x: xs[wl * 2], w: 'wt.y', kf: 'kf0'})}
+            ${c(wl * 2 + 1, {dy: `dyp${wl}.x`, aux: `ap${wl}.x`, x: xs[wl * 2 + 1], w: 'wt.z', kf: 'kf0 + 1.0'})}
+            ${c(wl * 2 + 1, {dy: `dyp${wl}.y`, aux: `ap${wl}.y`, x: xs[wl * 2 + 1], w: 'wt.w', kf: 'kf0 + 1.0'})}
+          }`).join('\n')}
+        }`;
+    } else if (cpg === 1 && opg === 1) {
+      loop = `
+        float kf0 = float(kTap);
+        vec4 wt = ${needW ? 'getW(di, dj, 0, cin0)' : 'vec4(0.0)'};
+        ${([0, 1] as const).map((wl) => `if (ok${wl}) {
+          ${pairReads(wl, 'cin0')}
+          ${c(wl * 2, {dy: `dyp${wl}.x`, aux: `ap${wl}.x`, x: xs[wl * 2], w: 'wt.x', kf: 'kf0'})}
+          ${c(wl * 2 + 1, {dy: `dyp${wl}.y`, aux: `ap${wl}.y`, x: xs[wl * 2 + 1], w: 'wt.y', kf: 'kf0'})}
+        }`).join('\n')}`;
+    } else {
+      // Any other grouping: each operand from its own texel.
+      loop = ([0, 1] as const)
+        .map((wl) => `if (ok${wl}) {
+          ${([0, 1] as const).map((cl) => `{
+            int cin = cin0 + ${cl};
+            int g = cin / CPG;
+            int c = cin - g * CPG;
+            float kfc = float(kTap + c);
+            for (int q = 0; q < OPG; q++) {
+              int o = g * OPG + q;
+              ${c(wl * 2 + cl, {
+                dy: `getChannel(getDy(b, i, j${wl}, o), vec2(j${wl}, o))`,
+                aux: `getChannel(${auxTexel(refined, `b, i, j${wl}, o`)}, vec2(j${wl}, o))`,
+                x: xs[wl * 2 + cl],
+                w: needW ? 'getChannel(getW(di, dj, c, o), vec2(c, o))' : '0.0',
+                kf: 'kfc',
+              })}
+            }
+          }`).join('\n')}
+        }`)
+        .join('\n');
+    }
+    this.userCode = `${programPrelude()}
+      ${geometryConstants(info)}
+      void main() {
+        ivec4 coords = getOutputCoords();
+        int b = coords.x;
+        int h = coords.y;
+        int w0 = coords.z;
+        int cin0 = coords.w;
+        vec4 xt = getX(b, h, w0, cin0);
+        float acc0 = 0.0;
+        float acc1 = 0.0;
+        float acc2 = 0.0;
+        float acc3 = 0.0;
+        for (int di = 0; di < KH; di++) {
+          int hNum = h + PT - di * DH;
+          if (hNum < 0) continue;
+          int i = hNum / SH;
+          if (i * SH != hNum || i >= OUT_H) continue;
+          for (int dj = 0; dj < KW; dj++) {
+            int wNum0 = w0 + PL - dj * DW;
+            int wNum1 = wNum0 + 1;
+            int j0 = wNum0 / SW;
+            int j1 = wNum1 / SW;
+            bool ok0 = wNum0 >= 0 && j0 * SW == wNum0 && j0 < OUT_W;
+            bool ok1 = w0 + 1 < IN_W && wNum1 >= 0 && j1 * SW == wNum1 && j1 < OUT_W;
+            if (!ok0 && !ok1) continue;
+            int kTap = (di * KW + dj) * CPG;
+            ${loop}
+          }
+        }
+        setOutput(vec4(acc0, acc1, acc2, acc3));
+      }`;
+  }
+}
+
+/** dL/dfilter, packed: output [kh, kw, Cin/groups, Cout]; inputs dy, x, W, aux (+ delta when refined). */
+export class PackedBackpropFilterProgram implements GPGPUProgram {
+  variableNames = ['dy', 'x', 'W', 'aux'];
+  outputShape: number[];
+  userCode: string;
+  packedInputs = true;
+  packedOutput = true;
+
+  constructor(info: SemifieldConvInfo, sf: Semifield, glsl: ShaderSnippets, refined = false) {
+    if (refined) this.variableNames.push('delta');
+    this.outputShape = [info.filterHeight, info.filterWidth, info.inChannelsPerGroup, info.outChannels];
+    const needX = sf.kind === 'invertible' || sf.multiplicative;
+    const c = (n: number, v: Operands) => contribution(sf, glsl, n, v, 'xv');
+    const ws = ['wt.x', 'wt.y', 'wt.z', 'wt.w'];
+    const cpg = info.inChannelsPerGroup;
+    const opg = info.outChannelsPerGroup;
+    // Components of the dy / aux texels for output column A (j) or B (j + 1) and channel lane ol.
+    const comp = (col: 'A' | 'B', ol: number) => (col === 'A' ? ['x', 'y'] : ['z', 'w'])[ol];
+    let column: (col: 'A' | 'B') => string;
+    if (cpg % 2 === 0 && opg % 2 === 0) {
+      column = (col) => `if (ok${col}) {
+            vec4 xq = ${needX ? `getX(b, ih, iw${col}, cin)` : 'vec4(0.0)'};
+            vec2 xp = imod(iw${col}, 2) == 1 ? xq.zw : xq.xy;
+            ${c(0, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: 'xp.x', w: ws[0], kf: 'kf0'})}
+            ${c(1, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: 'xp.x', w: ws[1], kf: 'kf0'})}
+            ${c(2, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: 'xp.y', w: ws[2], kf: 'kf0 + 1.0'})}
+            ${c(3, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: 'xp.y', w: ws[3], kf: 'kf0 + 1.0'})}
+          }`;
+    } else if (cpg === 1 && opg === 1) {
+      column = (col) => `if (ok${col}) {
+            vec4 xq = ${needX ? `getX(b, ih, iw${col}, o0)` : 'vec4(0.0)'};
+            vec2 xp = imod(iw${col}, 2) == 1 ? xq.zw : xq.xy;
+            ${c(0, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: 'xp.x', w: ws[0], kf: 'kf0'})}
+            ${c(1, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: 'xp.y', w: ws[1], kf: 'kf0'})}
+          }`;
+    } else {
+      column = (col) => `if (ok${col}) {
+            ${[0, 1, 2, 3].map((n) => {
+              const cl = n >> 1;
+              const ol = n & 1;
+              const cin = `((o0 + ${ol}) / OPG) * CPG + c0 + ${cl}`;
+              return `{
+              int cin = ${cin};
+              ${c(n, {
+                dy: `dt.${comp(col, ol)}`,
+                aux: `at.${comp(col, ol)}`,
+                x: needX ? `getChannel(getX(b, ih, iw${col}, cin), vec2(iw${col}, cin))` : '0.0',
+                w: ws[n],
+                kf: cl ? 'kf0 + 1.0' : 'kf0',
+              })}
+            }`;
+            }).join('\n')}
+          }`;
+    }
+    this.userCode = `${programPrelude()}
+      ${geometryConstants(info)}
+      void main() {
+        ivec4 coords = getOutputCoords();
+        int di = coords.x;
+        int dj = coords.y;
+        int c0 = coords.z;
+        int o0 = coords.w;
+        int cin = (o0 / OPG) * CPG + c0;
+        vec4 wt = getW(di, dj, c0, o0);
+        float kf0 = float((di * KW + dj) * CPG + c0);
+        float acc0 = 0.0;
+        float acc1 = 0.0;
+        float acc2 = 0.0;
+        float acc3 = 0.0;
+        for (int b = 0; b < BATCH; b++) {
+          for (int i = 0; i < OUT_H; i++) {
+            int ih = i * SH + di * DH - PT;
+            if (ih < 0 || ih >= IN_H) continue;
+            for (int j = 0; j < OUT_W; j += 2) {
+              int iwA = j * SW + dj * DW - PL;
+              int iwB = iwA + SW;
+              bool okA = iwA >= 0 && iwA < IN_W;
+              bool okB = j + 1 < OUT_W && iwB >= 0 && iwB < IN_W;
+              if (!okA && !okB) continue;
+              vec4 dt = getDy(b, i, j, o0);
+              vec4 at = ${auxTexel(refined, 'b, i, j, o0')};
+              ${column('A')}
+              ${column('B')}
+            }
+          }
+        }
+        setOutput(vec4(acc0, acc1, acc2, acc3));
+      }`;
+  }
+}

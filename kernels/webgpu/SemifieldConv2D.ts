@@ -1,0 +1,50 @@
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
+import {
+  chooseForwardProgram,
+  defaultForwardTiling,
+  pixelsPerThreadFor,
+  type ForwardTiling,
+  SelectedTermProgram,
+  SemifieldConv2DDirectProgram,
+  SemifieldConv2DProgram,
+} from './semifield_conv2d_webgpu.js';
+import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
+
+/*
+ * Fused forward pass on WebGPU: one ⊗/⊕ program, tiled through workgroup memory or direct
+ * (semifield_conv2d_webgpu.ts, chooseForwardProgram says which and why). Selection
+ * semifields get [y, provenance]: the program writes the provenance and a second, O(1)-per-output
+ * program evaluates the selected term, since a tfjs WebGPU program has one output binding.
+ */
+
+let forwardTiling: ForwardTiling = defaultForwardTiling;
+
+/** Override the forward tiling (benchmarks use this to record what each choice gives). */
+export function setWebGPUForwardTiling(tiling: Partial<ForwardTiling> | null): void {
+  forwardTiling = tiling == null ? defaultForwardTiling : {...defaultForwardTiling, ...tiling};
+}
+
+export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
+  const gpu = backend as unknown as WebGPUBackendLike;
+  const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
+  const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
+  const kind = chooseForwardProgram(forwardTiling, info, isSwiftShader(gpu));
+  const program =
+    kind === 'tiled'
+      ? new SemifieldConv2DProgram(sf, info, forwardTiling)
+      : new SemifieldConv2DDirectProgram(sf, info, pixelsPerThreadFor(forwardTiling, info, 'direct'));
+  if (sf.kind === 'selection') {
+    const provenance = gpu.runWebGPUProgram(program, [x, filter], 'int32', program.uniformData);
+    const selected = new SelectedTermProgram(sf, info);
+    const y = gpu.runWebGPUProgram(selected, [x, filter, provenance], 'float32', selected.uniformData);
+    return [y, provenance];
+  }
+  return [gpu.runWebGPUProgram(program, [x, filter], 'float32', program.uniformData)];
+};
+
+export const semifieldConv2DWebGPUConfig: KernelConfig = {
+  kernelName: SemifieldConv2D,
+  backendName: 'webgpu',
+  kernelFunc: semifieldConv2DWebGPU,
+};

@@ -1,0 +1,31 @@
+import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
+import {SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {SemifieldConv2DBackpropInputProgram} from './semifield_conv2d_backprop_input_webgpu.js';
+import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
+
+/*
+ * dL/dx on WebGPU: a deterministic gather over the outputs each input pixel feeds
+ * (semifield_conv2d_backprop_input_webgpu.ts). aux is the provenance (selection) or y (invertible).
+ */
+
+let inputPixelsPerThread: number | 'auto' = 'auto';
+
+/** Override input pixels per invocation (benchmarks record what each choice gives). */
+export function setWebGPUBackpropInputPixelsPerThread(n: number | 'auto'): void {
+  inputPixelsPerThread = n;
+}
+
+export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
+  const gpu = backend as unknown as WebGPUBackendLike;
+  const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
+  const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
+  const program = new SemifieldConv2DBackpropInputProgram(sf, info, inputPixelsPerThread);
+  const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
+  return gpu.runWebGPUProgram(program, program.variableNames.map((n) => byName[n]), 'float32', program.uniformData);
+};
+
+export const semifieldConv2DBackpropInputWebGPUConfig: KernelConfig = {
+  kernelName: SemifieldConv2DBackpropInput,
+  backendName: 'webgpu',
+  kernelFunc: semifieldConv2DBackpropInputWebGPU,
+};

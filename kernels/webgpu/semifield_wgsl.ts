@@ -1,0 +1,117 @@
+import type {Semifield} from '../../src/semifields/types.js';
+
+/*
+ * WGSL building blocks generated from a semifield's expression templates (src/semifields/*.ts,
+ * `shader('wgsl')`). Programs splice these into their loops; no program contains per-semifield
+ * source, so a new semifield needs no change here.
+ */
+
+export type AccumulationMode = 'select' | 'rescaled' | 'sum';
+
+export function accumulationMode(sf: Semifield): AccumulationMode {
+  if (sf.kind === 'selection') return 'select';
+  return sf.accumulation === 'rescaled' ? 'rescaled' : 'sum';
+}
+
+/**
+ * Per-invocation accumulators for `n` outputs and the ⊕-step on them.
+ *
+ * - select: best term so far and its flat filter index k. Unless terms arrive in scan order, ties
+ *   are broken by the smaller k rather than by visiting order (tiled programs that stream channel
+ *   chunks visit chunks before taps); either way the result is the "first in scan order (di, dj, c)"
+ *   the CPU kernel defines. arg = −1 (empty window)
+ *   never loses a tie, so a window of 𝟘 terms keeps provenance −1 as on the CPU.
+ * - rescaled: anchor m (the dominant term) and s = Σ f(t)/f(m), the online log-sum-exp of DESIGN §5.
+ * - sum: a plain running sum (linear).
+ */
+export class Accumulators {
+  readonly mode: AccumulationMode;
+  private readonly s: ReturnType<Semifield['shader']>;
+
+  /**
+   * @param inScanOrder Terms arrive in the scan order (di, dj, c) of the provenance definition, so
+   *     a strict comparison keeps the first of equal terms and the k tie-break can be left out.
+   */
+  constructor(readonly sf: Semifield, readonly n: number, readonly inScanOrder = false) {
+    this.mode = accumulationMode(sf);
+    this.s = sf.shader('wgsl');
+  }
+
+  /** ⊕ identity as a WGSL expression. */
+  get zero(): string {
+    return this.s.zero;
+  }
+
+  /** x ⊗ w as the semifield defines it (root clamps to its domain). */
+  term(x: string, w: string): string {
+    return this.s.term(x, w);
+  }
+
+  declare(): string {
+    const {n, zero} = this;
+    switch (this.mode) {
+      case 'select':
+        return `var acc : array<f32, ${n}>; var arg : array<i32, ${n}>;
+        for (var q = 0; q < ${n}; q++) { acc[q] = ${zero}; arg[q] = -1; }`;
+      case 'rescaled':
+        return `var acc : array<f32, ${n}>; var sum : array<f32, ${n}>;
+        for (var q = 0; q < ${n}; q++) { acc[q] = ${zero}; sum[q] = 0.0; }`;
+      case 'sum':
+        return `var acc : array<f32, ${n}>;
+        for (var q = 0; q < ${n}; q++) { acc[q] = ${zero}; }`;
+    }
+  }
+
+  /** Fold term `t` (flat filter index `k`, used by select only) into accumulator `q`. */
+  accumulate(q: string, t: string, k: string): string {
+    const s = this.s;
+    switch (this.mode) {
+      case 'select': {
+        // Branch-free: SwiftShader (and GPUs) run both sides of a divergent branch anyway.
+        const wins = this.inScanOrder
+          ? s.better!(t, `acc[${q}]`)
+          : `(${s.better!(t, `acc[${q}]`)} || (${t} == acc[${q}] && ${k} < arg[${q}]))`;
+        return `{ let wins = ${wins}; acc[${q}] = select(acc[${q}], ${t}, wins); arg[${q}] = select(arg[${q}], ${k}, wins); }`;
+      }
+      case 'rescaled':
+        return `if (${t} != ${s.zero}) {
+          if (${s.dominates!(t, `acc[${q}]`)}) {
+            sum[${q}] = sum[${q}] * ${s.ratio!(`acc[${q}]`, t)} + 1.0;
+            acc[${q}] = ${t};
+          } else {
+            sum[${q}] = sum[${q}] + ${s.ratio!(t, `acc[${q}]`)};
+          }
+        }`;
+      case 'sum':
+        return `acc[${q}] = acc[${q}] + ${t};`;
+    }
+  }
+
+  /** The output value of accumulator `q` (select: the selected term; programs emit arg instead). */
+  result(q: string): string {
+    return this.mode === 'rescaled' ? this.s.finalize!(`acc[${q}]`, `sum[${q}]`) : `acc[${q}]`;
+  }
+
+  /** ∂y/∂t for the raw (unclamped) term `t` and output `y` (invertible semifields). */
+  gradWeight(t: string, y: string): string {
+    return this.s.gradWeight!(t, y);
+  }
+
+  /**
+   * Does ∂y/∂t depend on y (and t)? Not for linear (constant 1); programs then leave y, and the
+   * operands only needed for t, unbound — WebGPU's automatic layout drops unused bindings.
+   */
+  get gradWeightReadsY(): boolean {
+    return this.s.gradWeight != null && this.s.gradWeight('__t__', '__y__').includes('__y__');
+  }
+
+  /** The raw term whose derivative the gradient rule is written for: x·w or x + w. */
+  rawTerm(x: string, w: string): string {
+    return this.sf.multiplicative ? `(${x} * ${w})` : `(${x} + ${w})`;
+  }
+}
+
+/** A short, shader-key-safe tag for the semifield (its canonical key, stripped). */
+export function semifieldTag(sf: Semifield): string {
+  return sf.key.replace(/[^A-Za-z0-9.-]+/g, '_');
+}

@@ -1,0 +1,107 @@
+import * as tf from '@tensorflow/tfjs';
+import {expect} from 'chai';
+import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
+import {SemifieldConv2D} from '../../index.js';
+import {allCases, maxRelError, probeCoords, upstreamFor, type ConvCase} from '../reference/cases.js';
+import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
+import {onBackend, runCase} from './webgl_helpers.js';
+import {useWebGPU} from './webgpu_helpers.js';
+
+/*
+ * The shared case matrix on tfjs's WebGPU backend in Chromium (SwiftShader's Vulkan on CI): the
+ * same checks as the Node + Dawn suite (test/node/webgpu-conv2d.test.ts). Forward vs the float64
+ * reference within 1e-4 (DESIGN §5); provenance identical to the CPU kernel's; dx and dw vs the
+ * CPU kernels everywhere and vs finite differences of the reference on probed entries.
+ */
+const FORWARD_TOL = 1e-4;
+const GRAD_VS_CPU_TOL = 1e-4;
+const GRAD_VS_FD_TOL = 5e-4;
+
+function kernelAttrs(c: ConvCase) {
+  const sf = c.semifield;
+  const config = typeof sf === 'string' ? {name: sf, ...(sf === 'log' ? {mu: 1} : sf === 'root' ? {p: 2} : {})} : sf;
+  return {semifield: JSON.stringify(config), strides: c.geometry.strides, dilations: c.geometry.dilations, pad: c.geometry.pad, groups: c.geometry.groups};
+}
+
+async function provenanceOf(c: ConvCase): Promise<number[] | null> {
+  if (c.ref.name !== 'maxplus' && c.ref.name !== 'minplus') return null;
+  const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
+  const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
+  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const prov = Array.from(await outs[1].data());
+  tf.dispose([x, w, ...outs]);
+  return prov;
+}
+
+describe('webgpu (browser): fused kernels vs the float64 reference and the CPU kernels', function () {
+  this.timeout(180000);
+  const cases = allCases();
+
+  before(async () => {
+    const adapter = await useWebGPU();
+    console.log(`webgpu adapter: ${adapter}`);
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  cases.forEach((c, index) => {
+    it(c.name, async () => {
+      await tf.setBackend('webgpu');
+      const before = tf.memory().numTensors;
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      const got = await runCase(c, index);
+      const err = maxRelError(got.y, ref.y);
+      expect(err, `forward error ${err}`).to.be.at.most(FORWARD_TOL);
+      const prov = await provenanceOf(c);
+      expect(tf.memory().numTensors, 'no leaked tensors').to.equal(before);
+      const onCpu = await onBackend('cpu', async () => ({...(await runCase(c, index)), prov: await provenanceOf(c)}));
+      if (prov != null) expect(prov, 'provenance vs the CPU kernel').to.deep.equal(onCpu.prov);
+      expect(maxRelError(got.dx, onCpu.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dw, onCpu.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      if (index % 4 === 0) {
+        const upstream = upstreamFor(ref.y.length, index);
+        for (const which of ['x', 'w'] as const) {
+          const coords = probeCoords(which === 'x' ? c.x.length : c.w.length, 12, index);
+          const fd = finiteDifferenceGrad(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, upstream, which, coords);
+          const analytic = which === 'x' ? got.dx : got.dw;
+          coords.forEach((k, i) => {
+            expect(Math.abs(analytic[k] - fd[i]), `d${which}[${k}]: ${analytic[k]} vs finite difference ${fd[i]}`).to.be.at.most(
+              GRAD_VS_FD_TOL * Math.max(1, Math.abs(fd[i])),
+            );
+          });
+        }
+      }
+    });
+  });
+});
+
+/** 'auto' runs the direct forward on SwiftShader; force the tiled (workgroup-memory) program too. */
+describe('webgpu (browser): the tiled forward program, forced', function () {
+  this.timeout(180000);
+  before(async () => {
+    await useWebGPU();
+    setWebGPUForwardTiling({program: 'tiled'});
+  });
+  after(async () => {
+    setWebGPUForwardTiling(null);
+    await tf.setBackend('cpu');
+  });
+  allCases().forEach((c) => {
+    it(c.name, async () => {
+      await tf.setBackend('webgpu');
+      const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
+      const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
+      const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+      const y = await outs[0].data();
+      const prov = outs.length > 1 ? Array.from(await outs[1].data()) : null;
+      tf.dispose([x, w, ...outs]);
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      expect(maxRelError(y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
+      if (prov != null) {
+        const cpuProv = await onBackend('cpu', () => provenanceOf(c));
+        expect(prov, 'provenance vs the CPU kernel').to.deep.equal(cpuProv);
+      }
+    });
+  });
+});

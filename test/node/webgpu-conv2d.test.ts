@@ -1,0 +1,174 @@
+import * as tf from '@tensorflow/tfjs';
+import {expect} from 'chai';
+import {SemifieldConv2D} from '../../index.js';
+import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
+import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
+import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
+import {normal} from '../reference/random.js';
+import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
+import {runCase} from './helpers.js';
+import {runCaseAsync} from './webgpu_helpers.js';
+
+/*
+ * The shared case matrix on tfjs's WebGPU backend in Node, through Dawn (the `webgpu` package) on
+ * whatever Vulkan driver initNodeWebGPU finds — SwiftShader from chromium-common on CI. A missing
+ * adapter fails the `before` hook with initNodeWebGPU's message (what to install); nothing skips.
+ *
+ * Per case: forward vs the float64 reference (1e-4, DESIGN §5 GPU tolerance); provenance of
+ * selection semifields identical to the CPU kernel's; dx and dw vs the CPU kernels on every entry
+ * and vs central finite differences of the reference on probed entries.
+ */
+const FORWARD_TOL = 1e-4;
+const GRAD_VS_CPU_TOL = 1e-4;
+const GRAD_VS_FD_TOL = 5e-4;
+
+interface CpuResult {
+  dx: Float32Array;
+  dw: Float32Array;
+  provenance: Int32Array | null;
+}
+
+function kernelAttrs(c: ConvCase) {
+  const sf = c.semifield;
+  const config = typeof sf === 'string' ? {name: sf, ...(sf === 'log' ? {mu: 1} : sf === 'root' ? {p: 2} : {})} : sf;
+  return {semifield: JSON.stringify(config), strides: c.geometry.strides, dilations: c.geometry.dilations, pad: c.geometry.pad, groups: c.geometry.groups};
+}
+
+async function provenanceOf(c: ConvCase): Promise<Int32Array | null> {
+  if (c.ref.name !== 'maxplus' && c.ref.name !== 'minplus') return null;
+  const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
+  const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
+  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const prov = (await outs[1].data()) as Int32Array;
+  tf.dispose([x, w, ...outs]);
+  return prov.slice();
+}
+
+describe('webgpu (Node, Dawn): fused kernels vs the float64 reference and the CPU kernels', function () {
+  this.timeout(240000);
+  const cases = allCases();
+  const cpu = new Map<number, CpuResult>();
+
+  before(async function () {
+    // The CPU results first, on cpu; then the GPU.
+    await tf.setBackend('cpu');
+    for (const [index, c] of cases.entries()) {
+      const got = runCase(c, 'fused', upstreamFor(refSize(c), index));
+      cpu.set(index, {dx: got.dx as Float32Array, dw: got.dw as Float32Array, provenance: await provenanceOf(c)});
+    }
+    const info = await initNodeWebGPU();
+    expect(tf.getBackend()).to.equal('webgpu');
+    console.log(`      webgpu adapter: ${JSON.stringify(info.adapter)} (icd: ${info.icd ?? 'system'})`);
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  it('has the fused kernels registered for webgpu', () => {
+    for (const name of ['SemifieldConv2D', 'SemifieldConv2DBackpropInput', 'SemifieldConv2DBackpropFilter']) {
+      expect(tf.getKernel(name, 'webgpu'), name).to.not.equal(undefined);
+    }
+  });
+
+  cases.forEach((c, index) => {
+    it(c.name, async () => {
+      expect(tf.getBackend()).to.equal('webgpu');
+      const before = tf.memory().numTensors;
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      const upstream = upstreamFor(ref.y.length, index);
+      const got = await runCaseAsync(c, 'fused', upstream);
+      expect(got.yShape).to.deep.equal(ref.shape);
+      const err = maxRelError(got.y, ref.y);
+      expect(err, `forward error ${err}`).to.be.at.most(FORWARD_TOL);
+      const expected = cpu.get(index)!;
+      if (expected.provenance != null) {
+        const prov = (await provenanceOf(c))!;
+        expect(Array.from(prov), 'provenance vs the CPU kernel').to.deep.equal(Array.from(expected.provenance));
+      }
+      expect(maxRelError(got.dx, expected.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dw, expected.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      if (index % 4 === 0) {
+        for (const which of ['x', 'w'] as const) {
+          const n = which === 'x' ? c.x.length : c.w.length;
+          const coords = probeCoords(n, 12, index);
+          const fd = finiteDifferenceGrad(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, upstream, which, coords);
+          const analytic = which === 'x' ? got.dx : got.dw;
+          coords.forEach((k, i) => {
+            expect(Math.abs(analytic[k] - fd[i]), `d${which}[${k}]: ${analytic[k]} vs finite difference ${fd[i]}`).to.be.at.most(
+              GRAD_VS_FD_TOL * Math.max(1, Math.abs(fd[i])),
+            );
+          });
+        }
+      }
+      expect(tf.memory().numTensors, 'no leaked tensors').to.equal(before);
+    });
+  });
+});
+
+function refSize(c: ConvCase): number {
+  return referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry).y.length;
+}
+
+async function forwardOnGpu(c: ConvCase): Promise<{y: Float32Array; prov: Int32Array | null}> {
+  const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
+  const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
+  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const y = (await outs[0].data()) as Float32Array;
+  const prov = outs.length > 1 ? ((await outs[1].data()) as Int32Array) : null;
+  tf.dispose([x, w, ...outs]);
+  return {y, prov};
+}
+
+/**
+ * 'auto' runs the direct forward program on SwiftShader; the tiled (workgroup-memory) program,
+ * which 'auto' picks on hardware GPUs, is checked here by forcing it: the whole matrix, plus
+ * wide-channel cases whose channels are streamed in several chunks, with integer data so that
+ * ties are everywhere and the provenance tie rule (first in scan order) is exercised across
+ * chunk boundaries.
+ */
+describe('webgpu (Node, Dawn): the tiled forward program, forced', function () {
+  this.timeout(240000);
+  const cases = allCases();
+  const wide: ConvCase[] = [];
+  const wideSemifields: CaseSemifield[] = ['maxplus', 'minplus', 'log', 'linear'];
+  wideSemifields.forEach((semifield, s) => {
+    const xShape = [1, 9, 10, 40];
+    const {wShape} = caseData(semifield, 1, xShape, [5, 5], 1);
+    const ints = (n: number, seed: number) => Float32Array.from(normal(n, seed), (v) => Math.round(v * 1.5));
+    const x = ints(9 * 10 * 40, 11 + s);
+    const w = ints(wShape.reduce((a, b) => a * b, 1), 23 + s);
+    wide.push({
+      name: `${typeof semifield === 'string' ? semifield : semifield.name} | 40 channels in chunks | integer data (ties)`,
+      semifield,
+      ref: typeof semifield === 'string' ? {name: semifield, mu: 1, p: 2} : {name: 'log', mu: 1},
+      options: {strides: [1, 1], dilations: [1, 1], pad: 'same', groups: 1},
+      geometry: {strides: [1, 1], dilations: [1, 1], pad: [2, 2, 2, 2], groups: 1},
+      xShape,
+      wShape,
+      x,
+      w,
+    });
+  });
+  const cpuProv = new Map<ConvCase, Int32Array | null>();
+
+  before(async () => {
+    await tf.setBackend('cpu');
+    for (const c of [...cases, ...wide]) cpuProv.set(c, await provenanceOf(c));
+    await initNodeWebGPU();
+    setWebGPUForwardTiling({program: 'tiled'});
+  });
+  after(async () => {
+    setWebGPUForwardTiling(null);
+    await tf.setBackend('cpu');
+  });
+
+  for (const c of [...cases, ...wide]) {
+    it(c.name, async () => {
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      const got = await forwardOnGpu(c);
+      expect(maxRelError(got.y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
+      const expected = cpuProv.get(c)!;
+      if (expected != null) expect(Array.from(got.prov!), 'provenance vs the CPU kernel').to.deep.equal(Array.from(expected));
+    });
+  }
+});
