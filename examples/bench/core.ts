@@ -36,8 +36,12 @@ interface Row {
 }
 
 function fwdBwd(f: (x: tf.Tensor4D, w: tf.Tensor) => tf.Tensor, x: tf.Tensor4D, w: tf.Tensor): () => tf.Tensor[] {
-  const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a as tf.Tensor4D, b)));
-  return () => [f(x, w), ...g([x, w])];
+  // One forward pass and both gradients (valueAndGrads does not run the forward twice).
+  const g = tf.valueAndGrads((a: tf.Tensor, b: tf.Tensor) => tf.sum(f(a as tf.Tensor4D, b)));
+  return () => {
+    const {value, grads} = g([x, w]);
+    return [value, ...grads];
+  };
 }
 
 const rows: Row[] = [];
@@ -138,6 +142,7 @@ async function main() {
   const results: Array<Row & {ms: number; reps: number; peak: number}> = [];
   for (const row of rows) {
     bar.update(results.length, {row: `${row.shape} ${row.method} ${row.pass}`});
+    if (!process.stderr.isTTY) console.error(`bench ${results.length + 1}/${rows.length}: ${row.shape} ${row.method} ${row.pass}`);
     if (row.method.includes('fused') && tf.getKernel('SemifieldConv2D', tf.getBackend()) == null) continue;
     const {ms, reps} = await medianMs(row.run, opts.reps, 2, opts.rowBudget * 1000);
     const peak = await peakExtraBytes(row.run);
