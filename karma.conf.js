@@ -15,6 +15,13 @@ if (!fs.existsSync(chromeBin)) {
 }
 process.env.CHROME_BIN = chromeBin;
 
+// karma-esbuild writes its entry file to os.tmpdir() and imports each spec by the path relative to
+// it; when the project itself lives under /tmp (a CI clone), that path has no leading '../' and
+// esbuild reads it as a package name. A temp dir inside the project keeps every path '../…'.
+const karmaTmp = new URL('./node_modules/.cache/karma-esbuild/', import.meta.url).pathname;
+fs.mkdirSync(karmaTmp, {recursive: true});
+process.env.TMPDIR = karmaTmp;
+
 // Flags that (a) keep the browser off the network and quiet, (b) give WebGL2 and WebGPU on
 // SwiftShader without a GPU. Shared with the webgl benchmark (examples/bench/webgl.ts).
 // karma-chrome-launcher's own ChromeHeadless adds --disable-gpu, which would turn WebGL off, so the
