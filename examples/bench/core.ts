@@ -152,7 +152,7 @@ async function main() {
   const lines = [
     `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}, tfjs ${tf.version.tfjs}, backend ${tf.getBackend()}, median of ${opts.reps} after 2 warm-up calls, ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| shapes | method | pass | ms (median) | peak bytes | speed vs baseline |',
+    '| shapes | method | pass | ms (median) | peak bytes in use (whole process) | speed vs baseline |',
     '|---|---|---|---:|---:|---|',
   ];
   for (const r of results) {

@@ -35,7 +35,7 @@ export async function medianMs(
   return {ms: times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2, reps};
 }
 
-/** Peak bytes allocated during one call beyond what existed before (tf.profile). */
+/** Peak bytes in use during one call (tf.profile): includes every live tensor, not only what the call adds. */
 export async function peakExtraBytes(fn: () => tf.Tensor | tf.Tensor[]): Promise<number> {
   const info = await tf.profile(() => {
     const out = fn();
