@@ -4,6 +4,9 @@ import type {Semifield, SemifieldConfig} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
 import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from './kernel_names.js';
+import {registerSemifieldConv2DGradient} from './semifield_conv2d_grad.js';
+
+registerSemifieldConv2DGradient();
 
 /** Does the active backend have our fused kernels registered? */
 export function hasFusedKernels(backendName = tf.getBackend()): boolean {
@@ -31,33 +34,21 @@ function checkImplementation(value: unknown): 'auto' | 'fused' | 'composite' {
  */
 function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: SemifieldConvInfo, fused: boolean): tf.Tensor4D {
   const attrs = convAttrs(sf.key, info);
+  if (fused) {
+    // The kernel's registered gradient (semifield_conv2d_grad.ts) covers this path; the
+    // provenance output stays on the tape for it and is dropped here.
+    return runKernel(SemifieldConv2D, {x, filter}, attrs)[0] as tf.Tensor4D;
+  }
   // tfjs types customGrad's arguments loosely (tensors and the save function share one rest type).
   const forward = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
-    const x4 = xIn as tf.Tensor4D;
-    const w4 = wIn as tf.Tensor4D;
-    let y: tf.Tensor4D;
-    let aux: tf.Tensor4D;
-    if (fused) {
-      const outs = runKernel(SemifieldConv2D, {x: x4, filter: w4}, attrs);
-      y = outs[0] as tf.Tensor4D;
-      aux = (sf.kind === 'selection' ? outs[1] : y) as tf.Tensor4D;
-    } else {
-      const res = compositeForward(x4, w4, sf, info);
-      y = res.y;
-      aux = (res.provenance ?? y) as tf.Tensor4D;
-    }
+    const res = compositeForward(xIn as tf.Tensor4D, wIn as tf.Tensor4D, sf, info);
     // Selection keeps one int32 per output (the provenance); invertible keeps y and recomputes terms.
-    save([x4, w4, aux]);
+    save([xIn, wIn, res.provenance ?? res.y]);
     return {
-      value: y,
+      value: res.y,
       gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => {
         const [xs, ws, auxs] = saved as tf.Tensor4D[];
-        const dy4 = dy as tf.Tensor4D;
-        if (fused) {
-          const inputs = {dy: dy4, x: xs, filter: ws, aux: auxs};
-          return [runKernel(SemifieldConv2DBackpropInput, inputs, attrs)[0], runKernel(SemifieldConv2DBackpropFilter, inputs, attrs)[0]];
-        }
-        const {dx, dfilter} = compositeBackward(dy4, xs, ws, auxs, sf, info);
+        const {dx, dfilter} = compositeBackward(dy as tf.Tensor4D, xs, ws, auxs, sf, info);
         return [dx!, dfilter!];
       },
     };

@@ -35,3 +35,30 @@ describe('training with variables and optimizers', () => {
     }
   }
 });
+
+/*
+ * The fused path's gradient is registered per kernel input (tf.registerGradient), so the tape runs
+ * only the backprop kernels it needs: a first layer, whose input is data, never pays for dx.
+ */
+describe('fused gradients run only the backprop kernels the tape needs', () => {
+  for (const sf of ['maxplus', {name: 'log', mu: 0.5}] as SemifieldConfig[]) {
+    it(`${JSON.stringify(sf)}: grad w.r.t. the filter alone skips BackpropInput; w.r.t. both runs both`, async () => {
+      const x = tf.tensor4d(normal(2 * 6 * 6 * 2, 11), [2, 6, 6, 2]);
+      const w = tf.tensor4d(normal(3 * 3 * 2 * 3, 12, 0.5), [3, 3, 2, 3]);
+      const f = (xi: tf.Tensor, wi: tf.Tensor) => tf.sum(semifieldConv2d(xi as tf.Tensor4D, wi, sf, {pad: 'same', implementation: 'fused'}));
+      const kernelsRun = async (run: () => tf.Tensor | tf.Tensor[]) => {
+        const profile = await tf.profile(() => run());
+        return profile.kernels.map((k) => k.name);
+      };
+      const filterOnly = await kernelsRun(() => tf.grad((wi: tf.Tensor) => f(x, wi))(w));
+      expect(filterOnly).to.include('SemifieldConv2DBackpropFilter');
+      expect(filterOnly).not.to.include('SemifieldConv2DBackpropInput');
+      const inputOnly = await kernelsRun(() => tf.grad((xi: tf.Tensor) => f(xi, w))(x));
+      expect(inputOnly).to.include('SemifieldConv2DBackpropInput');
+      expect(inputOnly).not.to.include('SemifieldConv2DBackpropFilter');
+      const both = await kernelsRun(() => tf.grads((xi: tf.Tensor, wi: tf.Tensor) => f(xi, wi))([x, w]));
+      expect(both).to.include.members(['SemifieldConv2DBackpropInput', 'SemifieldConv2DBackpropFilter']);
+      tf.dispose([x, w]);
+    });
+  }
+});

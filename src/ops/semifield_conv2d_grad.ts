@@ -1,0 +1,36 @@
+import * as tf from '@tensorflow/tfjs-core';
+import {semifieldFromKey} from '../semifields/registry.js';
+import type {SemifieldConvAttrs} from './conv_info.js';
+import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from './kernel_names.js';
+
+/**
+ * Gradient of the fused SemifieldConv2D kernel (DESIGN.md §4), registered with tf.registerGradient
+ * rather than wrapped in tf.customGrad: the tape then asks only for the gradients it needs, so the
+ * first layer of a network (whose input is data, not a variable) never runs BackpropInput —
+ * customGrad would compute both gradients eagerly on every step.
+ *
+ * Saved: x, filter, y and (selection semifields) the int32 provenance. The backprop kernels take
+ * `aux` = provenance for selection semifields and y for invertible ones.
+ */
+export const semifieldConv2DGradConfig: tf.GradConfig = {
+  kernelName: SemifieldConv2D,
+  inputsToSave: ['x', 'filter'],
+  // Selection kernels have two outputs [y, provenance]; invertible ones one (the second flag is
+  // then ignored by the engine).
+  outputsToSave: [true, true],
+  gradFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[], attrs: tf.NamedAttrMap) => {
+    const convAttrs = attrs as unknown as SemifieldConvAttrs;
+    const [x, filter, y, provenance] = saved;
+    // With two outputs the engine passes [dy, d(provenance)]; the provenance has no gradient.
+    const dy0 = Array.isArray(dy) ? dy[0] : dy;
+    const selection = semifieldFromKey(convAttrs.semifield).kind === 'selection';
+    const inputs = {dy: dy0, x, filter, aux: selection ? provenance : y} as unknown as tf.NamedTensorMap;
+    const run = (kernelName: string) => tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor;
+    return {x: () => run(SemifieldConv2DBackpropInput), filter: () => run(SemifieldConv2DBackpropFilter)};
+  },
+};
+
+/** Register once; a second import of the package finds it registered. */
+export function registerSemifieldConv2DGradient(): void {
+  if (tf.getGradient(SemifieldConv2D) == null) tf.registerGradient(semifieldConv2DGradConfig);
+}
