@@ -15,11 +15,25 @@ const opts = new Command()
   .name('bench:conv')
   .option('--quick', 'short timings (smoke run)', false)
   .option('--backends <list>', "comma-separated backends for the linear rows ('' to skip them; the study measures them too)", 'cpu,wasm')
+  .option('--min-time-ms <ms>', 'linear rows: time budget per algorithm (tuner and table); default 150, --quick 20')
+  .option('--max-rounds <n>', 'linear rows: at most this many interleaved table rounds; default 40, --quick 5')
+  .option('--reps <n>', 'semifield rows: timed calls per implementation (median); default 15, --quick 3')
   .parse()
-  .opts<{quick: boolean; backends: string}>();
+  .opts<{quick: boolean; backends: string; minTimeMs?: string; maxRounds?: string; reps?: string}>();
 
+const positive = (v: string | undefined, name: string, fallback: number): number => {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new Error(`${name}: expected a positive number, but got '${v}'`);
+  return n;
+};
 const backends = opts.backends.split(',').filter((b) => b !== '');
-const timing = opts.quick ? {minTimeMs: 20, maxRounds: 5} : {minTimeMs: 150, maxRounds: 40};
+const timing = {
+  minTimeMs: positive(opts.minTimeMs, '--min-time-ms', opts.quick ? 20 : 150),
+  maxRounds: positive(opts.maxRounds, '--max-rounds', opts.quick ? 5 : 40),
+};
+const sfReps = positive(opts.reps, '--reps', opts.quick ? 3 : 15);
+const started = performance.now();
 const SEMIFIELD_SHAPES = [
   {size: 32, k: 3, channels: 8},
   {size: 32, k: 5, channels: 8},
@@ -73,7 +87,7 @@ for (const shape of SEMIFIELD_SHAPES) {
     const positive = sf.label.startsWith('root');
     const x = (positive ? tf.randomUniform([1, shape.size, shape.size, shape.channels]) : tf.randomNormal([1, shape.size, shape.size, shape.channels])) as tf.Tensor4D;
     const w = (positive ? tf.randomUniform([shape.k, shape.k, shape.channels, shape.channels]) : tf.randomNormal([shape.k, shape.k, shape.channels, shape.channels])) as tf.Tensor4D;
-    const reps = opts.quick ? 3 : 15;
+    const reps = sfReps;
     const impls: Record<string, () => tf.Tensor> = {
       unfold: () => semifieldConv2dIm2col(x, w, sf.config, {pad: 'same'}),
       'strided-window': () => semifieldConv2d(x, w, sf.config, {pad: 'same', implementation: 'composite'}),
@@ -110,3 +124,4 @@ console.log(`\nSemifield conv on cpu (forward only), ms per call / peak MiB allo
 console.log(`| semifield | kernel | image | unfold (im2col) | strided-window (composite) | fused kernel |`);
 console.log(`|---|---|---|---:|---:|---:|`);
 for (const line of sfRows) console.log(line);
+console.log(`\n(${backends.length ? `linear rows: minTimeMs ${timing.minTimeMs}, maxRounds ${timing.maxRounds}; ` : ''}semifield rows: median of ${sfReps} calls after 2 warm-ups; wall time ${((performance.now() - started) / 60000).toFixed(1)} min)`);

@@ -117,8 +117,11 @@ ${[...new Set(r.semifield.filter((c) => c.format.includes('WebGL') && c.note).ma
 ## Timing: ms per call vs tf.conv2d, and the autotuner's pick
 
 Median ms per call with the output read back (\`dataSync\`), 1 image, 8→8 channels, 'same' padding.
-The autotuner (\`findConvAlgorithm\`) runs its own find pass first; the table is an independent
-measurement afterwards (interleaved rounds). **Bold** = the autotuner's pick. Target: pick / best ≤ 1.10.
+The autotuner (\`findConvAlgorithm\`) runs its own find pass first (warm-up calls that compile the
+shaders, then interleaved rounds with the order rotated each round, medians, and extra rounds for
+everything within 25 % of the leader; docs/conv-algorithms.md); the table is an independent
+measurement afterwards (its own interleaved rounds; the tuner never sees it). **Bold** = the
+autotuner's pick. Target: pick / best ≤ 1.10.
 Caveat: the machine is a shared 2-core VM; other jobs ran during parts of the measurement, and
 SwiftShader timings swing most (an entry that is slower at 32² than at 64² is such a swing). Ratios
 within one row were measured minutes apart at most; compare rows with care.

@@ -14,6 +14,8 @@ export interface TimingRow extends TimingRowSpec {
   ms: Record<string, number | null>;
   /** The autotuner's pick (from its own, separate find pass). */
   pick: ConvAlgorithm;
+  /** What the autotuner's find pass measured (median ms; for the record, not used by the table). */
+  tunerMs?: Record<string, number | null>;
   /** The best entry of the independent measurement. */
   best: string;
   /** ms[pick] / ms[best]: the target is ≤ 1.10. */
@@ -30,7 +32,9 @@ function median(v: number[]): number {
 
 /**
  * Measure one row: the autotuner's find step first (its pick), then an independent table with
- * interleaved rounds (every algorithm once per round, so slow drifts hit all of them alike).
+ * interleaved rounds (every algorithm once per round, order rotated each round, so slow drifts hit
+ * all of them alike). The table never reuses the tuner's samples for contenders, and the tuner never
+ * sees the table.
  * Algorithms the tuner measured at over 20× its best keep the tuner's number.
  */
 export function measureRow(spec: TimingRowSpec, options: {minTimeMs: number; maxRounds: number}): TimingRow {
@@ -57,12 +61,17 @@ export function measureRow(spec: TimingRowSpec, options: {minTimeMs: number; max
   for (const a of contenders) once(a); // warm-up
   const start = performance.now();
   for (let round = 0; round < options.maxRounds; round++) {
-    for (const a of contenders) samples.get(a)!.push(once(a));
+    // Rotated order each round, as in the tuner: no algorithm always runs right after the same one.
+    for (let i = 0; i < contenders.length; i++) {
+      const a = contenders[(i + round) % contenders.length];
+      samples.get(a)!.push(once(a));
+    }
     if (round >= 4 && performance.now() - start > options.minTimeMs * contenders.length) break;
   }
   tf.dispose([x, w]);
   const ms: Record<string, number | null> = {};
   for (const a of CONV_ALGORITHMS) ms[a] = samples.has(a) ? median(samples.get(a)!) : null;
   const best = applicable.reduce((p, q) => (ms[q]! < ms[p]! ? q : p));
-  return {...spec, backend: tf.getBackend(), ms, pick: choice.best, best, pickOverBest: ms[choice.best]! / ms[best]!};
+  const tunerRecord: Record<string, number | null> = Object.fromEntries(choice.timings.map((t) => [t.algorithm, t.ms]));
+  return {...spec, backend: tf.getBackend(), ms, pick: choice.best, tunerMs: tunerRecord, best, pickOverBest: ms[choice.best]! / ms[best]!};
 }

@@ -70,11 +70,29 @@ describe('autotuner: findConvAlgorithm / conv2dAuto', function () {
     tf.dispose([x, w, y]);
   });
 
+  it('interleaved rounds: the pick has at least minRepeats samples, close calls get extra rounds, hopeless ones one call', () => {
+    const before = tf.memory().numTensors;
+    const choice = findConvAlgorithm([1, 12, 12, 2], [3, 3, 2, 2], {pad: 'same', warmup: 1, minTimeMs: 0, minRepeats: 4, maxRepeats: 4});
+    expect(tf.memory().numTensors).to.equal(before);
+    const best = choice.timings.find((t) => t.algorithm === choice.best)!;
+    expect(best.samples).to.be.at.least(4);
+    expect(best.ms).to.equal(Math.min(...choice.timings.map((t) => t.ms!)));
+    for (const t of choice.timings) {
+      // 1 call (given up after warm-up), 3 (stopped after 3 rounds at > 3× the leader), 4 (all rounds)
+      // or 4 + 4 (close call: within 25 % of the leader, re-measured).
+      expect([1, 3, 4, 8], t.algorithm).to.include(t.samples);
+      if (t.samples === 8) expect(t.ms!, t.algorithm).to.be.at.most(2 * best.ms!);
+    }
+    const noClose = findConvAlgorithm([1, 12, 12, 2], [3, 3, 2, 2], {pad: 'same', warmup: 1, minTimeMs: 0, minRepeats: 4, maxRepeats: 4, closeCall: 0, force: true});
+    for (const t of noClose.timings) expect([1, 3, 4], t.algorithm).to.include(t.samples);
+  });
+
   it('bad input throws naming the argument and leaks nothing', () => {
     expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8], [3, 3, 1, 1]), /^x: expected a rank-4 tensor/);
     expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {algorithms: ['cudnn' as never]}), /^options.algorithms: expected entries among tfjs, direct.*but got 'cudnn'/);
     expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [5, 5, 1, 1], {algorithms: ['winograd-f2x2'], ...FAST}), /^options.algorithms: none of \["winograd-f2x2"\] applies/);
     expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {warmup: -1}), /^options.warmup: expected a number ≥ 0, but got -1/);
+    expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {closeCall: -0.1}), /^options.closeCall: expected a number ≥ 0, but got -0.1/);
     expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {pad: 'full' as never}), /^pad: expected/);
     const x = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
     const w = tf.zeros([3, 3, 1, 1]) as tf.Tensor4D;

@@ -20,14 +20,26 @@ export interface ConvAlgorithmGeometry {
 export interface FindConvAlgorithmOptions extends ConvAlgorithmGeometry {
   /** Restrict the candidates (default: all applicable). */
   algorithms?: readonly ConvAlgorithm[];
-  /** Untimed calls per algorithm first (shader compilation, caches). Default 2. */
+  /**
+   * Untimed calls per algorithm before the timed rounds, on the real shapes (the first one compiles
+   * the algorithm's shaders, allocates its textures and fills its caches). Default 2.
+   */
   warmup?: number;
-  /** Keep sampling an algorithm until this much time has passed. Default 150 ms. */
+  /**
+   * Keep running timed rounds until this much time per contending algorithm has passed. Default 150 ms.
+   */
   minTimeMs?: number;
-  /** At least this many timed calls (unless hopeless, see below). Default 5. */
+  /** At least this many timed rounds (every contender once per round). Default 5. */
   minRepeats?: number;
-  /** At most this many timed calls. Default 50. */
+  /** At most this many timed rounds. Default 50. */
   maxRepeats?: number;
+  /**
+   * Close calls: algorithms whose median is within this fraction of the leader's get extra
+   * interleaved rounds (as many as the main pass had, at least `minRepeats`, and at least
+   * `minTimeMs` each) before the pick.
+   * Default 0.25; 0 disables the re-measurement.
+   */
+  closeCall?: number;
   /** Re-measure even if the cache has an entry. Default false. */
   force?: boolean;
 }
@@ -36,8 +48,9 @@ export interface FindConvAlgorithmOptions extends ConvAlgorithmGeometry {
 export interface ConvAlgorithmTiming {
   algorithm: ConvAlgorithm;
   applicable: boolean;
-  /** Median ms per call (output read back), or null when not applicable. */
+  /** Median ms per call (output read back) over the timed rounds, or null when not applicable. */
   ms: number | null;
+  /** Timed calls behind `ms` (1 for an algorithm given up after its warm-up, see {@link findConvAlgorithm}). */
   samples: number;
   /** Why it was not applicable. */
   reason?: string;
@@ -121,12 +134,31 @@ function checkCount(value: unknown, name: string, fallback: number, min: number)
   return value;
 }
 
+/** Time one call, output read back (so GPU work is counted). */
+function timeCall(call: () => void): number {
+  const t0 = performance.now();
+  call();
+  return performance.now() - t0;
+}
+
 /**
  * cuDNN-style "find" step: times every applicable algorithm (tfjs's own `tf.conv2d` included) on
  * the active backend for these shapes, on random inputs, reading each output back so GPU work is
  * counted; returns the measured table and caches the winner per (backend, shapes, options).
- * An algorithm whose first (warm-up) call takes over 10× the best median so far is not called
- * again and reports that one call (it cannot win; this keeps O(N²) DFTs from dominating the search).
+ *
+ * How it measures, so that a busy machine or a GPU emulated on shared CPUs (SwiftShader) does not
+ * decide the pick:
+ * 1. Warm-up: every algorithm runs `warmup` untimed calls on the real shapes, which compiles its
+ *    shaders and allocates its buffers. An algorithm whose first call takes over 100× the best
+ *    settled (last warm-up) time so far, or whose settled time is over 10× it, cannot win: it is
+ *    not called again and reports that one call (a seconds-long O(N²) DFT is timed once).
+ * 2. Interleaved rounds: every contender once per round, in an order rotated each round, so slow
+ *    drifts of the machine's load hit all of them alike (timing algorithms one after another lets
+ *    a load change between two of them decide the pick). After 3 rounds, contenders whose median
+ *    is over 3× the leader's stop (their median stands).
+ * 3. Close calls: contenders whose median is within `closeCall` (25 %) of the leader's get as many
+ *    extra interleaved rounds again (and at least `minTimeMs` each more); the pick is the lowest
+ *    median over all rounds.
  *
  * @param xShape [batch, height, width, inChannels].
  * @param filterShape [filterHeight, filterWidth, inChannels, outChannels].
@@ -151,6 +183,7 @@ export function findConvAlgorithm(
   const minTimeMs = checkCount(options.minTimeMs, 'options.minTimeMs', 150, 0);
   const minRepeats = checkCount(options.minRepeats, 'options.minRepeats', 5, 1);
   const maxRepeats = checkCount(options.maxRepeats, 'options.maxRepeats', 50, 1);
+  const closeCall = checkCount(options.closeCall, 'options.closeCall', 0.25, 0);
   const candidates = options.algorithms ?? CONV_ALGORITHMS;
   for (const a of candidates) {
     if (!(CONV_ALGORITHMS as readonly string[]).includes(a)) {
@@ -165,50 +198,80 @@ export function findConvAlgorithm(
 
   const x = tf.randomNormal(Array.from(xShape) as [number, number, number, number]) as tf.Tensor4D;
   const w = tf.randomNormal(Array.from(filterShape) as [number, number, number, number]) as tf.Tensor4D;
-  const timings: ConvAlgorithmTiming[] = [];
-  let bestMs = Infinity;
+  const reasons = new Map<ConvAlgorithm, string>();
+  const samples = new Map<ConvAlgorithm, number[]>();
   try {
+    const calls = new Map<ConvAlgorithm, () => void>();
     for (const algorithm of candidates) {
       const reason = notApplicable(algorithm, filterShape, geometry);
       if (reason != null) {
-        timings.push({algorithm, applicable: false, ms: null, samples: 0, reason});
+        reasons.set(algorithm, reason);
         continue;
       }
-      const call = () => {
+      calls.set(algorithm, () => {
         const y = runConvAlgorithm(algorithm, x, w, geometry);
         y.dataSync();
         y.dispose();
-      };
-      // The first warm-up call is timed too: if it alone is over 10× the best median so far, the
-      // algorithm cannot win and is not called again (a seconds-long O(N²) DFT is timed once).
-      const samples: number[] = [];
-      if (warmup > 0) {
-        const t0 = performance.now();
-        call();
-        const first = performance.now() - t0;
-        if (first > 10 * bestMs) {
-          bestMs = Math.min(bestMs, first);
-          timings.push({algorithm, applicable: true, ms: first, samples: 1});
-          continue;
-        }
-        for (let i = 1; i < warmup; i++) call();
+      });
+    }
+
+    // 1. Warm-up (includes shader compilation); give up on hopeless algorithms early.
+    let bestSettled = Infinity;
+    const contenders: ConvAlgorithm[] = [];
+    for (const [algorithm, call] of calls) {
+      if (warmup === 0) {
+        contenders.push(algorithm);
+        continue;
       }
+      const first = timeCall(call);
+      let settled = first;
+      if (first <= 100 * bestSettled) for (let i = 1; i < warmup; i++) settled = timeCall(call);
+      if (settled > 10 * bestSettled) {
+        samples.set(algorithm, [settled]);
+        continue;
+      }
+      bestSettled = Math.min(bestSettled, settled);
+      contenders.push(algorithm);
+    }
+    // The budget is per contender: a row with more candidates gets proportionally more rounds' time.
+    for (const a of contenders) samples.set(a, []);
+    const leaderMs = (among: ConvAlgorithm[]) => Math.min(...among.map((a) => median(samples.get(a)!)));
+    const runRounds = (active: ConvAlgorithm[], minRounds: number, maxRounds: number, prune: boolean) => {
       const start = performance.now();
-      while (samples.length < maxRepeats) {
-        const t0 = performance.now();
-        call();
-        samples.push(performance.now() - t0);
-        if (samples.length === 1 && samples[0] > 10 * bestMs) break;
-        if (samples.length >= minRepeats && performance.now() - start >= minTimeMs) break;
+      for (let round = 0; round < maxRounds && active.length > 0; round++) {
+        // Rotate the order each round so no algorithm always runs right after the same other one.
+        for (let i = 0; i < active.length; i++) {
+          const a = active[(i + round) % active.length];
+          samples.get(a)!.push(timeCall(calls.get(a)!));
+        }
+        if (prune && round + 1 >= 3 && active.length > 1) {
+          const lead = leaderMs(active);
+          active = active.filter((a) => median(samples.get(a)!) <= 3 * lead);
+        }
+        if (round + 1 >= minRounds && performance.now() - start >= minTimeMs * active.length) break;
       }
-      const ms = median(samples);
-      bestMs = Math.min(bestMs, ms);
-      timings.push({algorithm, applicable: true, ms, samples: samples.length});
+    };
+    // 2. Interleaved rounds.
+    runRounds([...contenders], minRepeats, maxRepeats, true);
+    // 3. Close calls: more interleaved rounds for everything within closeCall of the leader.
+    if (closeCall > 0 && contenders.length > 1) {
+      const lead = leaderMs(contenders);
+      const close = contenders.filter((a) => median(samples.get(a)!) <= (1 + closeCall) * lead);
+      if (close.length > 1) {
+        const rounds = Math.max(minRepeats, ...close.map((a) => samples.get(a)!.length));
+        runRounds(close, rounds, Math.max(rounds, maxRepeats), false);
+      }
     }
   } finally {
     x.dispose();
     w.dispose();
   }
+  const timings: ConvAlgorithmTiming[] = candidates.map((algorithm) => {
+    const reason = reasons.get(algorithm);
+    if (reason != null) return {algorithm, applicable: false, ms: null, samples: 0, reason};
+    const s = samples.get(algorithm)!;
+    return {algorithm, applicable: true, ms: median(s), samples: s.length};
+  });
   const measured = timings.filter((t) => t.ms != null);
   if (measured.length === 0) throw new Error(`options.algorithms: none of ${show(candidates)} applies to filter shape [${filterShape}] on backend '${backend}'`);
   const best = measured.reduce((a, b) => (b.ms! < a.ms! ? b : a)).algorithm;
