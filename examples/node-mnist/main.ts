@@ -28,6 +28,11 @@ const positiveInt = (name: string) => (value: string) => {
   if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name}: expected a positive integer, but got '${value}'`);
   return n;
 };
+const nonNegativeInt = (name: string) => (value: string) => {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 8) throw new InvalidArgumentError(`${name}: expected an integer from 0 to 8, but got '${value}'`);
+  return n;
+};
 const positiveNumber = (name: string) => (value: string) => {
   const n = Number(value);
   if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name}: expected a positive number, but got '${value}'`);
@@ -54,6 +59,7 @@ const program = new Command()
   .option('--batch-size <n>', 'mini-batch size', positiveInt('--batch-size'), 32)
   .option('--learning-rate <x>', 'initial Adam learning rate', positiveNumber('--learning-rate'), 0.004)
   .option('--learning-rate-decay <x>', 'learning-rate factor applied after every epoch', positiveNumber('--learning-rate-decay'), 0.7)
+  .option('--augment <pixels>', 'shift every training digit by up to this many pixels, re-drawn each epoch (0: off)', nonNegativeInt('--augment'), 1)
   .option('--seed <n>', 'seed of the split, the initialisers and the epoch shuffles', positiveInt('--seed'), 1)
   .option('--train <n>', 'training digits', positiveInt('--train'), 8000)
   .option('--test <n>', 'held-out test digits', positiveInt('--test'), 2000)
@@ -69,6 +75,7 @@ interface Options {
   batchSize: number;
   learningRate: number;
   learningRateDecay: number;
+  augment: number;
   seed: number;
   train: number;
   test: number;
@@ -91,7 +98,7 @@ async function main(): Promise<void> {
   const machine = `${os.cpus().length}× ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
   console.log(`tfjs ${tf.version.tfjs}, backend '${backend}', ${machine}`);
   const data = loadMnist(options.train, options.test, options.seed);
-  console.log(`MNIST (mnist package): ${options.train} training / ${options.test} test digits, seed ${options.seed}; ${options.epochs} epoch(s), batch ${options.batchSize}, Adam ${options.learningRate} × ${options.learningRateDecay}^epoch\n`);
+  console.log(`MNIST (mnist package): ${options.train} training / ${options.test} test digits, seed ${options.seed}; ${options.epochs} epoch(s), batch ${options.batchSize}, Adam ${options.learningRate} × ${options.learningRateDecay}^epoch, shifts ±${options.augment} px\n`);
 
   const rows: Array<{variant: VariantName; params: number; accuracy: number; secondsPerEpoch: number; reloaded: string}> = [];
   for (const variant of options.variants) {
@@ -101,6 +108,7 @@ async function main(): Promise<void> {
       batchSize: options.batchSize,
       learningRate: options.learningRate,
       learningRateDecay: options.learningRateDecay,
+      augmentShift: options.augment,
       seed: options.seed,
       label: variant,
       progress: options.progress && process.stdout.isTTY === true,

@@ -6,7 +6,7 @@
 import * as tf from '@tensorflow/tfjs';
 import cliProgress from 'cli-progress';
 import type {MnistSplit} from './data.js';
-import {permutation, seededRandom} from './data.js';
+import {permutation, seededRandom, shiftDigits} from './data.js';
 
 export interface TrainOptions {
   epochs: number;
@@ -14,6 +14,8 @@ export interface TrainOptions {
   learningRate: number;
   /** The learning rate is multiplied by this after every epoch. */
   learningRateDecay: number;
+  /** Random translation of every training digit by up to this many pixels, re-drawn each epoch (0: off). */
+  augmentShift: number;
   seed: number;
   label: string;
   /** Show progress bars (off when stdout is not a terminal, to keep logs readable). */
@@ -38,9 +40,15 @@ export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, 
     // Exponential decay per epoch; AdamOptimizer reads its learningRate field on every step.
     (optimizer as unknown as {learningRate: number}).learningRate = options.learningRate * options.learningRateDecay ** epoch;
     const order = tf.tensor1d(permutation(n, random), 'int32');
-    const xs = tf.gather(data.trainImages, order);
+    let xs = tf.gather(data.trainImages, order);
     const ys = tf.gather(data.trainLabels, order);
     order.dispose();
+    if (options.augmentShift > 0) {
+      // Asynchronous read: webgpu in Node cannot read synchronously.
+      const shifted = shiftDigits((await xs.data()) as Float32Array, options.augmentShift, random);
+      xs.dispose();
+      xs = tf.tensor4d(shifted, [n, 28, 28, 1]);
+    }
     const bar = options.progress
       ? new cliProgress.SingleBar(
           {

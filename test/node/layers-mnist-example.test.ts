@@ -8,7 +8,7 @@ import {expect} from 'chai';
 import {mkdtemp, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
-import {loadMnist} from '../../examples/node-mnist/data.js';
+import {loadMnist, seededRandom, shiftDigits} from '../../examples/node-mnist/data.js';
 import '@tensorflow/tfjs-backend-wasm';
 import {
   installFastConv2DBackpropFilter,
@@ -37,6 +37,31 @@ describe('examples/node-mnist', () => {
     const c = loadMnist(8000, 2000, 2);
     expect(Array.from(c.testLabels.dataSync())).to.not.deep.equal(Array.from(a.testLabels.dataSync()));
     tf.dispose([a, b, c].flatMap((s) => [s.trainImages, s.trainLabels, s.testImages, s.testLabels]));
+  });
+
+  it('shiftDigits moves each digit by its own (dy, dx) within ±maxShift and fills with background', () => {
+    const count = 50;
+    const images = Float32Array.from(normal(count * 784, 71), (v) => Math.abs(v) + 0.01); // no zero pixels
+    const maxShift = 2;
+    const shifted = shiftDigits(images, maxShift, seededRandom(5));
+    // Replay the draws: dy then dx per digit, each floor(r·(2s+1)) − s.
+    const replay = seededRandom(5);
+    const seen = new Set<string>();
+    for (let n = 0; n < count; n++) {
+      const dy = Math.floor(replay() * (2 * maxShift + 1)) - maxShift;
+      const dx = Math.floor(replay() * (2 * maxShift + 1)) - maxShift;
+      seen.add(`${dy},${dx}`);
+      for (let i = 0; i < 28; i++) {
+        for (let j = 0; j < 28; j++) {
+          const si = i - dy;
+          const sj = j - dx;
+          const expected = si >= 0 && si < 28 && sj >= 0 && sj < 28 ? images[n * 784 + si * 28 + sj] : 0;
+          if (shifted[n * 784 + i * 28 + j] !== expected) expect.fail(`digit ${n} shifted by (${dy}, ${dx}): pixel (${i}, ${j})`);
+        }
+      }
+    }
+    expect(seen.size, 'distinct shifts drawn').to.be.greaterThan(10);
+    expect(Array.from(shiftDigits(images, 0, seededRandom(5)))).to.deep.equal(Array.from(images));
   });
 
   it("the replacement Conv2DBackpropFilter equals tfjs's own cpu kernel (rtol 1e-5)", () => {
