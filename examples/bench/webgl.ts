@@ -2,10 +2,16 @@
  * npm run bench:webgl — the webgl rows of the benchmark, measured in headless Chromium (Debian's
  * /usr/bin/chromium or CHROME_BIN; never downloaded) with the same flags as the karma suite. Bundles
  * examples/bench/webgl_page.ts with esbuild, serves it on localhost, runs it with playwright-core and
- * prints a markdown table: median ms of --reps calls after warm-up, peak texture bytes of one call,
+ * prints a markdown table: median ms of --reps calls after warm-up (the rows of one shape timed
+ * interleaved, one call each per round, so load changes hit them alike), peak texture bytes of one call,
  * and the speed ratio against each row's baseline (measured in the same page, same run).
  *
- *   npm run bench:webgl -- [--reps 5] [--warmup 2] [--groups issue,thesis] [--filter text] [--out file.md]
+ *   npm run bench:webgl -- [--reps 5] [--warmup 2] [--groups issue,thesis] [--filter text] [--skip a,b]
+ *                          [--composite all|fwd|none] [--out file.md]
+ *
+ * The composite rows (the unfold path in tfjs ops) are slow on SwiftShader — a log fwd+bwd row takes
+ * minutes — so `--composite fwd` keeps only their forward rows (one per shape and semifield, enough
+ * for the "fused vs composite" ratio) and `--composite none` drops them.
  *
  * On a machine without a GPU, Chromium renders WebGL on SwiftShader (a CPU renderer): compare the
  * ratios, not the milliseconds.
@@ -24,9 +30,12 @@ const program = new Command()
   .option('--warmup <n>', 'untimed calls first (shader compilation)', (v) => parseInt(v, 10), 2)
   .option('--groups <list>', "comma-separated: 'issue' (core bench shapes), 'thesis'", 'issue')
   .option('--filter <text>', 'only rows whose shape or method contains this')
+  .option('--skip <list>', 'comma-separated: drop rows whose method contains any of these')
+  .option('--composite <mode>', "composite-path rows: 'all', 'fwd' (forward only) or 'none'", 'all')
   .option('--out <file>', 'also write the markdown table to this file')
   .parse();
-const opts = program.opts<{reps: number; warmup: number; groups: string; filter?: string; out?: string}>();
+const opts = program.opts<{reps: number; warmup: number; groups: string; filter?: string; skip?: string; composite: string; out?: string}>();
+if (!['all', 'fwd', 'none'].includes(opts.composite)) throw new Error(`--composite: expected all, fwd or none, got ${opts.composite}`);
 
 async function main(): Promise<void> {
   const chromeBin = process.env.CHROME_BIN || '/usr/bin/chromium';
@@ -61,7 +70,14 @@ async function main(): Promise<void> {
     page.on('console', (m) => process.stderr.write(`  [page] ${m.text()}\n`));
     page.on('pageerror', (e) => process.stderr.write(`  [page error] ${e.message}\n`));
     await page.goto(`http://127.0.0.1:${port}/`);
-    const benchOptions: BenchOptions = {reps: opts.reps, warmup: opts.warmup, filter: opts.filter, groups: opts.groups.split(',')};
+    const benchOptions: BenchOptions = {
+      reps: opts.reps,
+      warmup: opts.warmup,
+      filter: opts.filter,
+      skip: opts.skip ? opts.skip.split(',') : [],
+      composite: opts.composite as BenchOptions['composite'],
+      groups: opts.groups.split(','),
+    };
     page.setDefaultTimeout(0);
     const result = await page.evaluate(
       (o) => (globalThis as unknown as {semifieldBench: (o: BenchOptions) => Promise<{rows: BenchRow[]; renderer: string; flags: Record<string, unknown>}>}).semifieldBench(o),
@@ -70,7 +86,8 @@ async function main(): Promise<void> {
     const version = browser.version();
     const lines = [
       `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Chromium ${version} headless, renderer "${result.renderer}", ` +
-        `${Object.entries(result.flags).map(([k, v]) => `${k}=${v}`).join(', ')}; median of ${opts.reps} after ${opts.warmup} warm-up calls, ${new Date().toISOString().slice(0, 10)}.`,
+        `${Object.entries(result.flags).map(([k, v]) => `${k}=${v}`).join(', ')}; median of ${opts.reps} calls per row (rows of a shape interleaved round-robin) after ${opts.warmup} warm-up calls, ${new Date().toISOString().slice(0, 10)}; ` +
+        `flags: ${process.argv.slice(2).join(' ') || '(none)'}.`,
       '',
       '| shapes | method | pass | ms (median) | peak texture bytes | speed vs baseline |',
       '|---|---|---|---:|---:|---|',

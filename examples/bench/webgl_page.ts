@@ -13,6 +13,10 @@ export interface BenchOptions {
   warmup: number;
   /** Only rows whose shape or method contains this string. */
   filter?: string;
+  /** Drop rows whose method contains any of these. */
+  skip?: string[];
+  /** Composite-path rows: all, forward only, or none. */
+  composite?: 'all' | 'fwd' | 'none';
   /** Shapes to run: 'issue' (the core bench shapes) and/or 'thesis'. */
   groups: string[];
 }
@@ -47,18 +51,10 @@ async function readAll(out: tf.Tensor | tf.Tensor[]): Promise<void> {
   tf.dispose(list);
 }
 
-/** Median wall time of `reps` calls (each read back, so the GPU work is included) after warm-up. */
-async function medianMs(run: () => tf.Tensor | tf.Tensor[], reps: number, warmup: number): Promise<number> {
-  for (let i = 0; i < warmup; i++) await readAll(tf.tidy(run));
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    await readAll(tf.tidy(run));
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const mid = Math.floor(times.length / 2);
-  return times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2;
+function median(times: number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
@@ -188,31 +184,71 @@ async function semifieldBench(options: BenchOptions): Promise<{rows: BenchRow[];
   const dbg = gl.getExtension('WEBGL_debug_renderer_info');
   const renderer = String(dbg ? gl.getParameter(dbg.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
   const keep: tf.Tensor[] = [];
+  const composite = options.composite ?? 'all';
   const specs = buildRows(options.groups, keep).filter(
-    (r) => !options.filter || r.shape.includes(options.filter) || r.method.includes(options.filter),
+    (r) =>
+      (!options.filter || r.shape.includes(options.filter) || r.method.includes(options.filter)) &&
+      !(options.skip ?? []).some((s) => s && r.method.includes(s)) &&
+      !(r.method.includes('composite') && (composite === 'none' || (composite === 'fwd' && r.pass !== 'fwd'))),
   );
-  const rows: BenchRow[] = [];
-  for (const spec of specs) {
-    const {run: _run, flags: rowFlags, ...rest} = spec;
+  // Rows of one shape are timed interleaved (round-robin, one call of each row per round) so that a
+  // change of machine load shifts all of them alike: their ratios are what the table reports.
+  const withFlags = async <T>(spec: RowSpec, f: () => Promise<T>): Promise<T> => {
     const saved: Record<string, boolean | number> = {};
-    for (const [k, v] of Object.entries(rowFlags ?? {})) {
+    for (const [k, v] of Object.entries(spec.flags ?? {})) {
       saved[k] = tf.env().get(k) as boolean | number;
       tf.env().set(k, v);
     }
     try {
-      const ms = await medianMs(spec.run, options.reps, options.warmup);
-      const peak = await peakTextureBytes(spec.run);
-      rows.push({...rest, ms, peakTextureBytes: peak});
-      console.log(`${spec.shape} | ${spec.method} | ${spec.pass} | ${ms.toFixed(1)} ms`);
-    } catch (e) {
-      // A row that cannot run on webgl is a result too (reported, not fatal).
-      const error = (e as Error).message.split('\n')[0];
-      rows.push({...rest, ms: NaN, peakTextureBytes: NaN, error});
-      console.log(`${spec.shape} | ${spec.method} | ${spec.pass} | fails: ${error}`);
+      return await f();
     } finally {
       for (const [k, v] of Object.entries(saved)) tf.env().set(k, v);
     }
+  };
+  const timeOne = async (spec: RowSpec) =>
+    withFlags(spec, async () => {
+      const start = performance.now();
+      await readAll(tf.tidy(spec.run));
+      return performance.now() - start;
+    });
+  const results = new Map<RowSpec, {times: number[]; peak: number; error?: string}>();
+  const fail = (spec: RowSpec, e: unknown) => {
+    // A row that cannot run on webgl is a result too (reported, not fatal).
+    const error = (e as Error).message.split('\n')[0];
+    results.set(spec, {times: [], peak: NaN, error});
+    console.log(`${spec.shape} | ${spec.method} | ${spec.pass} | fails: ${error}`);
+  };
+  for (const shape of [...new Set(specs.map((r) => r.shape))]) {
+    const group = specs.filter((r) => r.shape === shape);
+    for (const spec of group) {
+      try {
+        for (let i = 0; i < options.warmup; i++) await timeOne(spec);
+        results.set(spec, {times: [], peak: await withFlags(spec, () => peakTextureBytes(spec.run))});
+      } catch (e) {
+        fail(spec, e);
+      }
+    }
+    for (let rep = 0; rep < options.reps; rep++) {
+      for (const spec of group) {
+        const r = results.get(spec)!;
+        if (r.error) continue;
+        try {
+          r.times.push(await timeOne(spec));
+        } catch (e) {
+          fail(spec, e);
+        }
+      }
+    }
+    for (const spec of group) {
+      const r = results.get(spec)!;
+      if (!r.error) console.log(`${spec.shape} | ${spec.method} | ${spec.pass} | ${median(r.times).toFixed(1)} ms (${r.times.map((t) => t.toFixed(0)).join(' ')})`);
+    }
   }
+  const rows: BenchRow[] = specs.map((spec) => {
+    const {run: _run, flags: _flags, ...rest} = spec;
+    const r = results.get(spec)!;
+    return r.error ? {...rest, ms: NaN, peakTextureBytes: NaN, error: r.error} : {...rest, ms: median(r.times), peakTextureBytes: r.peak};
+  });
   tf.dispose(keep);
   const flags = {
     WEBGL_VERSION: tf.env().getNumber('WEBGL_VERSION'),

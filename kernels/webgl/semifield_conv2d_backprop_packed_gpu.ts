@@ -30,6 +30,66 @@ function auxTexel(refined: boolean, args: string): string {
   return refined ? `(getAux(${args}) + getDelta(${args}))` : `getAux(${args})`;
 }
 
+/**
+ * Register blocking of dx along a filter row (stride 1 in width; 'pairs' and depthwise layouts, exact
+ * provenance): for one filter row di (and output-channel pair) the two input columns w0, w0 + 1 of a
+ * fragment receive from output columns w0 + PL − dj·DW (+1) for all KW taps — a run of at most
+ * (KW − 1)·DW + 2 consecutive columns, whose dy and aux texels are read once (⌊(KW − 1)·DW/2⌋ + 2
+ * texels each instead of 2·KW). w0 is even in every fragment, so which texel and half each tap uses
+ * is fixed when the shader is built, as in the forward's blockedWindow.
+ */
+function blockedBackpropInput(info: SemifieldConvInfo, sf: Semifield, glsl: ShaderSnippets, needW: boolean): string | null {
+  const cpg = info.inChannelsPerGroup;
+  const opg = info.outChannelsPerGroup;
+  const pairs = cpg % 2 === 0 && opg % 2 === 0;
+  if (info.strideWidth !== 1 || (!pairs && !(cpg === 1 && opg === 1))) return null;
+  const {filterWidth: kw, dilationWidth: dw} = info;
+  const span = (kw - 1) * dw;
+  const par = (((info.padLeft - span) % 2) + 2) % 2;
+  const texels = ((par + span + 1) >> 1) + 1;
+  const c = (n: number, v: Operands) => contribution(sf, glsl, n, v, 'wv');
+  const xs = ['xt.x', 'xt.y', 'xt.z', 'xt.w'];
+  const o = pairs ? 'o' : 'cin0';
+  const reads = Array.from(
+    {length: texels},
+    (_, m) => `vec4 dt${m} = getDy(b, i, jT + ${2 * m}, ${o}); vec4 at${m} = getAux(b, i, jT + ${2 * m}, ${o});`,
+  ).join('\n');
+  const taps = Array.from({length: kw}, (_, dj) => {
+    const lanes = ([0, 1] as const).map((wl) => {
+      const off = par + (kw - 1 - dj) * dw + wl;
+      const half = off % 2 ? 'zw' : 'xy';
+      const cond = `jT + ${off} >= 0 && jT + ${off} < OUT_W${wl ? ' && w0 + 1 < IN_W' : ''}`;
+      const body = pairs
+        ? `${c(wl * 2, {dy: 'dyp.x', aux: 'ap.x', x: xs[wl * 2], w: 'wt.x', kf: 'kf0'})}
+           ${c(wl * 2, {dy: 'dyp.y', aux: 'ap.y', x: xs[wl * 2], w: 'wt.y', kf: 'kf0'})}
+           ${c(wl * 2 + 1, {dy: 'dyp.x', aux: 'ap.x', x: xs[wl * 2 + 1], w: 'wt.z', kf: 'kf0 + 1.0'})}
+           ${c(wl * 2 + 1, {dy: 'dyp.y', aux: 'ap.y', x: xs[wl * 2 + 1], w: 'wt.w', kf: 'kf0 + 1.0'})}`
+        : `${c(wl * 2, {dy: 'dyp.x', aux: 'ap.x', x: xs[wl * 2], w: 'wt.x', kf: 'kf0'})}
+           ${c(wl * 2 + 1, {dy: 'dyp.y', aux: 'ap.y', x: xs[wl * 2 + 1], w: 'wt.y', kf: 'kf0'})}`;
+      return `if (${cond}) { vec2 dyp = dt${off >> 1}.${half}; vec2 ap = at${off >> 1}.${half}; ${body} }`;
+    });
+    return `{
+            vec4 wt = ${needW ? (pairs ? `getW(di, ${dj}, c0, o)` : `getW(di, ${dj}, 0, cin0)`) : 'vec4(0.0)'};
+            float kf0 = float((di * KW + ${dj}) * CPG${pairs ? ' + c0' : ''});
+            ${lanes.join('\n')}
+          }`;
+  }).join('\n');
+  return `
+        ${pairs ? 'int g = cin0 / CPG; int c0 = cin0 - g * CPG;' : ''}
+        int jT = w0 + PL - ${span + par};
+        for (int di = 0; di < KH; di++) {
+          int hNum = h + PT - di * DH;
+          if (hNum < 0) continue;
+          int i = hNum / SH;
+          if (i * SH != hNum || i >= OUT_H) continue;
+          ${pairs ? 'for (int q = 0; q < OPG; q += 2)' : ''} {
+            ${pairs ? 'int o = g * OPG + q;' : ''}
+            ${reads}
+            ${taps}
+          }
+        }`;
+}
+
 /** dL/dx, packed: output [B, H, W, Cin]; inputs dy, x, W, aux (+ delta when refined). */
 export class PackedBackpropInputProgram implements GPGPUProgram {
   variableNames = ['dy', 'x', 'W', 'aux'];
@@ -102,6 +162,7 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
         }`)
         .join('\n');
     }
+    const blocked = refined ? null : blockedBackpropInput(info, sf, glsl, needW);
     this.userCode = `${programPrelude()}
       ${geometryConstants(info)}
       void main() {
@@ -115,7 +176,7 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
         float acc1 = 0.0;
         float acc2 = 0.0;
         float acc3 = 0.0;
-        for (int di = 0; di < KH; di++) {
+        ${blocked ?? `for (int di = 0; di < KH; di++) {
           int hNum = h + PT - di * DH;
           if (hNum < 0) continue;
           int i = hNum / SH;
@@ -131,7 +192,7 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
             int kTap = (di * KW + dj) * CPG;
             ${loop}
           }
-        }
+        }`}
         setOutput(vec4(acc0, acc1, acc2, acc3));
       }`;
   }

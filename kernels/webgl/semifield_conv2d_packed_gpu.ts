@@ -11,7 +11,7 @@
  */
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {ShaderSnippets} from '../../src/semifields/types.js';
-import {geometryConstants, type GPGPUProgram, programPrelude, roundToInt} from './webgl_util.js';
+import {flatTexelGetter, geometryConstants, type GPGPUProgram, packedTexelConstants, programPrelude, roundToInt} from './webgl_util.js';
 
 /** The four outputs of a texel: component, output-column lane, output-channel lane. */
 const LANES = [
@@ -24,7 +24,7 @@ const LANES = [
 export type PackedForwardMode = {kind: 'selection'} | {kind: 'invertible'; accumulation: 'sum' | 'rescaled'};
 
 /** GLSL for folding term `t` (flat filter index `k`) into lane `n`'s accumulator. */
-function accumulate(glsl: ShaderSnippets, mode: PackedForwardMode, n: number, t: string, k: string, anyOrder = false): string {
+function accumulate(glsl: ShaderSnippets, mode: PackedForwardMode, n: number | string, t: string, k: string, anyOrder = false): string {
   if (mode.kind === 'selection') {
     // Branch-free: SwiftShader and real GPUs alike run both sides of a divergent `if` anyway.
     // `anyOrder`: terms are not visited in scan order, so an equal term with a smaller flat index
@@ -128,7 +128,7 @@ function channelLoop(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Packed
  * j·sw − padLeft is the same everywhere. The scan order becomes (di, c, dj), hence the tie-aware
  * selection comparison.
  */
-function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: PackedForwardMode): string | null {
+function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: PackedForwardMode, fast: boolean): string | null {
   const cpg = info.inChannelsPerGroup;
   const opg = info.outChannelsPerGroup;
   const pairs = cpg % 2 === 0 && opg % 2 === 0;
@@ -136,21 +136,50 @@ function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Pack
   const {filterWidth: kw, dilationWidth: dw, strideWidth: sw} = info;
   const par = info.padLeft % 2;
   const texels = Math.floor((par + (kw - 1) * dw + sw) / 2) + 1;
-  const acc = (n: number, t: string, k: string) => accumulate(glsl, mode, n, t, k, true);
+  /*
+   * Selection keeps the tie rule without a tie-aware comparison per term. Depthwise: the blocked
+   * order (di, dj) is the scan order, so a strict `better` suffices. Pairs: the order is (di, c, dj),
+   * so each tap column dj gets its own accumulators; restricted to one dj the visit order (di, c)
+   * is the scan order, so a strict `better` finds the first best term of that column, and the KW
+   * column winners are merged once at the end, ties going to the smaller flat index. That halves
+   * the per-term work (add, compare, two selects) against the tie-aware comparison.
+   */
+  const perColumn = mode.kind === 'selection' && pairs;
+  const acc = (n: number, t: string, k: string, dj: number) =>
+    perColumn ? accumulate(glsl, mode, `${dj}_${n}`, t, k) : accumulate(glsl, mode, n, t, k, false);
+  const columnAccs = perColumn
+    ? Array.from({length: kw}, (_, dj) => LANES.map((_, n) => `float acc${dj}_${n} = ${glsl.zero}; int arg${dj}_${n} = -1;`).join(' ')).join('\n')
+    : '';
+  const mergeColumns = perColumn
+    ? Array.from({length: kw}, (_, dj) =>
+        LANES.map((_, n) => {
+          const [a, g] = [`acc${dj}_${n}`, `arg${dj}_${n}`];
+          return `{ bool u = ${glsl.better!(a, `acc${n}`)} || (${a} == acc${n} && ${g} < arg${n}); acc${n} = u ? ${a} : acc${n}; arg${n} = u ? ${g} : arg${n}; }`;
+        }).join('\n'),
+      ).join('\n')
+    : '';
   const term = glsl.term;
   const ch = pairs ? 'cb0 + c' : 'o0';
-  const fetches = Array.from({length: texels}, (_, m) => `vec4 xt${m} = getX(b, ih, wStart + ${2 * m}, ${ch});`).join('\n');
+  // fast: flat texel indices (flatTexelGetter) — x texels of one row and channel pair are XTC apart.
+  const fetches = fast
+    ? `int xi = ((b * IN_H + ih) * XTW + wStart / 2) * XTC + (${ch}) / 2;\n` +
+      Array.from({length: texels}, (_, m) => `vec4 xt${m} = xTexel(xi + ${m} * XTC);`).join('\n')
+    : Array.from({length: texels}, (_, m) => `vec4 xt${m} = getX(b, ih, wStart + ${2 * m}, ${ch});`).join('\n');
+  const wFetch = (dj: number) =>
+    fast
+      ? `WTexel(((di * KW + ${dj}) * WTC + ${pairs ? 'c / 2' : '0'}) * WTO + o0 / 2)`
+      : `getW(di, ${dj}, ${pairs ? 'c' : '0'}, o0)`;
   const taps = Array.from({length: kw}, (_, dj) => {
     const lanes = ([0, 1] as const).map((jl) => {
       const off = par + dj * dw + jl * sw;
       const xv = `xt${off >> 1}.${off % 2 ? 'zw' : 'xy'}`;
       const body = pairs
-        ? `${acc(jl * 2, term('xv.x', 'wt.x'), 'k')}
-           ${acc(jl * 2, term('xv.y', 'wt.z'), 'k + 1')}
-           ${acc(jl * 2 + 1, term('xv.x', 'wt.y'), 'k')}
-           ${acc(jl * 2 + 1, term('xv.y', 'wt.w'), 'k + 1')}`
-        : `${acc(jl * 2, term('xv.x', 'wt.x'), 'k')}
-           ${acc(jl * 2 + 1, term('xv.y', 'wt.y'), 'k')}`;
+        ? `${acc(jl * 2, term('xv.x', 'wt.x'), 'k', dj)}
+           ${acc(jl * 2, term('xv.y', 'wt.z'), 'k + 1', dj)}
+           ${acc(jl * 2 + 1, term('xv.x', 'wt.y'), 'k', dj)}
+           ${acc(jl * 2 + 1, term('xv.y', 'wt.w'), 'k + 1', dj)}`
+        : `${acc(jl * 2, term('xv.x', 'wt.x'), 'k', dj)}
+           ${acc(jl * 2 + 1, term('xv.y', 'wt.y'), 'k', dj)}`;
       return `if (in${jl}) { vec2 xv = ${xv}; ${body} }`;
     });
     return `{
@@ -158,12 +187,13 @@ function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Pack
           int iw1 = iw0 + SW;
           bool in0 = iw0 >= 0 && iw0 < IN_W;
           bool in1 = col1 && iw1 >= 0 && iw1 < IN_W;
-          vec4 wt = getW(di, ${dj}, ${pairs ? 'c' : '0'}, o0);
+          vec4 wt = ${wFetch(dj)};
           int k = (di * KW + ${dj}) * CPG${pairs ? ' + c' : ''};
           ${lanes.join('\n')}
         }`;
   }).join('\n');
   return `
+        ${columnAccs}
         int wStart = wBase - ${par};
         for (int di = 0; di < KH; di++) {
           int ih = hBase + di * DH;
@@ -172,7 +202,8 @@ function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Pack
             ${fetches}
             ${taps}
           }
-        }`;
+        }
+        ${mergeColumns}`;
 }
 
 /** The plain window loop (taps in scan order, channel loop inside): every other layout. */
@@ -223,9 +254,16 @@ export class PackedForwardProgram implements GPGPUProgram {
         : mode.accumulation === 'sum'
           ? `vec4(acc0, acc1, acc2, acc3)`
           : `vec4(${LANES.map((_, n) => glsl.finalize!(`acc${n}`, `sum${n}`)).join(', ')})`;
+    const xGet = flatTexelGetter('x', [info.batch, info.inHeight, info.inWidth, info.inChannels]);
+    const wGet = flatTexelGetter('W', [info.filterHeight, info.filterWidth, info.inChannelsPerGroup, info.outChannels]);
+    const fast = xGet != null && wGet != null;
+    const window = blockedWindow(info, glsl, mode, fast) ?? tapLoop(info, glsl, mode);
     this.userCode = `${programPrelude()}
       ${geometryConstants(info)}
+      ${packedTexelConstants(info)}
+      ${fast ? `${xGet[0]}\n${wGet[0]}` : ''}
       void main() {
+        ${fast ? `${xGet[1]}\n${wGet[1]}` : ''}
         ivec4 coords = getOutputCoords();
         int b = coords.x;
         int o0 = coords.w;
@@ -235,7 +273,7 @@ export class PackedForwardProgram implements GPGPUProgram {
         int wBase = coords.z * SW - PL;
         bool col1 = coords.z + 1 < OUT_W;
         ${init}
-        ${blockedWindow(info, glsl, mode) ?? tapLoop(info, glsl, mode)}
+        ${window}
         setOutput(${result});
       }`;
   }

@@ -79,3 +79,46 @@ export function provenanceStoredExactly(info: SemifieldConvInfo): boolean {
   }
   return maxIndex <= F16_EXACT_INT;
 }
+
+/**
+ * Direct texel reads of a packed input by flat texel index (WebGL 2 only; null on WebGL 1, where the
+ * caller keeps tfjs's samplers). tfjs's packed sampler turns logical coordinates into a texel index
+ * and then into (row, column) with an integer division by the texture width on every read; on
+ * SwiftShader that division (scalarised per SIMD lane) costs more than the read itself. Here the
+ * caller computes flat texel indices incrementally and the row comes from one float multiply by the
+ * reciprocal width (exact: indices stay far below 2^22), then `texelFetch`.
+ *
+ * The packed layout is tfjs's (getPackedSamplerND): for a logical [..., R, C] tensor, texel
+ * ((batch·⌈R/2⌉ + r/2)·⌈C/2⌉ + c/2) holds the 2×2 block at (r, c), laid out row-major across the
+ * physical texture, whose width `textureSize` gives (tfjs allocates packed textures at exactly
+ * ⌈texShape/2⌉, and a free reshape keeps that layout). Indices are clamped into the texture, so a
+ * read for a tap outside the image (whose value the caller ignores) stays inside it.
+ *
+ * Returns [global declarations and the getter `vec4 <name>Texel(int i)`, the line that initialises
+ * them at the top of main()].
+ */
+export function flatTexelGetter(name: string, logicalShape: number[]): [string, string] | null {
+  if (env().getNumber('WEBGL_VERSION') !== 2) return null;
+  const rank = logicalShape.length;
+  const texels =
+    logicalShape.slice(0, rank - 2).reduce((a, b) => a * b, 1) * Math.ceil(logicalShape[rank - 2] / 2) * Math.ceil(logicalShape[rank - 1] / 2);
+  if (texels >= 1 << 22) return null;
+  return [
+    `int ${name}TexW; float ${name}TexInvW;
+    vec4 ${name}Texel(int i) {
+      i = clamp(i, 0, ${texels - 1});
+      int r = int((float(i) + 0.5) * ${name}TexInvW);
+      return texelFetch(${name}, ivec2(i - r * ${name}TexW, r), 0);
+    }`,
+    `${name}TexW = textureSize(${name}, 0).x; ${name}TexInvW = 1.0 / float(${name}TexW);`,
+  ];
+}
+
+/** Texel counts of the packed x and filter rows (for flat texel indices, see flatTexelGetter). */
+export function packedTexelConstants(info: SemifieldConvInfo): string {
+  const c = (name: string, v: number) => `const int ${name} = ${v};`;
+  return [
+    c('XTW', Math.ceil(info.inWidth / 2)), c('XTC', Math.ceil(info.inChannels / 2)),
+    c('WTC', Math.ceil(info.inChannelsPerGroup / 2)), c('WTO', Math.ceil(info.outChannels / 2)),
+  ].join('\n');
+}
