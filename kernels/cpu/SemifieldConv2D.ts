@@ -3,6 +3,7 @@ import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {InvertibleSemifield, SelectionSemifield} from '../../src/semifields/types.js';
 import {type CpuBackendLike, kernelSetup, values} from './cpu_util.js';
+import {logConvForward} from './log_factorised.js';
 
 /*
  * Fused forward pass on the CPU: a direct loop over windows with the ⊕ accumulation done in place
@@ -122,7 +123,9 @@ export const semifieldConv2DCpu: KernelFunc = ({inputs, backend, attrs}) => {
     const [y, prov] = selectionForward(sf, info, xv, wv);
     return [cpu.makeTensorInfo(shape, 'float32', y), cpu.makeTensorInfo(shape, 'int32', prov)];
   }
-  return [cpu.makeTensorInfo(shape, 'float32', invertibleForward(sf, info, xv, wv))];
+  // log(μ): one exp per input term instead of one per term and output channel (log_factorised.ts).
+  const y = (sf.config.name === 'log' ? logConvForward(sf.config.mu, info, xv, wv) : null) ?? invertibleForward(sf, info, xv, wv);
+  return [cpu.makeTensorInfo(shape, 'float32', y)];
 };
 
 export const semifieldConv2DCpuConfig: KernelConfig = {

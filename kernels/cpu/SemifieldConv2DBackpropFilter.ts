@@ -1,6 +1,7 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
 import {type CpuBackendLike, decodeProvenance, kernelSetup, values} from './cpu_util.js';
+import {logConvBackpropFilter} from './log_factorised.js';
 
 /*
  * dL/dfilter on the CPU. Selection: each output adds its upstream gradient to the filter tap its
@@ -16,6 +17,10 @@ export const semifieldConv2DBackpropFilterCpu: KernelFunc = ({inputs, backend, a
   const dyv = values(cpu, dy) as Float32Array;
   const xv = values(cpu, x) as Float32Array;
   const wv = values(cpu, filter) as Float32Array;
+  if (sf.config.name === 'log') {
+    const fast = logConvBackpropFilter(sf.config.mu, info, values(cpu, dy) as Float32Array, xv, wv, values(cpu, aux) as Float32Array);
+    if (fast) return cpu.makeTensorInfo(filter.shape, 'float32', fast);
+  }
   const dw = new Float64Array(wv.length);
   if (sf.kind === 'selection') {
     const prov = values(cpu, aux) as Int32Array;

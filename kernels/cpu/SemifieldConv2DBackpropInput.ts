@@ -1,6 +1,7 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
 import {type CpuBackendLike, decodeProvenance, kernelSetup, values} from './cpu_util.js';
+import {logConvBackpropInput} from './log_factorised.js';
 
 /*
  * dL/dx on the CPU. Selection semifields scatter each upstream gradient to the single input
@@ -17,6 +18,10 @@ export const semifieldConv2DBackpropInputCpu: KernelFunc = ({inputs, backend, at
   const dyv = values(cpu, dy) as Float32Array;
   const xv = values(cpu, x) as Float32Array;
   const wv = values(cpu, filter) as Float32Array;
+  if (sf.config.name === 'log') {
+    const fast = logConvBackpropInput(sf.config.mu, info, dyv, xv, wv, values(cpu, aux) as Float32Array);
+    if (fast) return cpu.makeTensorInfo(x.shape, 'float32', fast);
+  }
   const dx = new Float32Array(B * H * W * Cin);
   if (sf.kind === 'selection') {
     const prov = values(cpu, aux) as Int32Array;

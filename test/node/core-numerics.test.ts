@@ -121,3 +121,34 @@ describe('numerics', () => {
     });
   }
 });
+
+/*
+ * The CPU log kernels factor e^{(x+w)/μ} into per-input and per-filter exponentials anchored at the
+ * window's dominant x and the filter's dominant entry (kernels/cpu/log_factorised.ts). When those
+ * anchors sit at different taps, far apart in units of μ, every factor product underflows and the
+ * kernels must fall back to the exact form: two equal terms 0 here, so y = μ·log 2 and each term
+ * carries half the gradient — 1,000·μ away from the anchors' sum.
+ */
+describe('log kernels with far-apart anchors (factorised fast path falls back)', () => {
+  for (const mu of [0.1, -0.1]) {
+    for (const implementation of impls) {
+      it(`${implementation}, mu = ${mu}: y = mu·log 2 and gradients 1/2, against the float64 reference`, () => {
+        const a = mu > 0 ? 100 : -100;
+        const x = tf.tensor4d([a, 0, 0.5, 0], [1, 1, 4, 1]);
+        const w = tf.tensor4d([-a, 0], [1, 2, 1, 1]);
+        const sf = {name: 'log', mu} as const;
+        const y = semifieldConv2d(x, w, sf, {implementation});
+        const ref = referenceConv2d([a, 0, 0.5, 0], [1, 1, 4, 1], [-a, 0], [1, 2, 1, 1], sf, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1});
+        const got = Array.from(y.dataSync());
+        got.forEach((v, k) => expect(v, `y[${k}]`).to.be.closeTo(ref.y[k], 1e-5));
+        expect(got[0]).to.be.closeTo(mu * Math.log(2), 1e-6);
+        // Only the first output has far anchors; weight the outputs 1, 0, 0 to read its gradient.
+        const r = tf.tensor4d([1, 0, 0], [1, 1, 3, 1]);
+        const [dx, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(semifieldConv2d(p as tf.Tensor4D, q as tf.Tensor4D, sf, {implementation}), r)))([x, w]);
+        expect(Array.from(dx.dataSync()).map((v) => +v.toFixed(5))).to.deep.equal([0.5, 0.5, 0, 0]);
+        expect(Array.from(dw.dataSync()).map((v) => +v.toFixed(5))).to.deep.equal([0.5, 0.5]);
+        tf.dispose([x, w, y, r, dx, dw]);
+      });
+    }
+  }
+});

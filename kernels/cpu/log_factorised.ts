@@ -1,0 +1,205 @@
+import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
+
+/*
+ * The log(μ) semifield on the CPU without an exp per term.
+ *
+ * y = μ·log Σ_k e^{(x_k + w_k)/μ}, and e^{(x + w)/μ} factorises: with anchors X (the dominant x of
+ * the window) and W_o (the dominant filter entry of output channel o),
+ *
+ *     e^{(x_k + w_ko − X − W_o)/μ} = e^{(x_k − X)/μ} · e^{(w_ko − W_o)/μ},   both factors in (0, 1].
+ *
+ * The filter factors are computed once per call and the input factors once per window, shared by
+ * every output channel of the group, so a window of n taps costs n exps instead of n·(Cout/groups)
+ * and the sum over the window is a plain dot product: y_o = X + W_o + μ·log s_o.
+ *
+ * Stability, with everything in float64: each product is ≤ 1, so nothing overflows. A product
+ * underflows only when its term lies ~700·|μ| below X + W_o; that loses a term only if the
+ * dominant term itself sits that far down, which shows as a tiny s_o. Below MIN_SUM (or, in the
+ * backward passes, when the rescale factor e^{(X + W_o − y_o)/μ} exceeds MAX_RESCALE) the output is
+ * recomputed exactly with its own dominant term as anchor (two passes over the window). Terms
+ * dropped otherwise weigh < 1e-250 relative to the dominant one. Non-finite inputs (±∞ terms)
+ * return null and the caller runs the generic online kernel, whose 𝟘 handling covers them.
+ *
+ * μ < 0 (the soft minimum) is the same with "dominant" meaning smallest: (x − X)/μ ≤ 0 still.
+ */
+
+const MIN_SUM = 1e-250;
+const MAX_RESCALE = 1e250;
+
+function allFinite(values: ArrayLike<number>): boolean {
+  for (let i = 0; i < values.length; i++) if (!Number.isFinite(values[i])) return false;
+  return true;
+}
+
+/** Window scratch: for the n in-image terms of one group, x value, flat x index and filter row k. */
+interface Window {
+  n: number;
+  xv: Float64Array;
+  xIdx: Int32Array;
+  k: Int32Array;
+  /** e^{(x − X)/μ} per term. */
+  ex: Float64Array;
+  /** Dominant x of the window (X). */
+  anchor: number;
+}
+
+function makeWindow(info: SemifieldConvInfo): Window {
+  const size = info.filterHeight * info.filterWidth * info.inChannelsPerGroup;
+  return {n: 0, xv: new Float64Array(size), xIdx: new Int32Array(size), k: new Int32Array(size), ex: new Float64Array(size), anchor: 0};
+}
+
+/** Fill `win` with the terms of output pixel (b, i, j), group g, and their scaled exponentials. */
+function gatherWindow(info: SemifieldConvInfo, x: Float32Array, b: number, i: number, j: number, g: number, up: boolean, invMu: number, win: Window): void {
+  const {inHeight: H, inWidth: W, inChannels: Cin, filterWidth: kw, inChannelsPerGroup: cpg} = info;
+  let n = 0;
+  let anchor = up ? -Infinity : Infinity;
+  for (let di = 0; di < info.filterHeight; di++) {
+    const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+    if (ih < 0 || ih >= H) continue;
+    for (let dj = 0; dj < kw; dj++) {
+      const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+      if (iw < 0 || iw >= W) continue;
+      const xOff = ((b * H + ih) * W + iw) * Cin + g * cpg;
+      const kBase = (di * kw + dj) * cpg;
+      for (let c = 0; c < cpg; c++) {
+        const v = x[xOff + c];
+        win.xv[n] = v;
+        win.xIdx[n] = xOff + c;
+        win.k[n] = kBase + c;
+        if (up ? v > anchor : v < anchor) anchor = v;
+        n++;
+      }
+    }
+  }
+  for (let t = 0; t < n; t++) win.ex[t] = Math.exp((win.xv[t] - anchor) * invMu);
+  win.n = n;
+  win.anchor = anchor;
+}
+
+/** Per output channel: dominant filter entry W_o and e^{(w − W_o)/μ} in the filter's layout. */
+function scaledFilter(w: Float32Array, cout: number, up: boolean, invMu: number): {anchor: Float64Array; ew: Float64Array} {
+  const anchor = new Float64Array(cout).fill(up ? -Infinity : Infinity);
+  for (let i = 0; i < w.length; i++) {
+    const o = i % cout;
+    if (up ? w[i] > anchor[o] : w[i] < anchor[o]) anchor[o] = w[i];
+  }
+  const ew = new Float64Array(w.length);
+  for (let i = 0; i < w.length; i++) ew[i] = Math.exp((w[i] - anchor[i % cout]) * invMu);
+  return {anchor, ew};
+}
+
+/** Exact y of one output from its own dominant term (the fallback when the anchors are far off). */
+function exactOutput(win: Window, w: Float32Array, cout: number, o: number, up: boolean, mu: number): number {
+  let m = up ? -Infinity : Infinity;
+  for (let t = 0; t < win.n; t++) {
+    const v = win.xv[t] + w[win.k[t] * cout + o];
+    if (up ? v > m : v < m) m = v;
+  }
+  let s = 0;
+  for (let t = 0; t < win.n; t++) s += Math.exp((win.xv[t] + w[win.k[t] * cout + o] - m) / mu);
+  return m + mu * Math.log(s);
+}
+
+/** Forward pass; null when an input is not finite (use the generic kernel then). */
+export function logConvForward(mu: number, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): Float32Array | null {
+  if (!allFinite(x) || !allFinite(w)) return null;
+  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, groups: G, outChannelsPerGroup: opg} = info;
+  const up = mu > 0;
+  const invMu = 1 / mu;
+  const zero = up ? -Infinity : Infinity;
+  const {anchor: wAnchor, ew} = scaledFilter(w, Cout, up, invMu);
+  const win = makeWindow(info);
+  const y = new Float32Array(B * OH * OW * Cout);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const yOff = ((b * OH + i) * OW + j) * Cout;
+        for (let g = 0; g < G; g++) {
+          gatherWindow(info, x, b, i, j, g, up, invMu, win);
+          for (let o = g * opg; o < (g + 1) * opg; o++) {
+            if (win.n === 0) {
+              y[yOff + o] = zero;
+              continue;
+            }
+            let s = 0;
+            for (let t = 0; t < win.n; t++) s += win.ex[t] * ew[win.k[t] * Cout + o];
+            y[yOff + o] = s > MIN_SUM ? win.anchor + wAnchor[o] + mu * Math.log(s) : exactOutput(win, w, Cout, o, up, mu);
+          }
+        }
+      }
+    }
+  }
+  return y;
+}
+
+/**
+ * Both backward passes share the weights ∂y_o/∂t = e^{(t − y_o)/μ} = ex·ew·e^{(X + W_o − y_o)/μ}
+ * (y as saved, float32, exactly what the generic kernel uses). Returns null when an input or y is
+ * not finite. `wantInput` / `wantFilter` select the gradients to accumulate.
+ */
+function logConvBackward(
+  mu: number,
+  info: SemifieldConvInfo,
+  dy: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+  dx: Float64Array | null,
+  dw: Float64Array | null,
+): boolean {
+  if (!allFinite(x) || !allFinite(w) || !allFinite(y)) return false;
+  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, groups: G, outChannelsPerGroup: opg} = info;
+  const up = mu > 0;
+  const invMu = 1 / mu;
+  const {anchor: wAnchor, ew} = scaledFilter(w, Cout, up, invMu);
+  const win = makeWindow(info);
+  const dxAcc = new Float64Array(win.xv.length);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const yOff = ((b * OH + i) * OW + j) * Cout;
+        for (let g = 0; g < G; g++) {
+          gatherWindow(info, x, b, i, j, g, up, invMu, win);
+          if (win.n === 0) continue;
+          if (dx) dxAcc.fill(0, 0, win.n);
+          for (let o = g * opg; o < (g + 1) * opg; o++) {
+            const d = dy[yOff + o];
+            if (d === 0) continue;
+            const yo = y[yOff + o];
+            const rescale = Math.exp((win.anchor + wAnchor[o] - yo) * invMu);
+            if (rescale <= MAX_RESCALE) {
+              const c = d * rescale;
+              for (let t = 0; t < win.n; t++) {
+                const wi = win.k[t] * Cout + o;
+                const g2 = c * win.ex[t] * ew[wi];
+                if (dw) dw[wi] += g2;
+                if (dx) dxAcc[t] += g2;
+              }
+            } else {
+              for (let t = 0; t < win.n; t++) {
+                const wi = win.k[t] * Cout + o;
+                const g2 = d * Math.exp((win.xv[t] + w[wi] - yo) * invMu);
+                if (dw) dw[wi] += g2;
+                if (dx) dxAcc[t] += g2;
+              }
+            }
+          }
+          if (dx) for (let t = 0; t < win.n; t++) dx[win.xIdx[t]] += dxAcc[t];
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/** dL/dx for log(μ); null when an input or y is not finite. */
+export function logConvBackpropInput(mu: number, info: SemifieldConvInfo, dy: Float32Array, x: Float32Array, w: Float32Array, y: Float32Array): Float32Array | null {
+  const dx = new Float64Array(x.length);
+  return logConvBackward(mu, info, dy, x, w, y, dx, null) ? Float32Array.from(dx) : null;
+}
+
+/** dL/dfilter for log(μ); null when an input or y is not finite. */
+export function logConvBackpropFilter(mu: number, info: SemifieldConvInfo, dy: Float32Array, x: Float32Array, w: Float32Array, y: Float32Array): Float32Array | null {
+  const dw = new Float64Array(w.length);
+  return logConvBackward(mu, info, dy, x, w, y, null, dw) ? Float32Array.from(dw) : null;
+}
