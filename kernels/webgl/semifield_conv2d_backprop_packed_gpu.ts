@@ -31,6 +31,14 @@ function auxTexel(refined: boolean, args: string): string {
 }
 
 /**
+ * Does the gradient rule read aux? Selection always (the provenance); an invertible semifield only
+ * when its gradWeight depends on y (linear's is the constant 1, so its backward skips the y reads).
+ */
+function usesAux(sf: Semifield, glsl: ShaderSnippets): boolean {
+  return sf.kind === 'selection' || glsl.gradWeight!('t', 'auxv').includes('auxv');
+}
+
+/**
  * Register blocking of dx along a filter row (stride 1 in width; 'pairs' and depthwise layouts, exact
  * provenance): for one filter row di (and output-channel pair) the two input columns w0, w0 + 1 of a
  * fragment receive from output columns w0 + PL − dj·DW (+1) for all KW taps — a run of at most
@@ -48,11 +56,12 @@ function blockedBackpropInput(info: SemifieldConvInfo, sf: Semifield, glsl: Shad
   const par = (((info.padLeft - span) % 2) + 2) % 2;
   const texels = ((par + span + 1) >> 1) + 1;
   const c = (n: number, v: Operands) => contribution(sf, glsl, n, v, 'wv');
+  const needAux = usesAux(sf, glsl);
   const xs = ['xt.x', 'xt.y', 'xt.z', 'xt.w'];
   const o = pairs ? 'o' : 'cin0';
   const reads = Array.from(
     {length: texels},
-    (_, m) => `vec4 dt${m} = getDy(b, i, jT + ${2 * m}, ${o}); vec4 at${m} = getAux(b, i, jT + ${2 * m}, ${o});`,
+    (_, m) => `vec4 dt${m} = getDy(b, i, jT + ${2 * m}, ${o}); vec4 at${m} = ${needAux ? `getAux(b, i, jT + ${2 * m}, ${o})` : 'vec4(0.0)'};`,
   ).join('\n');
   const taps = Array.from({length: kw}, (_, dj) => {
     const lanes = ([0, 1] as const).map((wl) => {
@@ -210,28 +219,34 @@ export class PackedBackpropFilterProgram implements GPGPUProgram {
     if (refined) this.variableNames.push('delta');
     this.outputShape = [info.filterHeight, info.filterWidth, info.inChannelsPerGroup, info.outChannels];
     const needX = sf.kind === 'invertible' || sf.multiplicative;
+    const needAux = usesAux(sf, glsl);
     const c = (n: number, v: Operands) => contribution(sf, glsl, n, v, 'xv');
     const ws = ['wt.x', 'wt.y', 'wt.z', 'wt.w'];
     const cpg = info.inChannelsPerGroup;
     const opg = info.outChannelsPerGroup;
+    const pairs = cpg % 2 === 0 && opg % 2 === 0;
+    const depthwise = cpg === 1 && opg === 1;
     // Components of the dy / aux texels for output column A (j) or B (j + 1) and channel lane ol.
     const comp = (col: 'A' | 'B', ol: number) => (col === 'A' ? ['x', 'y'] : ['z', 'w'])[ol];
+    // The terms of output column `col` given `xp`, the vec2 of x at that column (pairs and depthwise layouts).
+    const terms = (col: 'A' | 'B', xp: string) =>
+      pairs
+        ? `${c(0, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: `${xp}.x`, w: ws[0], kf: 'kf0'})}
+            ${c(1, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: `${xp}.x`, w: ws[1], kf: 'kf0'})}
+            ${c(2, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: `${xp}.y`, w: ws[2], kf: 'kf0 + 1.0'})}
+            ${c(3, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: `${xp}.y`, w: ws[3], kf: 'kf0 + 1.0'})}`
+        : `${c(0, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: `${xp}.x`, w: ws[0], kf: 'kf0'})}
+            ${c(1, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: `${xp}.y`, w: ws[1], kf: 'kf0'})}`;
+    const xCh = pairs ? 'cin' : 'o0';
+    const readX = (iw: string) => (needX ? `getX(b, ih, ${iw}, ${xCh})` : 'vec4(0.0)');
+    const readDyAux = `vec4 dt = getDy(b, i, j, o0);
+              vec4 at = ${needAux ? auxTexel(refined, 'b, i, j, o0') : 'vec4(0.0)'};`;
     let column: (col: 'A' | 'B') => string;
-    if (cpg % 2 === 0 && opg % 2 === 0) {
+    if (pairs || depthwise) {
       column = (col) => `if (ok${col}) {
-            vec4 xq = ${needX ? `getX(b, ih, iw${col}, cin)` : 'vec4(0.0)'};
+            vec4 xq = ${readX(`iw${col}`)};
             vec2 xp = imod(iw${col}, 2) == 1 ? xq.zw : xq.xy;
-            ${c(0, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: 'xp.x', w: ws[0], kf: 'kf0'})}
-            ${c(1, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: 'xp.x', w: ws[1], kf: 'kf0'})}
-            ${c(2, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: 'xp.y', w: ws[2], kf: 'kf0 + 1.0'})}
-            ${c(3, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: 'xp.y', w: ws[3], kf: 'kf0 + 1.0'})}
-          }`;
-    } else if (cpg === 1 && opg === 1) {
-      column = (col) => `if (ok${col}) {
-            vec4 xq = ${needX ? `getX(b, ih, iw${col}, o0)` : 'vec4(0.0)'};
-            vec2 xp = imod(iw${col}, 2) == 1 ? xq.zw : xq.xy;
-            ${c(0, {dy: `dt.${comp(col, 0)}`, aux: `at.${comp(col, 0)}`, x: 'xp.x', w: ws[0], kf: 'kf0'})}
-            ${c(1, {dy: `dt.${comp(col, 1)}`, aux: `at.${comp(col, 1)}`, x: 'xp.y', w: ws[1], kf: 'kf0'})}
+            ${terms(col, 'xp')}
           }`;
     } else {
       column = (col) => `if (ok${col}) {
@@ -252,6 +267,51 @@ export class PackedBackpropFilterProgram implements GPGPUProgram {
             }).join('\n')}
           }`;
     }
+    // Stride 1 in width, pairs / depthwise: the two output columns j, j + 1 of an iteration meet input
+    // columns iwA, iwA + 1. When iwA is even both are one x texel; when odd they straddle two, and the
+    // upper one is the lower one of the next iteration, so it is carried over: one x texel per
+    // iteration instead of two, and no per-iteration half selection (the parity of iwA = j + dj·DW − PL
+    // is fixed per fragment, so the branch on it is outside the loop).
+    let rowLoop: string;
+    if (info.strideWidth === 1 && (pairs || depthwise)) {
+      const okAB = `bool okA = iwA >= 0 && iwA < IN_W;
+              bool okB = j + 1 < OUT_W && iwA + 1 >= 0 && iwA + 1 < IN_W;`;
+      rowLoop = `if (oddCol) {
+              vec4 xLo = ${readX('offW - 1')};
+              for (int j = 0; j < OUT_W; j += 2) {
+                int iwA = j + offW;
+                vec4 xHi = ${readX('iwA + 1')};
+                ${okAB}
+                if (okA || okB) {
+                  ${readDyAux}
+                  if (okA) { ${terms('A', 'xLo.zw')} }
+                  if (okB) { ${terms('B', 'xHi.xy')} }
+                }
+                xLo = xHi;
+              }
+            } else {
+              for (int j = 0; j < OUT_W; j += 2) {
+                int iwA = j + offW;
+                ${okAB}
+                if (!okA && !okB) continue;
+                ${readDyAux}
+                vec4 xq = ${readX('iwA')};
+                if (okA) { ${terms('A', 'xq.xy')} }
+                if (okB) { ${terms('B', 'xq.zw')} }
+              }
+            }`;
+    } else {
+      rowLoop = `for (int j = 0; j < OUT_W; j += 2) {
+              int iwA = j * SW + dj * DW - PL;
+              int iwB = iwA + SW;
+              bool okA = iwA >= 0 && iwA < IN_W;
+              bool okB = j + 1 < OUT_W && iwB >= 0 && iwB < IN_W;
+              if (!okA && !okB) continue;
+              ${readDyAux}
+              ${column('A')}
+              ${column('B')}
+            }`;
+    }
     this.userCode = `${programPrelude()}
       ${geometryConstants(info)}
       void main() {
@@ -267,21 +327,13 @@ export class PackedBackpropFilterProgram implements GPGPUProgram {
         float acc1 = 0.0;
         float acc2 = 0.0;
         float acc3 = 0.0;
+        int offW = dj * DW - PL;
+        bool oddCol = imod(dj * DW + PL, 2) == 1;
         for (int b = 0; b < BATCH; b++) {
           for (int i = 0; i < OUT_H; i++) {
             int ih = i * SH + di * DH - PT;
             if (ih < 0 || ih >= IN_H) continue;
-            for (int j = 0; j < OUT_W; j += 2) {
-              int iwA = j * SW + dj * DW - PL;
-              int iwB = iwA + SW;
-              bool okA = iwA >= 0 && iwA < IN_W;
-              bool okB = j + 1 < OUT_W && iwB >= 0 && iwB < IN_W;
-              if (!okA && !okB) continue;
-              vec4 dt = getDy(b, i, j, o0);
-              vec4 at = ${auxTexel(refined, 'b, i, j, o0')};
-              ${column('A')}
-              ${column('B')}
-            }
+            ${rowLoop}
           }
         }
         setOutput(vec4(acc0, acc1, acc2, acc3));
