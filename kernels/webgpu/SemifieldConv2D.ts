@@ -1,6 +1,8 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
+import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
 import {
+  channelsPerThreadFor,
   chooseForwardProgram,
   defaultForwardTiling,
   pixelsPerThreadFor,
@@ -13,7 +15,8 @@ import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.
 
 /*
  * Fused forward pass on WebGPU: one ⊗/⊕ program, tiled through workgroup memory or direct
- * (semifield_conv2d_webgpu.ts, chooseForwardProgram says which and why). Selection
+ * (semifield_conv2d_webgpu.ts), or for log / root p > 0 the factorised program after a pass over
+ * the filter (semifield_conv2d_factorised_webgpu.ts); chooseForwardProgram says which and why. Selection
  * semifields get [y, provenance]: the program writes the provenance and a second, O(1)-per-output
  * program evaluates the selected term, since a tfjs WebGPU program has one output binding.
  */
@@ -29,7 +32,18 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const gpu = backend as unknown as WebGPUBackendLike;
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
-  const kind = chooseForwardProgram(forwardTiling, info, isSwiftShader(gpu));
+  const kind = chooseForwardProgram(forwardTiling, sf, info, isSwiftShader(gpu));
+  if (kind === 'factorised') {
+    // Filter factors and anchors first (a small pass over the filter), then the convolution.
+    const scaled = new ScaledFilterProgram(sf, info);
+    const factors = gpu.runWebGPUProgram(scaled, [filter], 'float32');
+    const px = pixelsPerThreadFor(forwardTiling, info, 'factorised');
+    const oc = channelsPerThreadFor(forwardTiling.channelsPerThread, info.outChannelsPerGroup);
+    const conv = new SemifieldConv2DFactorisedProgram(sf, info, px, oc);
+    const y = gpu.runWebGPUProgram(conv, [x, filter, factors], 'float32', conv.uniformData);
+    gpu.disposeData(factors.dataId);
+    return [y];
+  }
   const program =
     kind === 'tiled'
       ? new SemifieldConv2DProgram(sf, info, forwardTiling)

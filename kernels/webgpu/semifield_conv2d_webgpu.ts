@@ -1,6 +1,6 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
-import {Accumulators, semifieldTag} from './semifield_wgsl.js';
+import {Accumulators, factorisedSnippets, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
 
 /*
@@ -42,15 +42,19 @@ function capacityBucket(needed: number, budget: number): number {
 export interface ForwardTiling {
   /**
    * 'tiled': SemifieldConv2DProgram (workgroup memory); 'direct': SemifieldConv2DDirectProgram;
-   * 'auto' (default): see {@link chooseForwardProgram}.
+   * 'factorised': SemifieldConv2DFactorisedProgram (semifields with a factorised form, else
+   * 'direct'); 'auto' (default): see {@link chooseForwardProgram}.
    */
-  program: 'auto' | 'tiled' | 'direct';
+  program: 'auto' | 'tiled' | 'direct' | 'factorised';
   /** Tiled: workgroup shape, invocations along output columns and rows. */
   workgroupCols: number;
   workgroupRows: number;
   /** Output pixels per invocation, along the width (direct 'auto': 8 for wide outputs, else 4). */
   pixelsPerThread: number | 'auto';
-  /** Tiled: output channels per invocation (1, 2 or 4; clamped to the group's channel count). */
+  /**
+   * Tiled and factorised: output channels per invocation (powers of two; clamped to the group's
+   * channel count).
+   */
   channelsPerThread: number;
 }
 
@@ -73,18 +77,34 @@ export const defaultForwardTiling: ForwardTiling = {
  * overlap, which the direct program's pixel blocking already exploits). Unverified on hardware
  * here: override with setWebGPUForwardTiling({program}).
  */
-export function chooseForwardProgram(tiling: ForwardTiling, info: SemifieldConvInfo, swiftShader: boolean): 'tiled' | 'direct' {
+export function chooseForwardProgram(
+  tiling: ForwardTiling,
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+): 'tiled' | 'direct' | 'factorised' {
+  const factorisable = factorisedSnippets(sf) != null;
+  if (tiling.program === 'factorised') return factorisable ? 'factorised' : 'direct';
   if (tiling.program !== 'auto') return tiling.program;
+  if (factorisable && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS) return 'factorised';
   return !swiftShader && info.inChannelsPerGroup >= 4 ? 'tiled' : 'direct';
 }
 
-export function pixelsPerThreadFor(tiling: ForwardTiling, info: SemifieldConvInfo, program: 'tiled' | 'direct'): number {
+/**
+ * 'auto' runs the factorised program (log, root p > 0) when groups have at least this many output
+ * channels to share each input factor among: it saves a transcendental per term only by that
+ * sharing (BENCHMARKS.md, "WebGPU": depthwise, with nothing to share, it measured slower than
+ * the direct program).
+ */
+export const FACTORISED_MIN_CHANNELS = 2;
+
+export function pixelsPerThreadFor(tiling: ForwardTiling, info: SemifieldConvInfo, program: 'tiled' | 'direct' | 'factorised'): number {
   if (tiling.pixelsPerThread !== 'auto') return tiling.pixelsPerThread;
   if (program === 'tiled') return 2;
   return info.outWidth >= 16 ? 8 : 4;
 }
 
-function channelsPerThreadFor(requested: number, opg: number): number {
+export function channelsPerThreadFor(requested: number, opg: number): number {
   let oc = 1;
   while (oc * 2 <= Math.min(requested, opg)) oc *= 2;
   // A 3-channel group still fits in one 4-wide block better than in 2 + 1.

@@ -1,4 +1,4 @@
-import type {Semifield} from '../../src/semifields/types.js';
+import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js';
 
 /*
  * WGSL building blocks generated from a semifield's expression templates (src/semifields/*.ts,
@@ -115,3 +115,18 @@ export class Accumulators {
 export function semifieldTag(sf: Semifield): string {
   return sf.key.replace(/[^A-Za-z0-9.-]+/g, '_');
 }
+
+/** The semifield's factorised form in WGSL (log, root p > 0), or undefined where it has none. */
+export function factorisedSnippets(sf: Semifield): FactorisedSnippets | undefined {
+  return sf.kind === 'invertible' && sf.accumulation === 'rescaled' ? sf.shader('wgsl').factorised : undefined;
+}
+
+/**
+ * `isFiniteF32(v)`: v is neither ±∞ nor NaN, tested on the bits. WGSL lets an implementation assume
+ * that floats are finite, so comparisons cannot be trusted to detect NaN; integer operations can.
+ */
+export const isFiniteSnippet = `
+  fn isFiniteF32(v : f32) -> bool {
+    return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
+  }
+`;

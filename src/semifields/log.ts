@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {floatLiteral} from './literals.js';
-import {ternary} from './shader_util.js';
+import {FACTORISED_MIN_SUM, ternary} from './shader_util.js';
 import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.js';
 
 /**
@@ -61,6 +61,18 @@ export function logSemifield(mu: number): InvertibleSemifield {
         ratio: (a, m) => ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), `exp((${a} - ${m}) * ${invMu})`)),
         finalize: (m, s) => ternary(lang, `${m} == ${z}`, z, `${m} + ${f(mu)} * log(${s})`),
         gradWeight: (t, y) => ternary(lang, `${y} == ${z}`, f(0), ternary(lang, `${t} == ${y}`, f(1), `exp((${t} - ${y}) * ${invMu})`)),
+        // e^{(x+w)/μ} = e^{(x−X)/μ}·e^{(w−W)/μ}·e^{(X+W)/μ}, X / W the dominant x / w (max for μ > 0,
+        // min for μ < 0), so both factors are ≤ 1.
+        factorised: {
+          parts: 1,
+          anchorOf: (v) => v,
+          anchorInit: z,
+          combineAnchors: (a, b) => `${up ? 'max' : 'min'}(${a}, ${b})`,
+          factor: (v, a) => `exp((${v} - ${a}) * ${invMu})`,
+          factorPart: (_v, fv) => fv,
+          finalize: (xa, wa, s) => `(${xa} + ${wa}) + ${f(mu)} * log(${s})`,
+          minSum: f(FACTORISED_MIN_SUM),
+        },
       };
     },
   };

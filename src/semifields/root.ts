@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {floatLiteral} from './literals.js';
-import {ternary} from './shader_util.js';
+import {FACTORISED_MIN_SUM, ternary} from './shader_util.js';
 import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.js';
 
 /**
@@ -70,6 +70,21 @@ export function rootSemifield(p: number): InvertibleSemifield {
             f(0),
             ternary(lang, `${t} == ${y}`, f(1), `pow(${t} / ${y}, ${f(p - 1)})`),
           ),
+        // p > 0 only: (x·w)^p = (|x|/X)^p·(|w|/W)^p·(X·W)^p for x, w of equal sign (other pairs are
+        // clamped to 0), X / W the largest |x| / |w|, so both factors are ≤ 1. For p < 0 the
+        // smallest term dominates and a zero operand makes its factor infinite: no factorised form.
+        factorised: up
+          ? {
+              parts: 2,
+              anchorOf: (v) => `abs(${v})`,
+              anchorInit: f(0),
+              combineAnchors: (a, b) => `max(${a}, ${b})`,
+              factor: (v, a) => `pow(abs(${v}) / ${a}, ${f(p)})`,
+              factorPart: (v, fv, part) => ternary(lang, `${v} ${part === 0 ? '>' : '<'} ${f(0)}`, fv, f(0)),
+              finalize: (xa, wa, s) => `${xa} * (${wa} * pow(${s}, ${f(1 / p)}))`,
+              minSum: f(FACTORISED_MIN_SUM),
+            }
+          : undefined,
       };
     },
   };

@@ -47,6 +47,43 @@ export interface ShaderSnippets {
   finalize?(m: string, s: string): string;
   /** Invertible semifields: ∂y/∂t for the raw (unclamped) term `t` and output `y`. */
   gradWeight?(t: string, y: string): string;
+  /**
+   * Rescaled semifields whose f(x ⊗ w) splits into an x factor times a w factor (log, root p > 0);
+   * absent where it does not (or not stably). See {@link FactorisedSnippets}.
+   */
+  factorised?: FactorisedSnippets;
+}
+
+/**
+ * The factorised form of a rescaled sum: with an anchor X over the x values of a window and an
+ * anchor W over the filter entries of one output channel,
+ *
+ *     f(x ⊗ w) / f(X ⊗ W) = Σ_part factorPart(x, factor(x, X), part) · factorPart(w, factor(w, W), part)
+ *
+ * with every factor in [0, 1] (log: one part, e^{(x−X)/μ}·e^{(w−W)/μ}; root: the positive and the
+ * negative operand pairs, (|x|/X)^p·(|w|/W)^p, since a term x·w < 0 is clamped to 0). A kernel then
+ * pays one transcendental per input value per window and per filter entry, shared by every output
+ * channel, and sums products; y = finalize(X, W, s). Below `minSum` (the anchors are far from the
+ * dominant term, so products may have underflowed) or for non-finite operands the kernel must
+ * recompute the output with the online rescaled sum.
+ */
+export interface FactorisedSnippets {
+  /** How many products per term pair (1 or 2). */
+  parts: number;
+  /** The quantity whose dominant value over a set of operands is their anchor (log: v, root: |v|). */
+  anchorOf(v: string): string;
+  /** Anchor of an empty set (identity of `combineAnchors`). */
+  anchorInit: string;
+  /** The dominant of two anchors. */
+  combineAnchors(a: string, b: string): string;
+  /** The one transcendental of operand v against its anchor, in [0, 1] for finite operands. */
+  factor(v: string, anchor: string): string;
+  /** Part `part` of operand v's factor f (root: f where v has the part's sign, else 0). */
+  factorPart(v: string, f: string, part: number): string;
+  /** y from the two anchors and s = Σ products (valid for s ≥ minSum). */
+  finalize(xAnchor: string, wAnchor: string, s: string): string;
+  /** Smallest s for which `finalize` is used (a float literal); below it, the exact fallback. */
+  minSum: string;
 }
 
 interface SemifieldCommon {

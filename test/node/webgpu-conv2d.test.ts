@@ -4,7 +4,7 @@ import {SemifieldConv2D} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
-import {normal} from '../reference/random.js';
+import {normal, uniform} from '../reference/random.js';
 import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
 import {runCase} from './helpers.js';
 import {runCaseAsync} from './webgpu_helpers.js';
@@ -172,3 +172,124 @@ describe('webgpu (Node, Dawn): the tiled forward program, forced', function () {
     });
   }
 });
+
+/**
+ * The factorised forward program (log, root p > 0), which 'auto' runs when groups have several
+ * output channels: forced here on every log / root case of the matrix (depthwise included), on
+ * mixed-sign root data (both sign parts of the factorisation), on inputs whose anchors lie far
+ * above every term so that the factorised sum underflows and outputs fall back to the exact online
+ * sum, on anchors just close enough for the fast path (its cancellation), and on non-finite inputs,
+ * which must give exactly what the direct program (the online sum) gives.
+ */
+describe('webgpu (Node, Dawn): the factorised forward program, forced', function () {
+  this.timeout(240000);
+  const matrix = allCases().filter((c) => c.ref.name === 'log' || (c.ref.name === 'root' && (c.ref.p ?? 2) > 0));
+  const extra = factorisedCases();
+
+  before(async () => {
+    await initNodeWebGPU();
+  });
+  afterEach(() => setWebGPUForwardTiling(null));
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  for (const c of [...matrix, ...extra.finite]) {
+    it(c.name, async () => {
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      setWebGPUForwardTiling({program: 'factorised'});
+      const got = await forwardOnGpu(c);
+      expect(maxRelError(got.y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
+    });
+  }
+  for (const c of extra.nonFinite) {
+    it(c.name, async () => {
+      setWebGPUForwardTiling({program: 'direct'});
+      const online = (await forwardOnGpu(c)).y;
+      setWebGPUForwardTiling({program: 'factorised'});
+      const got = (await forwardOnGpu(c)).y;
+      let nonFinite = 0;
+      online.forEach((v, k) => {
+        if (Number.isFinite(v)) {
+          expect(Math.abs(got[k] - v), `y[${k}]: ${got[k]} vs the online sum's ${v}`).to.be.at.most(FORWARD_TOL * Math.max(1, Math.abs(v)));
+        } else {
+          nonFinite++;
+          expect(String(got[k]), `y[${k}]`).to.equal(String(v));
+        }
+      });
+      expect(nonFinite, 'the case has non-finite outputs').to.be.greaterThan(0);
+    });
+  }
+});
+
+/** Custom cases for the factorised program; shapes with partial pixel and channel blocks. */
+function factorisedCases(): {finite: ConvCase[]; nonFinite: ConvCase[]} {
+  const make = (name: string, sf: {name: 'log'; mu: number} | {name: 'root'; p: number}, xShape: number[], kHW: [number, number], groups: number, x: Float32Array, w: Float32Array): ConvCase => {
+    const wShape = [kHW[0], kHW[1], xShape[3] / groups, xShape[3]];
+    return {
+      name,
+      semifield: sf,
+      ref: sf.name === 'log' ? {name: 'log', mu: sf.mu} : {name: 'root', p: sf.p},
+      options: {strides: [1, 1], dilations: [1, 1], pad: 'same', groups},
+      geometry: {strides: [1, 1], dilations: [1, 1], pad: explicitSame(xShape, kHW), groups},
+      xShape,
+      wShape,
+      x,
+      w,
+    };
+  };
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  const xShape = [2, 5, 19, 6];
+  const kHW: [number, number] = [3, 3];
+  const nx = size(xShape);
+  const nw = 3 * 3 * 6 * 6;
+  const finite: ConvCase[] = [];
+  const nonFinite: ConvCase[] = [];
+  // Root on mixed signs: terms x·w < 0 clamp to 0, both sign pairs contribute.
+  for (const p of [2, 3]) finite.push(make(`root(p=${p}) | mixed signs | 6 channels`, {name: 'root', p}, xShape, kHW, 1, normal(nx, 5 + p), normal(nw, 7 + p, 0.5)));
+  finite.push(make('log(mu=1) | 6 channels, groups 2', {name: 'log', mu: 1}, xShape, kHW, 2, normal(nx, 3), normal(3 * 3 * 3 * 6, 4, 0.5)));
+  // Far anchors: x channel 0 and the filter's input channel 1 are `lift` above the rest, so the
+  // window anchor X and the channel anchor W never meet in one term: the dominant term is about
+  // `lift` below X + W. lift = 300·|μ| underflows the factorised sum (fallback); 30·|μ| does not
+  // (the fast path with e^{-30} cancellation).
+  const lifted = (lift: number, seed: number) => {
+    const x = normal(nx, seed);
+    const w = normal(nw, seed + 1, 0.5);
+    for (let e = 0; e < nx; e += 6) x[e] += lift;
+    for (let e = 0; e < nw; e++) if (Math.floor(e / 6) % 6 === 1) w[e] += lift;
+    return {x, w};
+  };
+  for (const mu of [1, 0.1, -0.1]) {
+    for (const k of [300, 30]) {
+      const {x, w} = lifted(k * mu, 11);
+      finite.push(make(`log(mu=${mu}) | anchors ${k}·mu above every term (${k === 300 ? 'exact fallback' : 'fast path'})`, {name: 'log', mu}, xShape, kHW, 1, x, w));
+    }
+  }
+  // Root: X·W = 1e24 against terms ~1e12: (1e-12)^p ≪ minSum.
+  for (const p of [2, 5]) {
+    const x = uniform(nx, 0.1, 2, 21);
+    const w = uniform(nw, 0.2, 1.5, 22);
+    for (let e = 0; e < nx; e += 6) x[e] *= 1e12;
+    for (let e = 0; e < nw; e++) if (Math.floor(e / 6) % 6 === 1) w[e] *= 1e12;
+    finite.push(make(`root(p=${p}) | anchors far above every term (exact fallback)`, {name: 'root', p}, xShape, kHW, 1, x, w));
+  }
+  // Non-finite operands: ±∞ and NaN in x, ∞ and NaN in the filter.
+  for (const sf of [{name: 'log', mu: 1}, {name: 'log', mu: -0.5}, {name: 'root', p: 2}] as const) {
+    const x = normal(nx, 31);
+    const w = normal(nw, 32, 0.5);
+    x[40] = Infinity;
+    x[100] = -Infinity;
+    x[333] = NaN;
+    for (let e = 500; e < 560; e++) x[e] = sf.name === 'log' && sf.mu > 0 ? -Infinity : Infinity;
+    w[6 * 6 * 4 + 2] = -Infinity;
+    w[6 * 6 * 7 + 5] = NaN;
+    nonFinite.push(make(`${sf.name}(${sf.name === 'log' ? `mu=${sf.mu}` : `p=${sf.p}`}) | ±∞ and NaN operands: same as the online sum`, sf, xShape, kHW, 1, x, w));
+  }
+  return {finite, nonFinite};
+}
+
+function explicitSame(xShape: number[], kHW: [number, number]): [number, number, number, number] {
+  const padH = kHW[0] - 1;
+  const padW = kHW[1] - 1;
+  return [Math.floor(padH / 2), padH - Math.floor(padH / 2), Math.floor(padW / 2), padW - Math.floor(padW / 2)];
+}

@@ -1,0 +1,110 @@
+/*
+ * npm run bench:webgpu-kernels — each fused WebGPU kernel of one layer timed alone (forward,
+ * backprop-input, backprop-filter), to see which one a forward+backward row spends its time in.
+ * Same method as bench:webgpu (Node, Dawn; medians of round-robin repetitions of whole calls with
+ * the read-back); compare ratios within one run.
+ *
+ *   npm run bench:webgpu-kernels -- [--reps 5] [--filter text]
+ */
+import * as tf from '@tensorflow/tfjs';
+import {Command} from 'commander';
+import {semifieldConv2d} from '../../index.js';
+import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
+import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
+import {SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
+
+const opts = new Command()
+  .option('--reps <n>', 'timed calls per row (median reported)', (v) => parseInt(v, 10), 5)
+  .option('--filter <text>', 'only rows whose label contains this')
+  .parse()
+  .opts<{reps: number; filter?: string}>();
+
+interface Row {
+  label: string;
+  run: () => tf.Tensor;
+  tiling?: Partial<ForwardTiling>;
+  times: number[];
+}
+
+async function main(): Promise<void> {
+  await initNodeWebGPU();
+  const keep: tf.Tensor[] = [];
+  const rand = (shape: number[], lo = -1, hi = 1) => {
+    const t = tf.randomUniform(shape, lo, hi, 'float32', 42);
+    keep.push(t);
+    return t;
+  };
+  const rows: Row[] = [];
+  const layers: Array<{x: number[]; k: number; depthwise: boolean}> = [
+    {x: [8, 32, 32, 16], k: 3, depthwise: true},
+    {x: [1, 64, 64, 32], k: 5, depthwise: true},
+    {x: [8, 32, 32, 16], k: 3, depthwise: false},
+    {x: [1, 64, 64, 32], k: 5, depthwise: false},
+  ];
+  for (const l of layers) {
+    const c = l.x[3];
+    const x = rand(l.x) as tf.Tensor4D;
+    const xPos = tf.abs(x) as tf.Tensor4D;
+    keep.push(xPos);
+    const groups = l.depthwise ? c : 1;
+    const wShape = [l.k, l.k, l.depthwise ? 1 : c, c];
+    const shape = `[${l.x}]·[${wShape}]${l.depthwise ? ` groups ${c}` : ''}`;
+    if (!l.depthwise) rows.push({label: `${shape} | tf.conv2d | fwd`, run: () => tf.conv2d(x, rand(wShape, -0.5, 0.5) as tf.Tensor4D, 1, 'same'), times: []});
+    for (const name of ['log', 'root', 'linear', 'maxplus'] as const) {
+      const xx = name === 'root' ? xPos : x;
+      const w = (name === 'root' ? rand(wShape, 0.1, 1) : rand(wShape, -0.5, 0.5)) as tf.Tensor4D;
+      const attrs = {semifield: JSON.stringify(name === 'log' ? {name, mu: 1} : name === 'root' ? {name, p: 2} : {name}), strides: [1, 1], dilations: [1, 1], pad: Array(4).fill((l.k - 1) / 2), groups};
+      const y = semifieldConv2d(xx, w, name, {pad: 'same', groups});
+      keep.push(y);
+      const dy = rand(y.shape);
+      const fwd = () => semifieldConv2d(xx, w, name, {pad: 'same', groups});
+      rows.push({label: `${shape} | ${name} | fwd`, run: fwd, times: []});
+      if (name === 'log' || name === 'root') {
+        rows.push({label: `${shape} | ${name} | fwd direct`, run: fwd, tiling: {program: 'direct'}, times: []});
+        for (const [pixelsPerThread, channelsPerThread] of [[4, 4], [8, 4], [4, 8], [8, 2], [2, 8]]) {
+          rows.push({
+            label: `${shape} | ${name} | fwd factorised ${pixelsPerThread} px × ${channelsPerThread} ch`,
+            run: fwd,
+            tiling: {program: 'factorised', pixelsPerThread, channelsPerThread},
+            times: [],
+          });
+        }
+      }
+      if (name === 'maxplus') continue;
+      const aux = y;
+      rows.push({label: `${shape} | ${name} | backprop-input`, run: () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor, times: []});
+      rows.push({label: `${shape} | ${name} | backprop-filter`, run: () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor, times: []});
+    }
+  }
+  const selected = rows.filter((r) => !opts.filter || r.label.includes(opts.filter));
+  const once = async (r: Row) => {
+    setWebGPUForwardTiling(r.tiling ?? null);
+    const t0 = performance.now();
+    const out = r.run();
+    await out.data();
+    out.dispose();
+    setWebGPUForwardTiling(null);
+    return performance.now() - t0;
+  };
+  for (const r of selected) {
+    try {
+      const w = [await once(r), await once(r)];
+      process.stderr.write(`  warm-up ${r.label}: ${w.map((t) => t.toFixed(0)).join(', ')} ms\n`);
+    } catch (e) {
+      process.stderr.write(`  ${r.label}: fails: ${(e as Error).message.split('\n')[0]}\n`);
+      r.times.push(NaN);
+    }
+  }
+  for (let rep = 0; rep < opts.reps; rep++) for (const r of selected) if (!r.times.includes(NaN)) r.times.push(await once(r));
+  for (const r of selected) {
+    const t = r.times.slice().sort((a, b) => a - b);
+    console.log(`| ${r.label.split(' | ').join(' | ')} | ${t[Math.floor(t.length / 2)].toFixed(2)} |`);
+  }
+  tf.dispose(keep);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
