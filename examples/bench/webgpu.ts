@@ -6,7 +6,7 @@
  * fused rows on cpu in the same process for reference; and (--study tiling) what each tiling
  * choice of the forward and backprop-input kernels gives.
  *
- *   npm run bench:webgpu -- [--reps 5] [--warmup 2] [--slow 30] [--filter text] [--study tiling] [--no-cpu] [--out file.md]
+ *   npm run bench:webgpu -- [--reps 5] [--warmup 2] [--slow 30] [--filter text] [--study tiling] [--no-cpu] [--no-composite] [--out file.md]
  *
  * Times are wall-clock medians of whole calls including the read-back, so GPU work is included;
  * rows are timed round-robin so that load changes during the run affect every row alike. A row
@@ -35,9 +35,10 @@ const program = new Command()
   .option('--filter <text>', 'only rows whose shape or method contains this')
   .option('--study <name>', "extra rows: 'tiling' (forward tiling choices, backprop-input channels per invocation)")
   .option('--no-cpu', 'skip the cpu reference rows')
+  .option('--no-composite', 'skip the composite-path rows (minutes per call on SwiftShader)')
   .option('--out <file>', 'also write the markdown tables to this file')
   .parse();
-const opts = program.opts<{reps: number; warmup: number; slow: number; filter?: string; study?: string; cpu: boolean; out?: string}>();
+const opts = program.opts<{reps: number; warmup: number; slow: number; filter?: string; study?: string; cpu: boolean; composite: boolean; out?: string}>();
 
 interface Row {
   backend: 'webgpu' | 'cpu';
@@ -168,7 +169,9 @@ async function timeOnce(row: Row): Promise<number> {
  * a change in machine load during the run shifts all rows of a comparison alike.
  */
 async function measure(rows: Row[]): Promise<void> {
-  const selected = rows.filter((r) => !opts.filter || r.shape.includes(opts.filter) || r.method.includes(opts.filter));
+  const selected = rows.filter(
+    (r) => (!opts.filter || r.shape.includes(opts.filter) || r.method.includes(opts.filter)) && (opts.composite || !r.method.includes('composite')),
+  );
   const failed = new Set<Row>();
   const slow = new Map<Row, number>();
   const attempt = async (row: Row): Promise<number> => {

@@ -10,6 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
 import {semifieldConv2d} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
+import {setWebGPUDepthwiseFilterProgram} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
 import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
 import {SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
@@ -24,6 +25,8 @@ interface Row {
   label: string;
   run: () => tf.Tensor;
   tiling?: Partial<ForwardTiling>;
+  /** Run with the general dL/dfilter program even for depthwise layers. */
+  generalFilter?: boolean;
   times: number[];
 }
 
@@ -62,7 +65,7 @@ async function main(): Promise<void> {
       rows.push({label: `${shape} | ${name} | fwd`, run: fwd, times: []});
       if (name === 'log' || name === 'root') {
         rows.push({label: `${shape} | ${name} | fwd direct`, run: fwd, tiling: {program: 'direct'}, times: []});
-        for (const [pixelsPerThread, channelsPerThread] of [[4, 4], [8, 4], [4, 8], [8, 2], [2, 8]]) {
+        for (const [pixelsPerThread, channelsPerThread] of [[4, 4], [4, 8], [8, 8], [4, 16]]) {
           rows.push({
             label: `${shape} | ${name} | fwd factorised ${pixelsPerThread} px × ${channelsPerThread} ch`,
             run: fwd,
@@ -74,17 +77,21 @@ async function main(): Promise<void> {
       if (name === 'maxplus') continue;
       const aux = y;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor, times: []});
-      rows.push({label: `${shape} | ${name} | backprop-filter`, run: () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor, times: []});
+      const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
+      rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
+      if (l.depthwise) rows.push({label: `${shape} | ${name} | backprop-filter, general program`, run: dw, generalFilter: true, times: []});
     }
   }
   const selected = rows.filter((r) => !opts.filter || r.label.includes(opts.filter));
   const once = async (r: Row) => {
     setWebGPUForwardTiling(r.tiling ?? null);
+    setWebGPUDepthwiseFilterProgram(!r.generalFilter);
     const t0 = performance.now();
     const out = r.run();
     await out.data();
     out.dispose();
     setWebGPUForwardTiling(null);
+    setWebGPUDepthwiseFilterProgram(true);
     return performance.now() - t0;
   };
   for (const r of selected) {

@@ -2,6 +2,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
 import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
 import {
+  channelsPerThreadAuto,
   channelsPerThreadFor,
   chooseForwardProgram,
   defaultForwardTiling,
@@ -38,7 +39,7 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
     const scaled = new ScaledFilterProgram(sf, info);
     const factors = gpu.runWebGPUProgram(scaled, [filter], 'float32');
     const px = pixelsPerThreadFor(forwardTiling, info, 'factorised');
-    const oc = channelsPerThreadFor(forwardTiling.channelsPerThread, info.outChannelsPerGroup);
+    const oc = channelsPerThreadFor(channelsPerThreadAuto(forwardTiling, 'factorised'), info.outChannelsPerGroup);
     const conv = new SemifieldConv2DFactorisedProgram(sf, info, px, oc);
     const y = gpu.runWebGPUProgram(conv, [x, filter, factors], 'float32', conv.uniformData);
     gpu.disposeData(factors.dataId);

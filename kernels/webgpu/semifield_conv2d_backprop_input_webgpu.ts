@@ -14,6 +14,10 @@ import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, typ
  * - invertible: every output contributes dy · ∂y/∂t (· w when ⊗ is ·), with t recomputed from x
  *   and w and ∂y/∂t from the semifield's gradWeight template and the saved y.
  *
+ * With both strides 1 (the common case) the program is generated without the divisions and
+ * modulos that map input to output coordinates: integer division has no vector instruction on
+ * x86, so SwiftShader pays it per lane.
+ *
  * Invocations are laid out with the input channel block fastest (neighbours read neighbouring x
  * words and the same dy / aux words); each dy / aux read serves the cb channels and each filter
  * read the px pixels of an invocation.
@@ -31,6 +35,8 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
 
   private readonly px: number;
   private readonly cb: number;
+  /** Both strides 1: output coordinates are input coordinates shifted, no division or modulo. */
+  private readonly unitStride: boolean;
 
   /**
    * @param pixelsPerThread 'auto': 1 when 4 channels of a group can be blocked instead, else 4.
@@ -57,7 +63,8 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
       {type: 'int32', data: [info.outHeight, info.outWidth]},
       {type: 'int32', data: [wBlocks]},
     ];
-    this.shaderKey = `semifieldConv2DBackpropInput_${semifieldTag(sf)}_px${this.px}_cb${this.cb}`;
+    this.unitStride = info.strideHeight === 1 && info.strideWidth === 1;
+    this.shaderKey = `semifieldConv2DBackpropInput_${semifieldTag(sf)}_px${this.px}_cb${this.cb}${this.unitStride ? '_s1' : ''}`;
   }
 
   getUserCode(): string {
@@ -112,15 +119,17 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
       var yAt : array<i32, ${PX}>;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ti = ih + uniforms.pads.x - di * uniforms.dilations.x;
-        if (ti < 0 || ti % uniforms.strides.x != 0) { continue; }
+        ${this.unitStride ? `if (ti < 0 || ti >= OH) { continue; }
+        let i = ti;` : `if (ti < 0 || ti % uniforms.strides.x != 0) { continue; }
         let i = ti / uniforms.strides.x;
-        if (i >= OH) { continue; }
+        if (i >= OH) { continue; }`}
         for (var dj = 0; dj < kw; dj++) {
           var any = false;
           for (var p = 0; p < ${PX}; p++) {
             let tj = iw0 + p + uniforms.pads.y - dj * uniforms.dilations.y;
-            let j = tj / uniforms.strides.y;
-            hits[p] = tj >= 0 && tj % uniforms.strides.y == 0 && j < OW && iw0 + p < W;
+            ${this.unitStride ? `let j = tj;
+            hits[p] = tj >= 0 && j < OW && iw0 + p < W;` : `let j = tj / uniforms.strides.y;
+            hits[p] = tj >= 0 && tj % uniforms.strides.y == 0 && j < OW && iw0 + p < W;`}
             yAt[p] = ((b * OH + i) * OW + j) * Cout + grp * opg;
             any = any || hits[p];
           }

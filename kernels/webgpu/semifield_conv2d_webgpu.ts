@@ -53,9 +53,9 @@ export interface ForwardTiling {
   pixelsPerThread: number | 'auto';
   /**
    * Tiled and factorised: output channels per invocation (powers of two; clamped to the group's
-   * channel count).
+   * channel count). 'auto': 4 tiled, 8 factorised (see channelsPerThreadAuto).
    */
-  channelsPerThread: number;
+  channelsPerThread: number | 'auto';
 }
 
 export const defaultForwardTiling: ForwardTiling = {
@@ -63,8 +63,18 @@ export const defaultForwardTiling: ForwardTiling = {
   workgroupCols: 8,
   workgroupRows: 8,
   pixelsPerThread: 'auto',
-  channelsPerThread: 4,
+  channelsPerThread: 'auto',
 };
+
+/**
+ * Output channels per invocation when the tiling says 'auto'. Factorised: each input factor (one
+ * transcendental) is shared by this many channels, so more is better until registers run out;
+ * measured on SwiftShader at 5×5 32→32 (BENCHMARKS.md): 4 px × 8 ch beat 8 × 4, 4 × 4, 2 × 8, 8 × 2.
+ */
+export function channelsPerThreadAuto(tiling: ForwardTiling, program: 'tiled' | 'factorised'): number {
+  if (tiling.channelsPerThread !== 'auto') return tiling.channelsPerThread;
+  return program === 'factorised' ? 8 : 4;
+}
 
 /**
  * Which forward program runs. Measured on SwiftShader (BENCHMARKS.md, "WebGPU"): the direct
@@ -101,6 +111,7 @@ export const FACTORISED_MIN_CHANNELS = 2;
 export function pixelsPerThreadFor(tiling: ForwardTiling, info: SemifieldConvInfo, program: 'tiled' | 'direct' | 'factorised'): number {
   if (tiling.pixelsPerThread !== 'auto') return tiling.pixelsPerThread;
   if (program === 'tiled') return 2;
+  if (program === 'factorised') return 4;
   return info.outWidth >= 16 ? 8 : 4;
 }
 
@@ -134,7 +145,7 @@ export class SemifieldConv2DProgram implements WebGPUProgram {
     const {batch, outHeight, outWidth, outChannels, groups} = info;
     this.outputShape = [batch, outHeight, outWidth, outChannels];
     this.px = pixelsPerThreadFor(tiling, info, 'tiled');
-    this.oc = channelsPerThreadFor(tiling.channelsPerThread, info.outChannelsPerGroup);
+    this.oc = channelsPerThreadFor(channelsPerThreadAuto(tiling, 'tiled'), info.outChannelsPerGroup);
     this.workgroupSize = [tiling.workgroupCols, tiling.workgroupRows, 1];
 
     const tileRows = tiling.workgroupRows;

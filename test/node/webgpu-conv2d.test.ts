@@ -293,3 +293,57 @@ function explicitSame(xShape: number[], kHW: [number, number]): [number, number,
   const padW = kHW[1] - 1;
   return [Math.floor(padH / 2), padH - Math.floor(padH / 2), Math.floor(padW / 2), padW - Math.floor(padW / 2)];
 }
+
+/**
+ * Depthwise dL/dfilter sums per (slice of output rows, filter entry) and then over the slices. The
+ * matrix's images are small enough for one row per slice; these layers have many filter entries,
+ * so slices span several rows and the last one is partial (64 rows in slices of 11). Gradients vs
+ * the CPU kernels, including strides, dilations and uneven padding.
+ */
+describe('webgpu (Node, Dawn): depthwise dL/dfilter over row slices', function () {
+  this.timeout(240000);
+  const layers: Array<{sf: CaseSemifield; strides: [number, number]; dilations: [number, number]}> = [
+    {sf: 'log', strides: [1, 1], dilations: [1, 1]},
+    {sf: {name: 'log', mu: -0.5}, strides: [2, 1], dilations: [1, 2]},
+    {sf: 'root', strides: [1, 1], dilations: [2, 2]},
+    {sf: 'maxplus', strides: [1, 2], dilations: [1, 1]},
+    {sf: 'linear', strides: [1, 1], dilations: [1, 1]},
+  ];
+  const cases: ConvCase[] = layers.map(({sf, strides, dilations}, n) => {
+    const xShape = [1, 64, 12, 64];
+    const kHW: [number, number] = [5, 5];
+    const {x, w, wShape} = caseData(sf, 64, xShape, kHW, 41 + n);
+    return {
+      name: `${typeof sf === 'string' ? sf : `${sf.name}(mu=${(sf as {mu: number}).mu})`} | [1,64,12,64]·[5,5,1,64] groups 64 | strides ${strides} dilations ${dilations} | pad [[2,1],[0,3]]`,
+      semifield: sf,
+      ref: typeof sf === 'string' ? {name: sf, mu: 1, p: 2} : {name: 'log', mu: (sf as {mu: number}).mu},
+      options: {strides, dilations, pad: [[2, 1], [0, 3]], groups: 64},
+      geometry: {strides, dilations, pad: [2, 1, 0, 3], groups: 64},
+      xShape,
+      wShape,
+      x,
+      w,
+    };
+  });
+  const cpu = new Map<ConvCase, {dx: Float32Array; dw: Float32Array}>();
+
+  before(async () => {
+    await tf.setBackend('cpu');
+    cases.forEach((c, n) => {
+      const got = runCase(c, 'fused', upstreamFor(refSize(c), n));
+      cpu.set(c, {dx: got.dx as Float32Array, dw: got.dw as Float32Array});
+    });
+    await initNodeWebGPU();
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  cases.forEach((c, n) => {
+    it(c.name, async () => {
+      const got = await runCaseAsync(c, 'fused', upstreamFor(refSize(c), n));
+      expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+    });
+  });
+});
