@@ -5,23 +5,29 @@
  *     npm run example -- --epochs 2 --variants baseline,quadratic-pool
  *     npm run example -- --quick                         # smoke run: 2,000 / 500 digits, 1 epoch
  *     npm run example -- --backend wasm                  # or webgpu, or tensorflow (needs tfjs-node)
+ *     npm run example -- --jobs 1                        # one variant at a time (cleaner s/epoch)
  *
  * Trains each variant (see models.ts) on the same seeded 8,000 / 2,000 split of the 10,000 digits
  * shipped in the `mnist` package, prints test accuracy and seconds per epoch next to a
  * conv + max-pool baseline of the same size, saves every trained model to --out/<variant>
  * (model.json + weights.bin) and checks that the reloaded model predicts identically.
+ *
+ * tfjs's cpu backend computes on one thread, so on the cpu and wasm backends the variants train
+ * side by side in child processes, one per core (--jobs); each process seeds and computes exactly
+ * what it would alone, so the accuracies do not depend on --jobs (the times do, a little: the
+ * processes share memory bandwidth).
  */
 import * as tf from '@tensorflow/tfjs';
+import {fork} from 'node:child_process';
 import {Command, InvalidArgumentError} from 'commander';
 import os from 'node:os';
-import {join} from 'node:path';
-import '../../index.js'; // registers the fused kernels and the semifield layer classes
-import {selectBackend} from './backend.js';
-import {loadMnist} from './data.js';
-import {installFastConv2DBackpropFilter, installWasmConv2DBackpropFilter} from './fast_conv2d_backprop_filter.js';
-import {loadModelFromFolder, saveModelToFolder} from './model_io.js';
-import {buildModel, variantDescriptions, variantNames, type VariantName} from './models.js';
-import {accuracy, trainAndEvaluate} from './train.js';
+import {extname, join} from 'node:path';
+import {fileURLToPath} from 'node:url';
+import {backendNames} from './backend.js';
+import {variantDescriptions, variantNames, type VariantName} from './models.js';
+import {ProgressBoard} from './progress.js';
+import {describeResult, loadData, prepareBackend, runVariant, type RunOptions, type VariantResult} from './run_variant.js';
+import type {VariantMessage} from './variant_process.js';
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
@@ -48,12 +54,18 @@ const variantList = (value: string): VariantName[] => {
   return list as VariantName[];
 };
 
+const backendName = (value: string) => {
+  if (!(backendNames as readonly string[]).includes(value)) throw new InvalidArgumentError(`--backend: expected one of ${backendNames.join(', ')}, but got '${value}'`);
+  return value;
+};
+
 const defaultVariants: VariantName[] = ['baseline', 'quadratic-pool', 'maxplus-conv', 'log-conv'];
 
 const program = new Command()
   .name('npm run example --')
   .description('Train small MNIST networks with semifield layers in Node and compare them with a conv + max-pool baseline.')
-  .option('--backend <name>', 'cpu | wasm | webgpu | tensorflow (the last needs @tensorflow/tfjs-node installed)', 'cpu')
+  .option('--backend <name>', 'cpu | wasm | webgpu | tensorflow (the last needs @tensorflow/tfjs-node installed)', backendName, 'cpu')
+  .option('--jobs <n>', 'variants trained at once, each in its own process (default: one per core on cpu and wasm, else 1)', positiveInt('--jobs'))
   .option('--epochs <n>', 'training epochs per variant', positiveInt('--epochs'), 4)
   .option('--variants <list>', `comma-separated, from: ${variantNames.join(', ')}`, variantList, defaultVariants)
   .option('--batch-size <n>', 'mini-batch size', positiveInt('--batch-size'), 32)
@@ -65,24 +77,41 @@ const program = new Command()
   .option('--test <n>', 'held-out test digits', positiveInt('--test'), 2000)
   .option('--quick', 'smoke run: 2,000 / 500 digits, 1 epoch')
   .option('--out <dir>', 'where trained models are saved (one folder per variant)', join('examples', 'node-mnist', 'out'))
-  .option('--tfjs-conv-grad', "keep tfjs's own (very slow) cpu Conv2DBackpropFilter instead of the example's typed-array one")
+  .option('--tfjs-cpu-kernels', "train with tfjs-backend-cpu's own kernels only, not the example's typed-array replacements (cpu_kernels/)")
   .option('--no-progress', 'plain log lines instead of progress bars');
 
-interface Options {
-  backend: string;
-  epochs: number;
+interface Options extends RunOptions {
   variants: VariantName[];
-  batchSize: number;
-  learningRate: number;
-  learningRateDecay: number;
-  augment: number;
-  seed: number;
-  train: number;
-  test: number;
+  jobs?: number;
   quick?: boolean;
-  out: string;
-  tfjsConvGrad?: boolean;
   progress: boolean;
+}
+
+/** Train one variant in a child process (variant_process.ts), drawing its progress on `board`. */
+function runInChildProcess(variant: VariantName, options: RunOptions, board: ProgressBoard): Promise<VariantResult> {
+  const self = fileURLToPath(import.meta.url);
+  const script = join(self, '..', `variant_process${extname(self)}`);
+  // execArgv carries tsx's loader flags, so the child runs the TypeScript sources like this process.
+  const child = fork(script, [], {execArgv: process.execArgv, stdio: ['ignore', 'pipe', 'inherit', 'ipc']});
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (text: string) => {
+    for (const line of text.split('\n')) if (line.trim() !== '') board.log(`[${variant}] ${line}`);
+  });
+  return new Promise((resolve, reject) => {
+    let result: VariantResult | undefined;
+    let error: string | undefined;
+    child.on('message', (message: VariantMessage) => {
+      if (message.kind === 'progress') board.update(variant, message.event);
+      else if (message.kind === 'result') result = message.result;
+      else if (message.kind === 'error') error = message.message;
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      if (result != null) resolve(result);
+      else reject(new Error(`${variant}: ${error ?? `the variant process exited with ${signal ?? `code ${code}`} before reporting a result`}`));
+    });
+    child.send({variant, options});
+  });
 }
 
 async function main(): Promise<void> {
@@ -92,53 +121,64 @@ async function main(): Promise<void> {
     options.test = Math.min(options.test, 500);
     if (program.getOptionValueSource('epochs') === 'default') options.epochs = 1;
   }
-  const backend = await selectBackend(options.backend);
-  if (backend === 'cpu' && !options.tfjsConvGrad) installFastConv2DBackpropFilter();
-  if (backend === 'wasm') installWasmConv2DBackpropFilter();
+  const parallelBackend = options.backend === 'cpu' || options.backend === 'wasm';
+  const jobs = Math.min(options.jobs ?? (parallelBackend ? os.availableParallelism() : 1), options.variants.length);
+  const runOptions: RunOptions = {
+    backend: options.backend, epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
+    learningRateDecay: options.learningRateDecay, augment: options.augment, seed: options.seed, train: options.train,
+    test: options.test, out: options.out, tfjsCpuKernels: options.tfjsCpuKernels,
+  };
   const machine = `${os.cpus().length}× ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
+  // With --jobs 1 everything runs here; otherwise each child process selects the backend itself.
+  const backend = jobs === 1 ? await prepareBackend(runOptions) : options.backend;
   console.log(`tfjs ${tf.version.tfjs}, backend '${backend}', ${machine}`);
-  const data = loadMnist(options.train, options.test, options.seed);
-  console.log(`MNIST (mnist package): ${options.train} training / ${options.test} test digits, seed ${options.seed}; ${options.epochs} epoch(s), batch ${options.batchSize}, Adam ${options.learningRate} × ${options.learningRateDecay}^epoch, shifts ±${options.augment} px\n`);
+  console.log(`MNIST (mnist package): ${options.train} training / ${options.test} test digits, seed ${options.seed}; ${options.epochs} epoch(s), batch ${options.batchSize}, Adam ${options.learningRate} × ${options.learningRateDecay}^epoch, shifts ±${options.augment} px; ${jobs === 1 ? 'one variant at a time' : `${jobs} variants at a time, one process each`}\n`);
 
-  const rows: Array<{variant: VariantName; params: number; accuracy: number; secondsPerEpoch: number; reloaded: string}> = [];
-  for (const variant of options.variants) {
-    const model = buildModel(variant, options.seed);
-    const result = await trainAndEvaluate(model, data, {
-      epochs: options.epochs,
-      batchSize: options.batchSize,
-      learningRate: options.learningRate,
-      learningRateDecay: options.learningRateDecay,
-      augmentShift: options.augment,
-      seed: options.seed,
-      label: variant,
-      progress: options.progress && process.stdout.isTTY === true,
-    });
-    const folder = join(options.out, variant);
-    await saveModelToFolder(model, folder);
-    const reloaded = await loadModelFromFolder(folder);
-    const reloadedAccuracy = await accuracy(reloaded, data.testImages, data.testLabels);
-    const same = reloadedAccuracy === result.testAccuracy;
-    // Skip the first epoch's time when there are more: it includes one-off warm-up.
-    const timed = result.secondsPerEpoch.length > 1 ? result.secondsPerEpoch.slice(1) : result.secondsPerEpoch;
-    const secondsPerEpoch = timed.reduce((a, b) => a + b, 0) / timed.length;
-    console.log(
-      `${variant}: test accuracy ${(100 * result.testAccuracy).toFixed(2)}%, ${secondsPerEpoch.toFixed(1)} s/epoch; saved to ${folder} (reloaded: ${same ? 'same accuracy' : `accuracy ${reloadedAccuracy}`})\n`,
-    );
-    rows.push({variant, params: model.countParams(), accuracy: result.testAccuracy, secondsPerEpoch, reloaded: same ? 'ok' : 'MISMATCH'});
-    model.dispose();
-    reloaded.dispose();
+  const started = performance.now();
+  const board = new ProgressBoard(options.progress && process.stdout.isTTY === true);
+  const results = new Map<VariantName, VariantResult>();
+  const failures: string[] = [];
+  const finish = (r: VariantResult) => {
+    results.set(r.variant, r);
+    board.log(describeResult(r));
+  };
+  try {
+    if (jobs === 1) {
+      const data = loadData(runOptions);
+      for (const variant of options.variants) finish(await runVariant(variant, runOptions, data, (event) => board.update(variant, event)));
+    } else {
+      let next = 0;
+      const slot = async () => {
+        while (next < options.variants.length) {
+          const variant = options.variants[next++];
+          try {
+            finish(await runInChildProcess(variant, runOptions, board));
+          } catch (err) {
+            failures.push((err as Error).message);
+            board.log((err as Error).message);
+          }
+        }
+      };
+      await Promise.all(Array.from({length: jobs}, slot));
+    }
+  } finally {
+    board.stop();
   }
+  const totalSeconds = Math.round((performance.now() - started) / 1000);
 
-  console.log(`| variant | network | params | test accuracy (${options.test} digits) | s/epoch (${options.train} digits) |`);
+  console.log(`\n| variant | network | params | test accuracy (${options.test} digits) | s/epoch (${options.train} digits) |`);
   console.log('|---|---|---:|---:|---:|');
-  for (const row of rows) {
-    console.log(`| ${row.variant} | ${variantDescriptions[row.variant]} | ${row.params} | ${(100 * row.accuracy).toFixed(2)}% | ${row.secondsPerEpoch.toFixed(1)} |`);
+  for (const variant of options.variants) {
+    const row = results.get(variant);
+    if (row == null) continue;
+    console.log(`| ${variant} | ${variantDescriptions[variant]} | ${row.params} | ${(100 * row.accuracy).toFixed(2)}% | ${row.secondsPerEpoch.toFixed(1)} |`);
   }
-  console.log(`\nbackend '${backend}', ${options.epochs} epoch(s), ${machine}`);
-  if (rows.some((r) => r.reloaded !== 'ok')) {
+  console.log(`\nbackend '${backend}', ${options.epochs} epoch(s), ${jobs === 1 ? 'one variant at a time' : `${jobs} variants at a time`}, ${machine}; all variants in ${Math.floor(totalSeconds / 60)} min ${totalSeconds % 60} s`);
+  if ([...results.values()].some((r) => !r.reloadedSame)) {
     console.error('A reloaded model did not reproduce its accuracy.');
     process.exitCode = 1;
   }
+  if (failures.length > 0) process.exitCode = 1;
 }
 
 main().catch((err: unknown) => {

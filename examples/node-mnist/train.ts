@@ -1,10 +1,10 @@
 /*
  * Training loop shared by the variants: model.fit one epoch at a time on a seeded reshuffle of
- * the training set (tfjs's own shuffle uses Math.random, which would make runs unrepeatable), a
- * cli-progress bar per epoch, and wall-clock time per epoch.
+ * the training set (tfjs's own shuffle uses Math.random, which would make runs unrepeatable),
+ * progress events per batch (drawn by progress.ts, possibly in another process), and wall-clock
+ * time per epoch.
  */
 import * as tf from '@tensorflow/tfjs';
-import cliProgress from 'cli-progress';
 import type {MnistSplit} from './data.js';
 import {permutation, seededRandom, shiftDigits} from './data.js';
 
@@ -17,10 +17,15 @@ export interface TrainOptions {
   /** Random translation of every training digit by up to this many pixels, re-drawn each epoch (0: off). */
   augmentShift: number;
   seed: number;
-  label: string;
-  /** Show progress bars (off when stdout is not a terminal, to keep logs readable). */
-  progress: boolean;
+  /** Called at the start and end of every epoch and after every batch. */
+  onProgress?: (event: TrainEvent) => void;
 }
+
+/** Progress of one variant's training; plain data, so it can be posted between processes. */
+export type TrainEvent =
+  | {kind: 'epoch-start'; epoch: number; epochs: number; batches: number}
+  | {kind: 'batch'; epoch: number; seen: number; loss: number; acc: number}
+  | {kind: 'epoch-end'; epoch: number; epochs: number; seconds: number; loss: number; acc: number};
 
 export interface TrainResult {
   secondsPerEpoch: number[];
@@ -49,17 +54,7 @@ export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, 
       xs.dispose();
       xs = tf.tensor4d(shifted, [n, 28, 28, 1]);
     }
-    const bar = options.progress
-      ? new cliProgress.SingleBar(
-          {
-            format: `${options.label.padEnd(16)} epoch ${epoch + 1}/${options.epochs} |{bar}| {value}/{total} batches | loss {loss} | acc {acc} | {duration}s`,
-            hideCursor: true,
-            clearOnComplete: false,
-          },
-          cliProgress.Presets.shades_classic,
-        )
-      : null;
-    bar?.start(batches, 0, {loss: '-----', acc: '-----'});
+    options.onProgress?.({kind: 'epoch-start', epoch, epochs: options.epochs, batches});
     const start = performance.now();
     let seen = 0;
     let lossSum = 0;
@@ -74,17 +69,14 @@ export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, 
           seen++;
           lossSum += logs?.loss ?? 0;
           accSum += logs?.acc ?? 0;
-          bar?.update(seen, {loss: (lossSum / seen).toFixed(3), acc: (accSum / seen).toFixed(3)});
+          options.onProgress?.({kind: 'batch', epoch, seen, loss: lossSum / seen, acc: accSum / seen});
         },
       },
     });
     const seconds = (performance.now() - start) / 1000;
-    bar?.stop();
     secondsPerEpoch.push(seconds);
     finalLoss = history.history.loss[0] as number;
-    if (!options.progress) {
-      console.log(`${options.label} epoch ${epoch + 1}/${options.epochs}: loss ${finalLoss.toFixed(4)}, acc ${(history.history.acc[0] as number).toFixed(4)}, ${seconds.toFixed(1)} s`);
-    }
+    options.onProgress?.({kind: 'epoch-end', epoch, epochs: options.epochs, seconds, loss: finalLoss, acc: history.history.acc[0] as number});
     tf.dispose([xs, ys]);
   }
   return {secondsPerEpoch, finalLoss, testAccuracy: await accuracy(model, data.testImages, data.testLabels)};

@@ -36,29 +36,61 @@ function forEachTap(info: SemifieldConvInfo, x: Float32Array, b: number, i: numb
 }
 
 function selectionForward(sf: SelectionSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): [Float32Array, Int32Array] {
-  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
+  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, inHeight: H, inWidth: W, inChannels: Cin} = info;
+  const {filterHeight: kh, filterWidth: kw, groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
+  const {strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: top, padLeft: left} = info;
   const y = new Float32Array(B * OH * OW * Cout);
   const prov = new Int32Array(y.length);
   const acc = new Float64Array(Cout);
   const arg = new Int32Array(Cout);
-  // Compare in the max direction: for min-plus, -t > -acc ⇔ t < acc.
+  // Compare in the max direction: for min-plus, -t > -acc ⇔ t < acc. Negating a float32 is exact,
+  // so dir·x + dir·w below is bit-for-bit dir·(x + w).
   const dir = sf.direction;
-  const visit: Visit = (xv, wv, wOff, a, opg, k) => {
-    const dxv = dir * xv;
-    for (let o = 0; o < opg; o++) {
-      const t = dxv + dir * wv[wOff + o];
-      if (t > acc[a + o]) {
-        acc[a + o] = t;
-        arg[a + o] = k;
-      }
-    }
-  };
+  const wd = dir === 1 ? w : w.map((v) => -v);
+  // The tap loop is written out here rather than through forEachTap's callback: selection is the
+  // op the layers call most (max-plus convs and every semifield pooling), and for depthwise
+  // filters (one output channel per group) the callback cost more than the comparison it wraps.
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
         acc.fill(-Infinity);
         arg.fill(-1);
-        forEachTap(info, x, b, i, j, w, visit);
+        for (let di = 0; di < kh; di++) {
+          const ih = i * sh + di * dh - top;
+          if (ih < 0 || ih >= H) continue;
+          for (let dj = 0; dj < kw; dj++) {
+            const iw = j * sw + dj * dw - left;
+            if (iw < 0 || iw >= W) continue;
+            const xOff = ((b * H + ih) * W + iw) * Cin;
+            const kBase = (di * kw + dj) * cpg;
+            if (opg === 1) {
+              for (let g = 0; g < G; g++) {
+                for (let c = 0; c < cpg; c++) {
+                  const t = dir * x[xOff + g * cpg + c] + wd[(kBase + c) * Cout + g];
+                  if (t > acc[g]) {
+                    acc[g] = t;
+                    arg[g] = kBase + c;
+                  }
+                }
+              }
+            } else {
+              for (let g = 0; g < G; g++) {
+                const a = g * opg;
+                for (let c = 0; c < cpg; c++) {
+                  const xv = dir * x[xOff + g * cpg + c];
+                  const wOff = (kBase + c) * Cout + a;
+                  for (let o = 0; o < opg; o++) {
+                    const t = xv + wd[wOff + o];
+                    if (t > acc[a + o]) {
+                      acc[a + o] = t;
+                      arg[a + o] = kBase + c;
+                    }
+                  }
+                }
+              }
+            }
+          }
+        }
         const yOff = ((b * OH + i) * OW + j) * Cout;
         for (let o = 0; o < Cout; o++) {
           y[yOff + o] = dir * acc[o];

@@ -1,20 +1,17 @@
 /*
  * The pieces of examples/node-mnist that are not just wiring: the seeded split of the mnist
- * package, the replacement cpu Conv2DBackpropFilter (must equal tfjs's own kernel), the model
- * folder format (reloads to identical predictions), and every variant's shapes.
+ * package, the wasm Conv2DBackpropFilter the example adds, the model folder format (reloads to identical predictions), and every variant's shapes.
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {mkdtemp, rm} from 'node:fs/promises';
+import {execFile} from 'node:child_process';
+import {mkdtemp, readdir, rm} from 'node:fs/promises';
 import {tmpdir} from 'node:os';
 import {join} from 'node:path';
+import {promisify} from 'node:util';
 import {loadMnist, seededRandom, shiftDigits} from '../../examples/node-mnist/data.js';
 import '@tensorflow/tfjs-backend-wasm';
-import {
-  installFastConv2DBackpropFilter,
-  installWasmConv2DBackpropFilter,
-  uninstallFastConv2DBackpropFilter,
-} from '../../examples/node-mnist/fast_conv2d_backprop_filter.js';
+import {installWasmConv2DBackpropFilter} from '../../examples/node-mnist/cpu_kernels/conv2d_backprop_filter.js';
 import {loadModelFromFolder, saveModelToFolder} from '../../examples/node-mnist/model_io.js';
 import {buildModel, variantNames} from '../../examples/node-mnist/models.js';
 import {normal} from '../reference/random.js';
@@ -64,30 +61,6 @@ describe('examples/node-mnist', () => {
     expect(Array.from(shiftDigits(images, 0, seededRandom(5)))).to.deep.equal(Array.from(images));
   });
 
-  it("the replacement Conv2DBackpropFilter equals tfjs's own cpu kernel (rtol 1e-5)", () => {
-    const shapes: Array<{x: [number, number, number, number]; k: number; cout: number; strides: number; pad: 'valid' | 'same'}> = [
-      {x: [2, 9, 8, 3], k: 3, cout: 4, strides: 1, pad: 'valid'},
-      {x: [3, 7, 7, 2], k: 3, cout: 5, strides: 2, pad: 'same'},
-      {x: [1, 6, 5, 1], k: 2, cout: 3, strides: 1, pad: 'same'},
-    ];
-    for (const s of shapes) {
-      const x = tf.relu(tf.tensor4d(normal(s.x.reduce((a, b) => a * b), 61), s.x)) as tf.Tensor4D;
-      const w = tf.tensor4d(normal(s.k * s.k * s.x[3] * s.cout, 62), [s.k, s.k, s.x[3], s.cout]);
-      installFastConv2DBackpropFilter();
-      try {
-        const r = tf.randomNormal(tf.conv2d(x, w, s.strides, s.pad).shape, 0, 1, 'float32', 63);
-        const withR = (wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wv as tf.Tensor4D, s.strides, s.pad), r));
-        const ours = tf.grad(withR)(w).dataSync();
-        uninstallFastConv2DBackpropFilter();
-        const reference = tf.grad(withR)(w).dataSync();
-        expectClose(ours, reference, 1e-5, 1e-5, `dW for ${JSON.stringify(s)}`);
-        expect(ours.length).to.equal(w.size);
-      } finally {
-        uninstallFastConv2DBackpropFilter();
-      }
-    }
-  });
-
   it("the wasm Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22) equals the cpu gradient (rtol 1e-5)", async () => {
     const x = tf.tensor4d(normal(2 * 7 * 6 * 3, 64), [2, 7, 6, 3]);
     const w = tf.tensor4d(normal(3 * 3 * 3 * 4, 65), [3, 3, 3, 4]);
@@ -124,6 +97,36 @@ describe('examples/node-mnist', () => {
       }
     } finally {
       await rm(folder, {recursive: true, force: true});
+    }
+  });
+
+  it('npm run example trains variants in parallel processes with the same results as one at a time', async function () {
+    this.timeout(240000);
+    const out = await mkdtemp(join(tmpdir(), 'semifield-mnist-run-'));
+    try {
+      const run = async (jobs: number) => {
+        const args = ['--import', 'tsx', 'examples/node-mnist/main.ts', '--train', '320', '--test', '160', '--epochs', '2',
+          '--variants', 'baseline,maxplus-conv,log-conv', '--jobs', String(jobs), '--no-progress', '--out', join(out, `jobs${jobs}`)];
+        const {stdout} = await promisify(execFile)(process.execPath, args, {maxBuffer: 1 << 24});
+        return stdout;
+      };
+      const rows = (stdout: string) => stdout.split('\n').filter((l) => /^\| (baseline|maxplus-conv|log-conv) \|/.test(l));
+      const accuracies = (stdout: string) => rows(stdout).map((l) => l.split('|')[4].trim());
+      const parallel = await run(2);
+      expect(parallel).to.contain('2 variants at a time');
+      expect(rows(parallel), parallel).to.have.length(3);
+      for (const variant of ['baseline', 'maxplus-conv', 'log-conv']) {
+        expect(parallel, variant).to.match(new RegExp(`${variant}: test accuracy [0-9.]+%, [0-9.]+ s/epoch; saved to .* \\(reloaded: same accuracy\\)`));
+        expect(await readdir(join(out, 'jobs2', variant))).to.include.members(['model.json', 'weights.bin']);
+      }
+      const sequential = await run(1);
+      expect(sequential).to.contain('one variant at a time');
+      // Each process seeds everything itself, so the accuracies cannot depend on --jobs.
+      expect(accuracies(parallel)).to.deep.equal(accuracies(sequential));
+      // Training did something: above chance (10%) after 2 epochs on 320 digits.
+      for (const a of accuracies(parallel)) expect(parseFloat(a)).to.be.greaterThan(30);
+    } finally {
+      await rm(out, {recursive: true, force: true});
     }
   });
 });

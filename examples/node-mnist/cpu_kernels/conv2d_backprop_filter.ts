@@ -1,7 +1,6 @@
 /*
- * A faster CPU kernel for tfjs's own Conv2DBackpropFilter (the weight gradient of tf.conv2d),
- * installed by the example on the cpu backend unless --tfjs-conv-grad is given, and the missing
- * one for wasm: tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter at all, so
+ * Conv2DBackpropFilter (the weight gradient of tf.conv2d) for the cpu backend, NHWC, and the
+ * missing one for wasm: tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter at all, so
  * tf.layers.conv2d cannot be trained there without it (installed whenever --backend wasm).
  *
  * Why: tfjs-backend-cpu 4.22 computes it with TensorBuffer.get() per term, looping over the
@@ -9,16 +8,12 @@
  * this example it took ~90% of every baseline step (2.5 s for one batch of 32), so the baseline
  * would have been compared against a strawman and the main command would take an hour. This
  * version is the same sum over typed arrays in memory order (output channels innermost), like the
- * fused semifield kernels, and accumulates in float64. Results agree with tfjs's kernel to float32
- * rounding (checked in test/node/layers-mnist-example.test.ts). NCHW still goes to tfjs's kernel.
+ * fused semifield kernels, and accumulates in float64. NCHW still goes to tfjs's kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
-interface CpuBackendLike {
-  data: {get(dataId: object): {values: unknown}};
-  makeTensorInfo(shape: number[], dtype: tf.DataType, values: Float32Array): tf.TensorInfo;
-}
 interface WasmBackendLike {
   readSync(dataId: object): unknown;
   makeOutput(shape: number[], dtype: tf.DataType, memoryOffset?: number, values?: Float32Array): tf.TensorInfo;
@@ -31,7 +26,6 @@ interface Attrs {
   filterShape: [number, number, number, number];
 }
 
-let original: tf.KernelConfig | undefined;
 let wasmInstalled = false;
 
 /** dW of an NHWC conv2d (dilation 1, as tfjs's kernel) from x and dy values. */
@@ -69,12 +63,11 @@ function conv2DFilterGradient(xv: Float32Array, xShape: number[], dyv: Float32Ar
   return Float32Array.from(dw);
 }
 
-export const fastConv2DBackpropFilter: KernelFunc = (args) => {
+export const conv2dBackpropFilterReplacement: ReplacementKernel = (args, tfjsKernel) => {
   const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo; dy: tf.TensorInfo}; backend: CpuBackendLike; attrs: Attrs};
-  if (attrs.dataFormat === 'NCHW') return original!.kernelFunc(args);
-  const xv = backend.data.get(inputs.x.dataId).values as Float32Array;
-  const dyv = backend.data.get(inputs.dy.dataId).values as Float32Array;
-  return backend.makeTensorInfo(attrs.filterShape, 'float32', conv2DFilterGradient(xv, inputs.x.shape, dyv, attrs));
+  if (attrs.dataFormat === 'NCHW' || inputs.x.dtype !== 'float32') return tfjsKernel(args);
+  const dw = conv2DFilterGradient(valuesOf(backend, inputs.x), inputs.x.shape, valuesOf(backend, inputs.dy), attrs);
+  return backend.makeTensorInfo(attrs.filterShape, 'float32', dw);
 };
 
 /** The same for the wasm backend (reads the operands out of the wasm heap; NHWC only). */
@@ -91,21 +84,4 @@ export function installWasmConv2DBackpropFilter(): void {
   if (wasmInstalled || tf.getKernel('Conv2DBackpropFilter', 'wasm') != null) return;
   tf.registerKernel({kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: wasmConv2DBackpropFilter});
   wasmInstalled = true;
-}
-
-/** Replace the cpu backend's Conv2DBackpropFilter with {@link fastConv2DBackpropFilter} (idempotent). */
-export function installFastConv2DBackpropFilter(): void {
-  if (original != null) return;
-  original = tf.getKernel('Conv2DBackpropFilter', 'cpu');
-  if (original == null) throw new Error('installFastConv2DBackpropFilter: the cpu backend has no Conv2DBackpropFilter kernel to replace');
-  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
-  tf.registerKernel({kernelName: 'Conv2DBackpropFilter', backendName: 'cpu', kernelFunc: fastConv2DBackpropFilter});
-}
-
-/** Put tfjs's own kernel back. */
-export function uninstallFastConv2DBackpropFilter(): void {
-  if (original == null) return;
-  tf.unregisterKernel('Conv2DBackpropFilter', 'cpu');
-  tf.registerKernel(original);
-  original = undefined;
 }
