@@ -164,6 +164,40 @@ describe('examples/node-mnist replacement cpu kernels', () => {
     expect(fellBack({x}, {axis: [0, 1], keepDims: false}), 'axes [0, 1]').to.equal(false);
   });
 
+  it("Add and Multiply equal tfjs's kernels bit for bit (equal shapes, suffix and scalar broadcasts, either order)", () => {
+    const pairs: Array<[number[], number[]]> = [[[4, 5, 6], [4, 5, 6]], [[4, 5, 6], [6]], [[6], [4, 5, 6]], [[4, 5, 6], [5, 6]], [[4, 5, 6], []], [[], [3]]];
+    pairs.forEach(([sa, sb], n) => {
+      const a = rand(sa, 1800 + n);
+      const b = rand(sb, 1900 + n);
+      for (const name of ['Add', 'Multiply']) {
+        const x = ours(name, {a, b}, {});
+        const y = tfjs(name, {a, b}, {});
+        expect(x.shape, `${name} ${JSON.stringify([sa, sb])}`).to.deep.equal(y.shape);
+        expect(Array.from(x.dataSync()), `${name} ${JSON.stringify([sa, sb])}`).to.deep.equal(Array.from(y.dataSync()));
+      }
+    });
+    const fellBack = (a: tf.Tensor, b: tf.Tensor) => {
+      let called = false;
+      replacedCpuKernels.Add({inputs: infos({a, b}), backend: tf.backend(), attrs: {}} as never, (args) => {
+        called = true;
+        return tf.getKernel('Add', 'cpu')!.kernelFunc(args);
+      });
+      return called;
+    };
+    expect(fellBack(rand([3, 1], 1), rand([3, 4], 2)), 'a true broadcast [3, 1] + [3, 4]').to.equal(true);
+    expect(fellBack(tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3, 4], 'int32')), 'int32').to.equal(true);
+  });
+
+  it("Relu and Step equal tfjs's kernels, NaN, ±0 and ±∞ included", () => {
+    const values = [...normal(200, 2000), NaN, -0, 0, Infinity, -Infinity, 1e-45, -1e-45];
+    const x = tf.tensor1d(values);
+    const same = (a: tf.Tensor, b: tf.Tensor, what: string) =>
+      expect(Array.from(a.dataSync()).map(String), what).to.deep.equal(Array.from(b.dataSync()).map(String));
+    same(ours('Relu', {x}, {}), tfjs('Relu', {x}, {}), 'Relu');
+    for (const alpha of [0, 0.3]) same(ours('Step', {x}, {alpha}), tfjs('Step', {x}, {alpha}), `Step alpha ${alpha}`);
+    expect(Object.is(ours('Relu', {x: tf.tensor1d([-0])}, {}).dataSync()[0], 0)).to.equal(true);
+  });
+
   it('installFastCpuKernels registers every replacement for the cpu backend and uninstall restores tfjs', () => {
     const before = Object.keys(replacedCpuKernels).map((name) => tf.getKernel(name, 'cpu')!.kernelFunc);
     installFastCpuKernels();

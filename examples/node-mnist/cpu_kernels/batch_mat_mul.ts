@@ -5,9 +5,9 @@
  * Why: tfjs-backend-cpu 4.22 multiplies in 48-wide blocks with a float32 read-modify-write of the
  * output per block and per term; on these shapes (a batch of 32 against 576 × 64 weights) that was
  * 13% of a profiled epoch once the convolutions were fast. This version copies each operand into
- * row-major [M, K] / [K, N] order once (a transpose flag costs one copy), then accumulates each
- * output row in float64 as Σ_k a[i, k]·b[k, :] — a contiguous inner loop — skipping zero a[i, k]
- * (post-ReLU activations and ReLU-masked gradients). Batch dimensions must be equal or one of them
+ * row-major [M, K] / [K, N] order once (a transpose flag costs one copy), then sums 4 output
+ * columns at a time over k in float64 local variables, skipping zero a[i, k] (post-ReLU activations
+ * and ReLU-masked gradients). Batch dimensions must be equal or one of them
  * 1; anything else goes to tfjs's kernel.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -47,23 +47,36 @@ function batchMatMulValues(a: Operand, b: Operand, bias: Float32Array | null, re
   const K = a.cols;
   const N = b.cols;
   const out = new Float32Array(batch * M * N);
-  const acc = new Float64Array(N);
+  const finish = (v: number, j: number) => {
+    const u = bias == null ? v : v + bias[j];
+    return relu && u < 0 ? 0 : u;
+  };
   for (let n = 0; n < batch; n++) {
     const aOff = (a.batch === 1 ? 0 : n) * M * K;
     const bOff = (b.batch === 1 ? 0 : n) * K * N;
     for (let i = 0; i < M; i++) {
-      acc.fill(0);
       const aRow = aOff + i * K;
-      for (let k = 0; k < K; k++) {
-        const av = a.values[aRow + k];
-        if (av === 0) continue;
-        const bRow = bOff + k * N;
-        for (let j = 0; j < N; j++) acc[j] += av * b.values[bRow + j];
-      }
       const outRow = (n * M + i) * N;
-      for (let j = 0; j < N; j++) {
-        const v = bias == null ? acc[j] : acc[j] + bias[j];
-        out[outRow + j] = relu && v < 0 ? 0 : v;
+      // 4 output columns at a time in local variables, over k in order, skipping zero a[i, k].
+      for (let j = 0; j < N; j += 4) {
+        const width = Math.min(4, N - j);
+        let a0 = 0;
+        let a1 = 0;
+        let a2 = 0;
+        let a3 = 0;
+        for (let k = 0; k < K; k++) {
+          const av = a.values[aRow + k];
+          if (av === 0) continue;
+          const p = bOff + k * N + j;
+          a0 += av * b.values[p];
+          if (width > 1) a1 += av * b.values[p + 1];
+          if (width > 2) a2 += av * b.values[p + 2];
+          if (width > 3) a3 += av * b.values[p + 3];
+        }
+        out[outRow + j] = finish(a0, j);
+        if (width > 1) out[outRow + j + 1] = finish(a1, j + 1);
+        if (width > 2) out[outRow + j + 2] = finish(a2, j + 2);
+        if (width > 3) out[outRow + j + 3] = finish(a3, j + 3);
       }
     }
   }

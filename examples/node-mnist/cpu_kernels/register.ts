@@ -7,6 +7,7 @@
  * `npm run example -- --tfjs-cpu-kernels` trains with tfjs's kernels only.
  */
 import * as tf from '@tensorflow/tfjs';
+import {addReplacement, multiplyReplacement} from './binary_elementwise.js';
 import {batchMatMulReplacement, fusedMatMulReplacement} from './batch_mat_mul.js';
 import {conv2dReplacement, fusedConv2dReplacement} from './conv2d.js';
 import {conv2dBackpropFilterReplacement} from './conv2d_backprop_filter.js';
@@ -14,6 +15,7 @@ import {conv2dBackpropInputReplacement} from './conv2d_backprop_input.js';
 import type {ReplacementKernel} from './cpu_kernel_types.js';
 import {maxPoolGradReplacement} from './max_pool_grad.js';
 import {sumReplacement} from './sum.js';
+import {reluReplacement, stepReplacement} from './unary_elementwise.js';
 
 export const replacedCpuKernels: Record<string, ReplacementKernel> = {
   Conv2D: conv2dReplacement,
@@ -24,6 +26,10 @@ export const replacedCpuKernels: Record<string, ReplacementKernel> = {
   BatchMatMul: batchMatMulReplacement,
   _FusedMatMul: fusedMatMulReplacement,
   Sum: sumReplacement,
+  Add: addReplacement,
+  Multiply: multiplyReplacement,
+  Relu: reluReplacement,
+  Step: stepReplacement,
 };
 
 const originals = new Map<string, tf.KernelConfig>();
