@@ -65,7 +65,7 @@ async function main(): Promise<void> {
       rows.push({label: `${shape} | ${name} | fwd`, run: fwd, times: []});
       if (name === 'log' || name === 'root') {
         rows.push({label: `${shape} | ${name} | fwd direct`, run: fwd, tiling: {program: 'direct'}, times: []});
-        for (const [pixelsPerThread, channelsPerThread] of [[4, 4], [4, 8], [8, 8], [4, 16]]) {
+        for (const [pixelsPerThread, channelsPerThread] of [[4, 8], [4, 16], [2, 16], [8, 16], [4, 32]]) {
           rows.push({
             label: `${shape} | ${name} | fwd factorised ${pixelsPerThread} px × ${channelsPerThread} ch`,
             run: fwd,

@@ -73,7 +73,7 @@ export const defaultForwardTiling: ForwardTiling = {
  */
 export function channelsPerThreadAuto(tiling: ForwardTiling, program: 'tiled' | 'factorised'): number {
   if (tiling.channelsPerThread !== 'auto') return tiling.channelsPerThread;
-  return program === 'factorised' ? 8 : 4;
+  return program === 'factorised' ? 16 : 4;
 }
 
 /**

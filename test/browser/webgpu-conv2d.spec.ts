@@ -4,6 +4,7 @@ import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {SemifieldConv2D} from '../../index.js';
 import {allCases, maxRelError, probeCoords, upstreamFor, type ConvCase} from '../reference/cases.js';
 import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
+import {depthwiseSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
 import {onBackend, runCase} from './webgl_helpers.js';
 import {useWebGPU} from './webgpu_helpers.js';
 
@@ -102,6 +103,75 @@ describe('webgpu (browser): the tiled forward program, forced', function () {
         const cpuProv = await onBackend('cpu', () => provenanceOf(c));
         expect(prov, 'provenance vs the CPU kernel').to.deep.equal(cpuProv);
       }
+    });
+  });
+});
+
+async function forwardY(c: ConvCase): Promise<Float32Array> {
+  const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
+  const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
+  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const y = (await outs[0].data()) as Float32Array;
+  tf.dispose([x, w, ...outs]);
+  return y;
+}
+
+/**
+ * The factorised forward (log, root p > 0), forced: the matrix's log / root cases, mixed-sign root
+ * data, anchors far above every term (exact fallback) and non-finite operands (same as the online
+ * sum). Mirrors the Node suite.
+ */
+describe('webgpu (browser): the factorised forward program, forced', function () {
+  this.timeout(180000);
+  const matrix = allCases().filter((c) => c.ref.name === 'log' || (c.ref.name === 'root' && (c.ref.p ?? 2) > 0));
+  const extra = factorisedCases();
+  before(async () => {
+    await useWebGPU();
+  });
+  afterEach(() => setWebGPUForwardTiling(null));
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+  [...matrix, ...extra.finite].forEach((c) => {
+    it(c.name, async () => {
+      await tf.setBackend('webgpu');
+      setWebGPUForwardTiling({program: 'factorised'});
+      const y = await forwardY(c);
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      expect(maxRelError(y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
+    });
+  });
+  extra.nonFinite.forEach((c) => {
+    it(c.name, async () => {
+      await tf.setBackend('webgpu');
+      setWebGPUForwardTiling({program: 'direct'});
+      const online = await forwardY(c);
+      setWebGPUForwardTiling({program: 'factorised'});
+      const got = await forwardY(c);
+      online.forEach((v, k) => {
+        if (Number.isFinite(v)) expect(Math.abs(got[k] - v), `y[${k}]`).to.be.at.most(FORWARD_TOL * Math.max(1, Math.abs(v)));
+        else expect(String(got[k]), `y[${k}]`).to.equal(String(v));
+      });
+    });
+  });
+});
+
+/** Depthwise dL/dfilter over several-row slices, vs the CPU kernels. Mirrors the Node suite. */
+describe('webgpu (browser): depthwise dL/dfilter over row slices', function () {
+  this.timeout(180000);
+  before(async () => {
+    await useWebGPU();
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+  depthwiseSliceCases().forEach((c, n) => {
+    it(c.name, async () => {
+      await tf.setBackend('webgpu');
+      const got = await runCase(c, n);
+      const onCpu = await onBackend('cpu', () => runCase(c, n));
+      expect(maxRelError(got.dw, onCpu.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dx, onCpu.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
     });
   });
 });

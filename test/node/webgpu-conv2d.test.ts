@@ -4,7 +4,8 @@ import {SemifieldConv2D} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
-import {normal, uniform} from '../reference/random.js';
+import {normal} from '../reference/random.js';
+import {depthwiseSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
 import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
 import {runCase} from './helpers.js';
 import {runCaseAsync} from './webgpu_helpers.js';
@@ -222,78 +223,6 @@ describe('webgpu (Node, Dawn): the factorised forward program, forced', function
   }
 });
 
-/** Custom cases for the factorised program; shapes with partial pixel and channel blocks. */
-function factorisedCases(): {finite: ConvCase[]; nonFinite: ConvCase[]} {
-  const make = (name: string, sf: {name: 'log'; mu: number} | {name: 'root'; p: number}, xShape: number[], kHW: [number, number], groups: number, x: Float32Array, w: Float32Array): ConvCase => {
-    const wShape = [kHW[0], kHW[1], xShape[3] / groups, xShape[3]];
-    return {
-      name,
-      semifield: sf,
-      ref: sf.name === 'log' ? {name: 'log', mu: sf.mu} : {name: 'root', p: sf.p},
-      options: {strides: [1, 1], dilations: [1, 1], pad: 'same', groups},
-      geometry: {strides: [1, 1], dilations: [1, 1], pad: explicitSame(xShape, kHW), groups},
-      xShape,
-      wShape,
-      x,
-      w,
-    };
-  };
-  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
-  const xShape = [2, 5, 19, 6];
-  const kHW: [number, number] = [3, 3];
-  const nx = size(xShape);
-  const nw = 3 * 3 * 6 * 6;
-  const finite: ConvCase[] = [];
-  const nonFinite: ConvCase[] = [];
-  // Root on mixed signs: terms x·w < 0 clamp to 0, both sign pairs contribute.
-  for (const p of [2, 3]) finite.push(make(`root(p=${p}) | mixed signs | 6 channels`, {name: 'root', p}, xShape, kHW, 1, normal(nx, 5 + p), normal(nw, 7 + p, 0.5)));
-  finite.push(make('log(mu=1) | 6 channels, groups 2', {name: 'log', mu: 1}, xShape, kHW, 2, normal(nx, 3), normal(3 * 3 * 3 * 6, 4, 0.5)));
-  // Far anchors: x channel 0 and the filter's input channel 1 are `lift` above the rest, so the
-  // window anchor X and the channel anchor W never meet in one term: the dominant term is about
-  // `lift` below X + W. lift = 300·|μ| underflows the factorised sum (fallback); 30·|μ| does not
-  // (the fast path with e^{-30} cancellation).
-  const lifted = (lift: number, seed: number) => {
-    const x = normal(nx, seed);
-    const w = normal(nw, seed + 1, 0.5);
-    for (let e = 0; e < nx; e += 6) x[e] += lift;
-    for (let e = 0; e < nw; e++) if (Math.floor(e / 6) % 6 === 1) w[e] += lift;
-    return {x, w};
-  };
-  for (const mu of [1, 0.1, -0.1]) {
-    for (const k of [300, 30]) {
-      const {x, w} = lifted(k * mu, 11);
-      finite.push(make(`log(mu=${mu}) | anchors ${k}·mu above every term (${k === 300 ? 'exact fallback' : 'fast path'})`, {name: 'log', mu}, xShape, kHW, 1, x, w));
-    }
-  }
-  // Root: X·W = 1e24 against terms ~1e12: (1e-12)^p ≪ minSum.
-  for (const p of [2, 5]) {
-    const x = uniform(nx, 0.1, 2, 21);
-    const w = uniform(nw, 0.2, 1.5, 22);
-    for (let e = 0; e < nx; e += 6) x[e] *= 1e12;
-    for (let e = 0; e < nw; e++) if (Math.floor(e / 6) % 6 === 1) w[e] *= 1e12;
-    finite.push(make(`root(p=${p}) | anchors far above every term (exact fallback)`, {name: 'root', p}, xShape, kHW, 1, x, w));
-  }
-  // Non-finite operands: ±∞ and NaN in x, ∞ and NaN in the filter.
-  for (const sf of [{name: 'log', mu: 1}, {name: 'log', mu: -0.5}, {name: 'root', p: 2}] as const) {
-    const x = normal(nx, 31);
-    const w = normal(nw, 32, 0.5);
-    x[40] = Infinity;
-    x[100] = -Infinity;
-    x[333] = NaN;
-    for (let e = 500; e < 560; e++) x[e] = sf.name === 'log' && sf.mu > 0 ? -Infinity : Infinity;
-    w[6 * 6 * 4 + 2] = -Infinity;
-    w[6 * 6 * 7 + 5] = NaN;
-    nonFinite.push(make(`${sf.name}(${sf.name === 'log' ? `mu=${sf.mu}` : `p=${sf.p}`}) | ±∞ and NaN operands: same as the online sum`, sf, xShape, kHW, 1, x, w));
-  }
-  return {finite, nonFinite};
-}
-
-function explicitSame(xShape: number[], kHW: [number, number]): [number, number, number, number] {
-  const padH = kHW[0] - 1;
-  const padW = kHW[1] - 1;
-  return [Math.floor(padH / 2), padH - Math.floor(padH / 2), Math.floor(padW / 2), padW - Math.floor(padW / 2)];
-}
-
 /**
  * Depthwise dL/dfilter sums per (slice of output rows, filter entry) and then over the slices. The
  * matrix's images are small enough for one row per slice; these layers have many filter entries,
@@ -302,29 +231,7 @@ function explicitSame(xShape: number[], kHW: [number, number]): [number, number,
  */
 describe('webgpu (Node, Dawn): depthwise dL/dfilter over row slices', function () {
   this.timeout(240000);
-  const layers: Array<{sf: CaseSemifield; strides: [number, number]; dilations: [number, number]}> = [
-    {sf: 'log', strides: [1, 1], dilations: [1, 1]},
-    {sf: {name: 'log', mu: -0.5}, strides: [2, 1], dilations: [1, 2]},
-    {sf: 'root', strides: [1, 1], dilations: [2, 2]},
-    {sf: 'maxplus', strides: [1, 2], dilations: [1, 1]},
-    {sf: 'linear', strides: [1, 1], dilations: [1, 1]},
-  ];
-  const cases: ConvCase[] = layers.map(({sf, strides, dilations}, n) => {
-    const xShape = [1, 64, 12, 64];
-    const kHW: [number, number] = [5, 5];
-    const {x, w, wShape} = caseData(sf, 64, xShape, kHW, 41 + n);
-    return {
-      name: `${typeof sf === 'string' ? sf : `${sf.name}(mu=${(sf as {mu: number}).mu})`} | [1,64,12,64]·[5,5,1,64] groups 64 | strides ${strides} dilations ${dilations} | pad [[2,1],[0,3]]`,
-      semifield: sf,
-      ref: typeof sf === 'string' ? {name: sf, mu: 1, p: 2} : {name: 'log', mu: (sf as {mu: number}).mu},
-      options: {strides, dilations, pad: [[2, 1], [0, 3]], groups: 64},
-      geometry: {strides, dilations, pad: [2, 1, 0, 3], groups: 64},
-      xShape,
-      wShape,
-      x,
-      w,
-    };
-  });
+  const cases = depthwiseSliceCases();
   const cpu = new Map<ConvCase, {dx: Float32Array; dw: Float32Array}>();
 
   before(async () => {
