@@ -116,14 +116,33 @@ export function logConvForward(mu: number, info: SemifieldConvInfo, x: Float32Ar
         const yOff = ((b * OH + i) * OW + j) * Cout;
         for (let g = 0; g < G; g++) {
           gatherWindow(info, x, b, i, j, g, up, invMu, win);
-          for (let o = g * opg; o < (g + 1) * opg; o++) {
-            if (win.n === 0) {
-              y[yOff + o] = zero;
-              continue;
+          const n = win.n;
+          const end = (g + 1) * opg;
+          if (n === 0) {
+            for (let o = g * opg; o < end; o++) y[yOff + o] = zero;
+            continue;
+          }
+          const {ex, k} = win;
+          // 4 output channels per pass over the window, their sums in local variables (the
+          // window's exponentials are read once per 4 channels, not per channel).
+          for (let o = g * opg; o < end; o += 4) {
+            const width = Math.min(4, end - o);
+            let s0 = 0;
+            let s1 = 0;
+            let s2 = 0;
+            let s3 = 0;
+            for (let t = 0; t < n; t++) {
+              const e = ex[t];
+              const p = k[t] * Cout + o;
+              s0 += e * ew[p];
+              if (width > 1) s1 += e * ew[p + 1];
+              if (width > 2) s2 += e * ew[p + 2];
+              if (width > 3) s3 += e * ew[p + 3];
             }
-            let s = 0;
-            for (let t = 0; t < win.n; t++) s += win.ex[t] * ew[win.k[t] * Cout + o];
-            y[yOff + o] = s > MIN_SUM ? win.anchor + wAnchor[o] + mu * Math.log(s) : exactOutput(win, w, Cout, o, up, mu);
+            for (let q = 0; q < width; q++) {
+              const s = q === 0 ? s0 : q === 1 ? s1 : q === 2 ? s2 : s3;
+              y[yOff + o + q] = s > MIN_SUM ? win.anchor + wAnchor[o + q] + mu * Math.log(s) : exactOutput(win, w, Cout, o + q, up, mu);
+            }
           }
         }
       }
