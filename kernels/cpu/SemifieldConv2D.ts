@@ -102,6 +102,107 @@ function selectionForward(sf: SelectionSemifield, info: SemifieldConvInfo, x: Fl
   return [y, prov];
 }
 
+/**
+ * Selection forward for groups with several output channels: gathers each window's terms once
+ * (dir·x and its tap index), then scans them for 4 output channels at a time with the running
+ * best and its index in local variables. Scanning the terms in window order with a strict
+ * comparison keeps the "first in scan order" tie rule.
+ */
+function selectionForwardBlocked(sf: SelectionSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): [Float32Array, Int32Array] {
+  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, inHeight: H, inWidth: W, inChannels: Cin} = info;
+  const {filterHeight: kh, filterWidth: kw, groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
+  const {strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: top, padLeft: left} = info;
+  const y = new Float32Array(B * OH * OW * Cout);
+  const prov = new Int32Array(y.length);
+  const dir = sf.direction;
+  const wd = dir === 1 ? w : w.map((v) => -v);
+  const xs = new Float64Array(kh * kw * cpg);
+  const ks = new Int32Array(kh * kw * cpg);
+  for (let b = 0; b < B; b++) {
+    for (let i = 0; i < OH; i++) {
+      for (let j = 0; j < OW; j++) {
+        const yOff = ((b * OH + i) * OW + j) * Cout;
+        for (let g = 0; g < G; g++) {
+          let n = 0;
+          for (let di = 0; di < kh; di++) {
+            const ih = i * sh + di * dh - top;
+            if (ih < 0 || ih >= H) continue;
+            for (let dj = 0; dj < kw; dj++) {
+              const iw = j * sw + dj * dw - left;
+              if (iw < 0 || iw >= W) continue;
+              const xOff = ((b * H + ih) * W + iw) * Cin + g * cpg;
+              const kBase = (di * kw + dj) * cpg;
+              for (let c = 0; c < cpg; c++) {
+                xs[n] = dir * x[xOff + c];
+                ks[n] = kBase + c;
+                n++;
+              }
+            }
+          }
+          const end = (g + 1) * opg;
+          for (let o = g * opg; o < end; o += 4) {
+            const width = Math.min(4, end - o);
+            let m0 = -Infinity;
+            let m1 = -Infinity;
+            let m2 = -Infinity;
+            let m3 = -Infinity;
+            let a0 = -1;
+            let a1 = -1;
+            let a2 = -1;
+            let a3 = -1;
+            for (let t = 0; t < n; t++) {
+              const xv = xs[t];
+              const k = ks[t];
+              const p = k * Cout + o;
+              const t0 = xv + wd[p];
+              if (t0 > m0) {
+                m0 = t0;
+                a0 = k;
+              }
+              if (width > 1) {
+                const t1 = xv + wd[p + 1];
+                if (t1 > m1) {
+                  m1 = t1;
+                  a1 = k;
+                }
+              }
+              if (width > 2) {
+                const t2 = xv + wd[p + 2];
+                if (t2 > m2) {
+                  m2 = t2;
+                  a2 = k;
+                }
+              }
+              if (width > 3) {
+                const t3 = xv + wd[p + 3];
+                if (t3 > m3) {
+                  m3 = t3;
+                  a3 = k;
+                }
+              }
+            }
+            y[yOff + o] = dir * m0;
+            prov[yOff + o] = a0;
+            if (width > 1) {
+              y[yOff + o + 1] = dir * m1;
+              prov[yOff + o + 1] = a1;
+            }
+            if (width > 2) {
+              y[yOff + o + 2] = dir * m2;
+              prov[yOff + o + 2] = a2;
+            }
+            if (width > 3) {
+              y[yOff + o + 3] = dir * m3;
+              prov[yOff + o + 3] = a3;
+            }
+          }
+        }
+      }
+    }
+  }
+  return [y, prov];
+}
+
 function invertibleForward(sf: InvertibleSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): Float32Array {
   const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
   const y = new Float32Array(B * OH * OW * Cout);
@@ -152,7 +253,7 @@ export const semifieldConv2DCpu: KernelFunc = ({inputs, backend, attrs}) => {
   const wv = values(cpu, filter) as Float32Array;
   const shape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
   if (sf.kind === 'selection') {
-    const [y, prov] = selectionForward(sf, info, xv, wv);
+    const [y, prov] = (info.outChannelsPerGroup > 1 ? selectionForwardBlocked : selectionForward)(sf, info, xv, wv);
     return [cpu.makeTensorInfo(shape, 'float32', y), cpu.makeTensorInfo(shape, 'int32', prov)];
   }
   // log(μ): one exp per input term instead of one per term and output channel (log_factorised.ts).

@@ -3,6 +3,7 @@ import {expect} from 'chai';
 import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
 import {normal, uniform} from '../reference/random.js';
 import {referenceConv2d} from '../reference/reference.js';
+import {explicitPad} from '../reference/cases.js';
 
 /* DESIGN.md §5 edge cases, on the fused CPU kernels and the composite path. */
 
@@ -148,6 +149,69 @@ describe('log kernels with far-apart anchors (factorised fast path falls back)',
         expect(Array.from(dx.dataSync()).map((v) => +v.toFixed(5))).to.deep.equal([0.5, 0.5, 0, 0]);
         expect(Array.from(dw.dataSync()).map((v) => +v.toFixed(5))).to.deep.equal([0.5, 0.5]);
         tf.dispose([x, w, y, r, dx, dw]);
+      });
+    }
+  }
+});
+
+/*
+ * The CPU selection forward scans a window once per 4 output channels when groups have several
+ * (kernels/cpu/SemifieldConv2D.ts, selectionForwardBlocked). Small integers make most windows
+ * ties; the provenance must still be the first best term in scan order (di, dj, c), for every
+ * channel of a block, including the partial last block.
+ */
+describe('cpu selection provenance with ties, several output channels per group', () => {
+  const cases = [
+    {xShape: [2, 5, 6, 4], k: 3, cout: 6, groups: 1, pad: 'same' as const, strides: 1},
+    {xShape: [2, 5, 6, 4], k: 3, cout: 6, groups: 2, pad: 'valid' as const, strides: 1},
+    {xShape: [1, 7, 7, 3], k: 2, cout: 5, groups: 1, pad: 'same' as const, strides: 2},
+  ];
+  for (const sf of ['maxplus', 'minplus'] as const) {
+    for (const c of cases) {
+      it(`${sf} ${JSON.stringify(c)}: provenance and y equal a first-best scan`, () => {
+        const [B, H, W, Cin] = c.xShape;
+        const cpg = Cin / c.groups;
+        const opg = c.cout / c.groups;
+        const xv = Array.from(uniform(B * H * W * Cin, -2.5, 2.5, 31), Math.round);
+        const wv = Array.from(uniform(c.k * c.k * cpg * c.cout, -2.5, 2.5, 32), Math.round);
+        const x = tf.tensor4d(xv, [B, H, W, Cin]);
+        const w = tf.tensor4d(wv, [c.k, c.k, cpg, c.cout]);
+        const [top, bottom, left, right] = explicitPad(c.pad, [H, W], [c.k, c.k], [c.strides, c.strides], [1, 1]);
+        const attrs = {semifield: JSON.stringify({name: sf}), strides: [c.strides, c.strides], dilations: [1, 1], pad: [top, bottom, left, right], groups: c.groups};
+        const [y, prov] = tf.engine().runKernel('SemifieldConv2D', {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
+        const [, OH, OW] = y.shape;
+        const better = sf === 'maxplus' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
+        const yv = y.dataSync();
+        const pv = prov.dataSync();
+        let ties = 0;
+        for (let b = 0; b < B; b++)
+          for (let i = 0; i < OH; i++)
+            for (let j = 0; j < OW; j++)
+              for (let o = 0; o < c.cout; o++) {
+                const g = Math.floor(o / opg);
+                let best = sf === 'maxplus' ? -Infinity : Infinity;
+                let at = -1;
+                let count = 0;
+                for (let di = 0; di < c.k; di++)
+                  for (let dj = 0; dj < c.k; dj++)
+                    for (let ch = 0; ch < cpg; ch++) {
+                      const ih = i * c.strides + di - top;
+                      const iw = j * c.strides + dj - left;
+                      if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                      const t = xv[((b * H + ih) * W + iw) * Cin + g * cpg + ch] + wv[((di * c.k + dj) * cpg + ch) * c.cout + o];
+                      if (t === best) count++;
+                      if (better(t, best)) {
+                        best = t;
+                        at = (di * c.k + dj) * cpg + ch;
+                        count = 1;
+                      }
+                    }
+                if (count > 1) ties++;
+                const n = ((b * OH + i) * OW + j) * c.cout + o;
+                if (pv[n] !== at || yv[n] !== best) expect.fail(`output ${n} (o = ${o}): provenance ${pv[n]}, y ${yv[n]}; expected ${at}, ${best}`);
+              }
+        expect(ties, 'windows with tied best terms').to.be.greaterThan(10);
+        tf.dispose([x, w, y, prov]);
       });
     }
   }
