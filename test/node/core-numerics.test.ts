@@ -207,7 +207,7 @@ describe('cpu selection provenance with ties, several output channels per group'
                       }
                     }
                 if (count > 1) ties++;
-                const n = ((b * OH + i) * OW + j) * c.cout + o;
+                const n: number = ((b * OH + i) * OW + j) * c.cout + o;
                 if (pv[n] !== at || yv[n] !== best) expect.fail(`output ${n} (o = ${o}): provenance ${pv[n]}, y ${yv[n]}; expected ${at}, ${best}`);
               }
         expect(ties, 'windows with tied best terms').to.be.greaterThan(10);
