@@ -68,8 +68,10 @@ export const defaultForwardTiling: ForwardTiling = {
 
 /**
  * Output channels per invocation when the tiling says 'auto'. Factorised: each input factor (one
- * transcendental) is shared by this many channels, so more is better until registers run out;
- * measured on SwiftShader at 5×5 32→32 (BENCHMARKS.md): 4 px × 8 ch beat 8 × 4, 4 × 4, 2 × 8, 8 × 2.
+ * transcendental) is shared by this many channels, so more is better while registers last;
+ * measured on SwiftShader (BENCHMARKS.md, "WebGPU"): 8 px × 16 ch was among the fastest at 3×3
+ * 16→16 and 5×5 32→32, ahead of 4 × 16, 2 × 16, 4 × 8, 8 × 4, 4 × 4 (4 × 32 within noise of it).
+ * 128 accumulators per invocation: on a hardware GPU (unmeasured here) fewer may be better.
  */
 export function channelsPerThreadAuto(tiling: ForwardTiling, program: 'tiled' | 'factorised'): number {
   if (tiling.channelsPerThread !== 'auto') return tiling.channelsPerThread;
@@ -111,7 +113,6 @@ export const FACTORISED_MIN_CHANNELS = 2;
 export function pixelsPerThreadFor(tiling: ForwardTiling, info: SemifieldConvInfo, program: 'tiled' | 'direct' | 'factorised'): number {
   if (tiling.pixelsPerThread !== 'auto') return tiling.pixelsPerThread;
   if (program === 'tiled') return 2;
-  if (program === 'factorised') return 4;
   return info.outWidth >= 16 ? 8 : 4;
 }
 
