@@ -173,6 +173,7 @@ function logConvBackward(
   const {anchor: wAnchor, ew} = scaledFilter(w, Cout, up, invMu);
   const win = makeWindow(info);
   const dxAcc = new Float64Array(win.xv.length);
+  const coef = new Float64Array(opg);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
@@ -180,27 +181,58 @@ function logConvBackward(
         for (let g = 0; g < G; g++) {
           gatherWindow(info, x, b, i, j, g, up, invMu, win);
           if (win.n === 0) continue;
-          if (dx) dxAcc.fill(0, 0, win.n);
-          for (let o = g * opg; o < (g + 1) * opg; o++) {
+          const n = win.n;
+          const {ex, k} = win;
+          if (dx) dxAcc.fill(0, 0, n);
+          const first = g * opg;
+          // Per channel: the factor d·e^{(X + W_o − y_o)/μ}, or 0 when d is 0 or the rescale would
+          // overflow (those channels take the exact per-term path).
+          let live = false;
+          for (let o = first; o < first + opg; o++) {
             const d = dy[yOff + o];
+            coef[o - first] = 0;
             if (d === 0) continue;
             const yo = y[yOff + o];
             const rescale = Math.exp((win.anchor + wAnchor[o] - yo) * invMu);
             if (rescale <= MAX_RESCALE) {
-              const c = d * rescale;
-              for (let t = 0; t < win.n; t++) {
-                const wi = win.k[t] * Cout + o;
-                const g2 = c * win.ex[t] * ew[wi];
-                if (dw) dw[wi] += g2;
-                if (dx) dxAcc[t] += g2;
+              coef[o - first] = d * rescale;
+              live = true;
+              continue;
+            }
+            for (let t = 0; t < n; t++) {
+              const wi = k[t] * Cout + o;
+              const g2 = d * Math.exp((win.xv[t] + w[wi] - yo) * invMu);
+              if (dw) dw[wi] += g2;
+              if (dx) dxAcc[t] += g2;
+            }
+          }
+          if (!live) {
+            if (dx) for (let t = 0; t < n; t++) dx[win.xIdx[t]] += dxAcc[t];
+            continue;
+          }
+          // 4 channels per pass over the window (as in the forward): each term's exponential is
+          // read once per 4 channels and its dx contribution summed in a local.
+          for (let o = first; o < first + opg; o += 4) {
+            const width = Math.min(4, first + opg - o);
+            const c0 = coef[o - first];
+            const c1 = width > 1 ? coef[o - first + 1] : 0;
+            const c2 = width > 2 ? coef[o - first + 2] : 0;
+            const c3 = width > 3 ? coef[o - first + 3] : 0;
+            if (c0 === 0 && c1 === 0 && c2 === 0 && c3 === 0) continue;
+            for (let t = 0; t < n; t++) {
+              const e = ex[t];
+              const wi = k[t] * Cout + o;
+              const g0 = c0 * e * ew[wi];
+              const g1 = width > 1 ? c1 * e * ew[wi + 1] : 0;
+              const g2 = width > 2 ? c2 * e * ew[wi + 2] : 0;
+              const g3 = width > 3 ? c3 * e * ew[wi + 3] : 0;
+              if (dw) {
+                dw[wi] += g0;
+                if (width > 1) dw[wi + 1] += g1;
+                if (width > 2) dw[wi + 2] += g2;
+                if (width > 3) dw[wi + 3] += g3;
               }
-            } else {
-              for (let t = 0; t < win.n; t++) {
-                const wi = win.k[t] * Cout + o;
-                const g2 = d * Math.exp((win.xv[t] + w[wi] - yo) * invMu);
-                if (dw) dw[wi] += g2;
-                if (dx) dxAcc[t] += g2;
-              }
+              if (dx) dxAcc[t] += g0 + g1 + g2 + g3;
             }
           }
           if (dx) for (let t = 0; t < win.n; t++) dx[win.xIdx[t]] += dxAcc[t];
