@@ -10,7 +10,8 @@ import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
 import {semifieldConv2d} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
-import {setWebGPUDepthwiseFilterProgram} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
+import {setWebGPUBackpropFilterProgram} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
+import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
 import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
 import {SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
@@ -25,8 +26,10 @@ interface Row {
   label: string;
   run: () => tf.Tensor;
   tiling?: Partial<ForwardTiling>;
-  /** Run with the general dL/dfilter program even for depthwise layers. */
-  generalFilter?: boolean;
+  /** Run with the blocked (workgroup-reduction) dL/dfilter program. */
+  blockedFilter?: boolean;
+  /** Backprop-input pixels per invocation (default 'auto'). */
+  inputPixels?: number;
   times: number[];
 }
 
@@ -76,22 +79,26 @@ async function main(): Promise<void> {
       }
       if (name === 'maxplus') continue;
       const aux = y;
-      rows.push({label: `${shape} | ${name} | backprop-input`, run: () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor, times: []});
+      const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
+      rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
+      for (const px of [2, 4]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, inputPixels: px, times: []});
       const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
-      if (l.depthwise) rows.push({label: `${shape} | ${name} | backprop-filter, general program`, run: dw, generalFilter: true, times: []});
+      rows.push({label: `${shape} | ${name} | backprop-filter, blocked program`, run: dw, blockedFilter: true, times: []});
     }
   }
   const selected = rows.filter((r) => !opts.filter || r.label.includes(opts.filter));
   const once = async (r: Row) => {
     setWebGPUForwardTiling(r.tiling ?? null);
-    setWebGPUDepthwiseFilterProgram(!r.generalFilter);
+    setWebGPUBackpropFilterProgram(r.blockedFilter ? 'blocked' : 'sliced');
+    setWebGPUBackpropInputPixelsPerThread(r.inputPixels ?? 'auto');
     const t0 = performance.now();
     const out = r.run();
     await out.data();
     out.dispose();
     setWebGPUForwardTiling(null);
-    setWebGPUDepthwiseFilterProgram(true);
+    setWebGPUBackpropFilterProgram('sliced');
+    setWebGPUBackpropInputPixelsPerThread('auto');
     return performance.now() - t0;
   };
   for (const r of selected) {

@@ -1,35 +1,32 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
-import {
-  DepthwiseFilterSliceSumProgram,
-  isPureDepthwise,
-  SemifieldConv2DBackpropFilterDepthwiseProgram,
-} from './semifield_conv2d_backprop_filter_depthwise_webgpu.js';
+import {SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {SemifieldConv2DBackpropFilterProgram} from './semifield_conv2d_backprop_filter_webgpu.js';
 import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
 
 /*
- * dL/dfilter on WebGPU: one workgroup per block of filter entries reduces over batch and space
- * with a fixed tree (semifield_conv2d_backprop_filter_webgpu.ts); depthwise layers (one input and
- * one output channel per group) instead sum per (row slice, entry) and then over the slices
- * (semifield_conv2d_backprop_filter_depthwise_webgpu.ts). Both are deterministic without atomics.
+ * dL/dfilter on WebGPU, deterministic without atomics: by default per (row slice, block of filter
+ * entries) and then a sum over the slices (semifield_conv2d_backprop_filter_sliced_webgpu.ts);
+ * the earlier blocked program, one workgroup per block of entries reducing through workgroup
+ * memory (semifield_conv2d_backprop_filter_webgpu.ts), stays selectable for comparison.
  */
 
-let depthwiseFilterProgram = true;
+let filterProgram: 'sliced' | 'blocked' = 'sliced';
 
-/** Turn the depthwise dL/dfilter programs off or on (benchmarks compare them with the general one). */
-export function setWebGPUDepthwiseFilterProgram(enabled: boolean): void {
-  depthwiseFilterProgram = enabled;
+/** Choose the dL/dfilter program (benchmarks compare them). */
+export function setWebGPUBackpropFilterProgram(program: 'sliced' | 'blocked'): void {
+  filterProgram = program;
 }
+
 export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const gpu = backend as unknown as WebGPUBackendLike;
   const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
-  if (depthwiseFilterProgram && isPureDepthwise(info)) {
-    const partial = new SemifieldConv2DBackpropFilterDepthwiseProgram(sf, info);
+  if (filterProgram === 'sliced') {
+    const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info);
     const partials = gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData);
-    const dw = gpu.runWebGPUProgram(new DepthwiseFilterSliceSumProgram(info), [partials], 'float32');
+    const dw = gpu.runWebGPUProgram(new SliceSumProgram(info), [partials], 'float32');
     gpu.disposeData(partials.dataId);
     return dw;
   }

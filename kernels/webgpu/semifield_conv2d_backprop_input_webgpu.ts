@@ -39,7 +39,7 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
   private readonly unitStride: boolean;
 
   /**
-   * @param pixelsPerThread 'auto': 1 when 4 channels of a group can be blocked instead, else 4.
+   * @param pixelsPerThread 'auto': 4.
    */
   constructor(private readonly sf: Semifield, info: SemifieldConvInfo, pixelsPerThread: number | 'auto' = 'auto') {
     const {batch, inHeight, inWidth, inChannels} = info;
@@ -51,10 +51,12 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
     // linear's ∂y/∂t is the constant 1: y is then never read, and neither is x.
     if (!selection && !this.acc.gradWeightReadsY) this.variableNames = ['dy', 'w'];
     // Channel blocking shares each dy / aux read among cb channels, pixel blocking shares each
-    // filter read among px pixels: channels first (fewer reads per term), pixels for depthwise.
+    // filter read among px pixels. Both: 4 pixels × 4 channels (16 terms per dy / y / w read
+    // group) measured 1.7–2.9× faster than 1 pixel × 4 channels on full convolutions
+    // (BENCHMARKS.md, "WebGPU"); depthwise gets 4 pixels × 1 channel.
     const cpg = info.inChannelsPerGroup;
     this.cb = cpg % 4 === 0 ? 4 : cpg % 2 === 0 ? 2 : 1;
-    this.px = pixelsPerThread === 'auto' ? 4 / this.cb : pixelsPerThread;
+    this.px = pixelsPerThread === 'auto' ? 4 : pixelsPerThread;
     this.dispatchLayout = {x: [0, 1, 2, 3]};
     const wBlocks = ceilDiv(inWidth, this.px);
     this.dispatch = [ceilDiv(batch * inHeight * wBlocks * (inChannels / this.cb), 64), 1, 1];

@@ -4,7 +4,7 @@ import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {SemifieldConv2D} from '../../index.js';
 import {allCases, maxRelError, probeCoords, upstreamFor, type ConvCase} from '../reference/cases.js';
 import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
-import {depthwiseSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
+import {filterSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
 import {onBackend, runCase} from './webgl_helpers.js';
 import {useWebGPU} from './webgpu_helpers.js';
 
@@ -156,8 +156,8 @@ describe('webgpu (browser): the factorised forward program, forced', function ()
   });
 });
 
-/** Depthwise dL/dfilter over several-row slices, vs the CPU kernels. Mirrors the Node suite. */
-describe('webgpu (browser): depthwise dL/dfilter over row slices', function () {
+/** dL/dfilter over several-row slices and partial channel blocks, vs the CPU kernels. Mirrors the Node suite. */
+describe('webgpu (browser): dL/dfilter over row slices', function () {
   this.timeout(180000);
   before(async () => {
     await useWebGPU();
@@ -165,7 +165,7 @@ describe('webgpu (browser): depthwise dL/dfilter over row slices', function () {
   after(async () => {
     await tf.setBackend('cpu');
   });
-  depthwiseSliceCases().forEach((c, n) => {
+  filterSliceCases().forEach((c, n) => {
     it(c.name, async () => {
       await tf.setBackend('webgpu');
       const got = await runCase(c, n);

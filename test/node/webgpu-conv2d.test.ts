@@ -5,7 +5,7 @@ import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
 import {normal} from '../reference/random.js';
-import {depthwiseSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
+import {filterSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
 import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
 import {runCase} from './helpers.js';
 import {runCaseAsync} from './webgpu_helpers.js';
@@ -224,14 +224,14 @@ describe('webgpu (Node, Dawn): the factorised forward program, forced', function
 });
 
 /**
- * Depthwise dL/dfilter sums per (slice of output rows, filter entry) and then over the slices. The
- * matrix's images are small enough for one row per slice; these layers have many filter entries,
- * so slices span several rows and the last one is partial (64 rows in slices of 11). Gradients vs
- * the CPU kernels, including strides, dilations and uneven padding.
+ * dL/dfilter sums per (slice of output rows, block of filter entries) and then over the slices.
+ * The matrix's images are small enough for one row per slice and its channel counts fill whole
+ * blocks; these layers have slices of several rows with a partial last one, and partial 4-channel
+ * blocks (6 and 3 channels per group). Gradients vs the CPU kernels.
  */
-describe('webgpu (Node, Dawn): depthwise dL/dfilter over row slices', function () {
+describe('webgpu (Node, Dawn): dL/dfilter over row slices', function () {
   this.timeout(240000);
-  const cases = depthwiseSliceCases();
+  const cases = filterSliceCases();
   const cpu = new Map<ConvCase, {dx: Float32Array; dw: Float32Array}>();
 
   before(async () => {

@@ -79,11 +79,41 @@ function explicitSame(xShape: number[], kHW: [number, number]): [number, number,
 }
 
 /**
- * Depthwise layers with many filter entries, so that the depthwise dL/dfilter program's row slices
- * span several rows and the last one is partial (64 rows in slices of 11); strides, dilations and
- * uneven padding.
+ * Layers for the sliced dL/dfilter program: depthwise ones with many filter entries, so that row
+ * slices span several rows and the last one is partial (64 rows in slices of 11); and grouped /
+ * full ones with 6 and 3 channels per group, so that 4-channel blocks are partial. Strides,
+ * dilations and uneven padding.
  */
-export function depthwiseSliceCases(): ConvCase[] {
+export function filterSliceCases(): ConvCase[] {
+  return [...depthwiseSliceCases(), ...partialBlockCases()];
+}
+
+function partialBlockCases(): ConvCase[] {
+  const layers: Array<{sf: CaseSemifield; groups: number; strides: [number, number]; dilations: [number, number]}> = [
+    {sf: 'log', groups: 1, strides: [1, 1], dilations: [1, 1]},
+    {sf: 'root', groups: 2, strides: [2, 1], dilations: [1, 1]},
+    {sf: 'maxplus', groups: 1, strides: [1, 1], dilations: [2, 1]},
+    {sf: 'linear', groups: 2, strides: [1, 1], dilations: [1, 1]},
+  ];
+  return layers.map(({sf, groups, strides, dilations}, n) => {
+    const xShape = [2, 30, 9, 6];
+    const kHW: [number, number] = [3, 3];
+    const {x, w, wShape} = caseData(sf, groups, xShape, kHW, 61 + n);
+    return {
+      name: `${sf} | [2,30,9,6]·[3,3,${6 / groups},6] groups ${groups} (partial channel blocks) | strides ${strides} dilations ${dilations}`,
+      semifield: sf,
+      ref: {name: sf as 'log' | 'root' | 'maxplus' | 'linear', mu: 1, p: 2},
+      options: {strides, dilations, pad: [[1, 1], [2, 0]], groups},
+      geometry: {strides, dilations, pad: [1, 1, 2, 0], groups},
+      xShape,
+      wShape,
+      x,
+      w,
+    };
+  });
+}
+
+function depthwiseSliceCases(): ConvCase[] {
   const layers: Array<{sf: CaseSemifield; strides: [number, number]; dilations: [number, number]}> = [
     {sf: 'log', strides: [1, 1], dilations: [1, 1]},
     {sf: {name: 'log', mu: -0.5}, strides: [2, 1], dilations: [1, 2]},
