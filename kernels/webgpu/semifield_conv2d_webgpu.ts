@@ -68,10 +68,11 @@ export const defaultForwardTiling: ForwardTiling = {
 
 /**
  * Output channels per invocation when the tiling says 'auto'. Factorised: each input factor (one
- * transcendental) is shared by this many channels, so more is better while registers last;
- * measured on SwiftShader (BENCHMARKS.md, "WebGPU"): 8 px × 16 ch was among the fastest at 3×3
- * 16→16 and 5×5 32→32, ahead of 4 × 16, 2 × 16, 4 × 8, 8 × 4, 4 × 4 (4 × 32 within noise of it).
- * 128 accumulators per invocation: on a hardware GPU (unmeasured here) fewer may be better.
+ * transcendental) is shared by this many channels, so more is better while registers last.
+ * Measured on SwiftShader (BENCHMARKS.md, "WebGPU"), 'auto' = 4 px × 16 ch: clearly ahead of
+ * 4 × 8, 8 × 4, 4 × 4 and 2 × 16; 8 × 16 and 4 × 32 (128 accumulators) ran 0–25% faster still but
+ * took ~17–20 s to compile on SwiftShader (4 × 16: under 2 s), and would spill registers on a
+ * hardware GPU.
  */
 export function channelsPerThreadAuto(tiling: ForwardTiling, program: 'tiled' | 'factorised'): number {
   if (tiling.channelsPerThread !== 'auto') return tiling.channelsPerThread;
@@ -113,6 +114,8 @@ export const FACTORISED_MIN_CHANNELS = 2;
 export function pixelsPerThreadFor(tiling: ForwardTiling, info: SemifieldConvInfo, program: 'tiled' | 'direct' | 'factorised'): number {
   if (tiling.pixelsPerThread !== 'auto') return tiling.pixelsPerThread;
   if (program === 'tiled') return 2;
+  // Factorised: 4 px × 16 channels (channelsPerThreadAuto says why not 8 px).
+  if (program === 'factorised') return 4;
   return info.outWidth >= 16 ? 8 : 4;
 }
 
