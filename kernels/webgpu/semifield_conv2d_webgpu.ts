@@ -106,9 +106,9 @@ export function chooseForwardProgram(
 /**
  * 'auto' runs the factorised program (log, root p > 0) when groups have at least this many output
  * channels to share each input factor among: it saves a transcendental per term only by that
- * sharing (BENCHMARKS.md, "WebGPU": depthwise, with nothing to share, it measured 1.4–1.6× slower
- * than the direct program; with 16 and 32 channels per group 3–4.6× faster). 2 itself is
- * unmeasured: the threshold lies somewhere between those two measurements.
+ * sharing (BENCHMARKS.md, "WebGPU", [1,64,64,32] 5×5: depthwise, with nothing to share, it
+ * measured 1.4–1.6× slower than the direct program; 2 channels per group break even (log 113 vs
+ * 123 ms, root 173 vs 171); 4 → 1.5–1.8× faster, 8 → 2.5–2.7×, 16–32 → 3–4.6×).
  */
 export const FACTORISED_MIN_CHANNELS = 2;
 
