@@ -13,6 +13,7 @@ import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {setWebGPUBackpropFilterProgram} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
 import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
 import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
+import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 import {SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 
@@ -30,6 +31,8 @@ interface Row {
   blockedFilter?: boolean;
   /** Backprop-input pixels per invocation (default 'auto'). */
   inputPixels?: number;
+  /** Run the backward with the per-term gradient (setWebGPUFactorisedBackward('never')). */
+  perTerm?: boolean;
   times: number[];
 }
 
@@ -81,9 +84,11 @@ async function main(): Promise<void> {
       const aux = y;
       const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
+      if (name === 'log') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, perTerm: true, times: []});
       for (const px of [2, 4]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, inputPixels: px, times: []});
       const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
+      if (name === 'log') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, perTerm: true, times: []});
       rows.push({label: `${shape} | ${name} | backprop-filter, blocked program`, run: dw, blockedFilter: true, times: []});
     }
   }
@@ -92,6 +97,7 @@ async function main(): Promise<void> {
     setWebGPUForwardTiling(r.tiling ?? null);
     setWebGPUBackpropFilterProgram(r.blockedFilter ? 'blocked' : 'sliced');
     setWebGPUBackpropInputPixelsPerThread(r.inputPixels ?? 'auto');
+    setWebGPUFactorisedBackward(r.perTerm ? 'never' : 'auto');
     const t0 = performance.now();
     const out = r.run();
     await out.data();
@@ -99,6 +105,7 @@ async function main(): Promise<void> {
     setWebGPUForwardTiling(null);
     setWebGPUBackpropFilterProgram('sliced');
     setWebGPUBackpropInputPixelsPerThread('auto');
+    setWebGPUFactorisedBackward('auto');
     return performance.now() - t0;
   };
   for (const r of selected) {

@@ -2,13 +2,18 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
 import {SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {SemifieldConv2DBackpropFilterProgram} from './semifield_conv2d_backprop_filter_webgpu.js';
+import {SemifieldConv2DBackpropFilterFactorisedProgram} from './semifield_conv2d_backprop_filter_factorised_webgpu.js';
+import {runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
 import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
 
 /*
  * dL/dfilter on WebGPU, deterministic without atomics: by default per (row slice, block of filter
  * entries) and then a sum over the slices (semifield_conv2d_backprop_filter_sliced_webgpu.ts);
  * the earlier blocked program, one workgroup per block of entries reducing through workgroup
- * memory (semifield_conv2d_backprop_filter_webgpu.ts), stays selectable for comparison.
+ * memory (semifield_conv2d_backprop_filter_webgpu.ts), stays selectable for comparison. Log on
+ * layers with several output channels per group takes the sliced layout with the factorised
+ * gradient (semifield_conv2d_backprop_filter_factorised_webgpu.ts) unless the blocked program is
+ * chosen or setWebGPUFactorisedBackward('never').
  */
 
 let filterProgram: 'sliced' | 'blocked' = 'sliced';
@@ -23,6 +28,16 @@ export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend
   const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
+  if (filterProgram === 'sliced' && useFactorisedBackward(sf, info)) {
+    const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter});
+    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info);
+    const inputs = [dy, aux, x, filter, factors.anchor, factors.gradFactor, factors.wf];
+    const partials = gpu.runWebGPUProgram(partial, inputs, 'float32', partial.uniformData);
+    factors.dispose();
+    const dw = gpu.runWebGPUProgram(new SliceSumProgram(info), [partials], 'float32');
+    gpu.disposeData(partials.dataId);
+    return dw;
+  }
   if (filterProgram === 'sliced') {
     const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info);
     const partials = gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData);

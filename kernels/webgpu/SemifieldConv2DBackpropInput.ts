@@ -1,11 +1,15 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {SemifieldConv2DBackpropInputFactorisedProgram} from './semifield_conv2d_backprop_input_factorised_webgpu.js';
 import {SemifieldConv2DBackpropInputProgram} from './semifield_conv2d_backprop_input_webgpu.js';
+import {runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
 import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
 
 /*
  * dL/dx on WebGPU: a deterministic gather over the outputs each input pixel feeds
  * (semifield_conv2d_backprop_input_webgpu.ts). aux is the provenance (selection) or y (invertible).
+ * Log on layers with several output channels per group: the same gather with the factorised
+ * gradient (semifield_conv2d_backprop_input_factorised_webgpu.ts).
  */
 
 let inputPixelsPerThread: number | 'auto' = 'auto';
@@ -19,6 +23,15 @@ export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend,
   const gpu = backend as unknown as WebGPUBackendLike;
   const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
+  if (useFactorisedBackward(sf, info)) {
+    const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter});
+    const px = inputPixelsPerThread === 'auto' ? 4 : inputPixelsPerThread;
+    const program = new SemifieldConv2DBackpropInputFactorisedProgram(sf, info, px);
+    const inputs = [dy, aux, x, filter, factors.anchor, factors.gradFactor, factors.wf];
+    const dx = gpu.runWebGPUProgram(program, inputs, 'float32', program.uniformData);
+    factors.dispose();
+    return dx;
+  }
   const program = new SemifieldConv2DBackpropInputProgram(sf, info, inputPixelsPerThread);
   const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
   return gpu.runWebGPUProgram(program, program.variableNames.map((n) => byName[n]), 'float32', program.uniformData);

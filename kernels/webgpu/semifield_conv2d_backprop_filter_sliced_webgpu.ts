@@ -21,9 +21,10 @@ import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, typ
  */
 
 /** Target number of invocations (entry blocks × slices) of the partial-sum pass. */
-const SLICED_FILTER_INVOCATIONS = 8192;
+export const SLICED_FILTER_INVOCATIONS = 8192;
 
-function blockFor(requested: number, available: number): number {
+/** Channels per block: the largest power of two ≤ min(requested, available), doubled once if below both. */
+export function blockFor(requested: number, available: number): number {
   let b = 1;
   while (b * 2 <= Math.min(requested, available)) b *= 2;
   if (b < requested && b < available) b *= 2;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {floatLiteral} from './literals.js';
-import {FACTORISED_MIN_SUM, ternary} from './shader_util.js';
+import {FACTORISED_MAX_GRAD_SCALE, FACTORISED_MIN_SUM, ternary} from './shader_util.js';
 import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.js';
 
 /**
@@ -72,6 +72,11 @@ export function logSemifield(mu: number): InvertibleSemifield {
           factorPart: (_v, fv) => fv,
           finalize: (xa, wa, s) => `(${xa} + ${wa}) + ${f(mu)} * log(${s})`,
           minSum: f(FACTORISED_MIN_SUM),
+          // ∂y/∂t = e^{(x+w−y)/μ} = e^{(x−X)/μ}·e^{(w−W)/μ}·e^{(X+W−y)/μ}.
+          grad: {
+            scale: (xa, wa, y) => `exp(((${xa} + ${wa}) - ${y}) * ${invMu})`,
+            maxScale: f(FACTORISED_MAX_GRAD_SCALE),
+          },
         },
       };
     },

@@ -15,3 +15,16 @@ export function ternary(lang: ShaderLanguage, cond: string, ifTrue: string, ifFa
  * anchors' sum, or below 1e-20^{1/p}·X·W (root): then the output is recomputed exactly.
  */
 export const FACTORISED_MIN_SUM = 1e-20;
+
+/**
+ * Largest gradient scale (FactorisedSnippets.grad.maxScale) a kernel trusts, float32. The backward
+ * kernels form products factor(x, X)·factor(w, W)·scale with both factors in [0, 1] and the product
+ * ∂y/∂t ≤ 1 (log: t never exceeds y in the direction of μ). A factor, or a product of a factor and
+ * the scale, that falls below 2^-126 may be flushed to zero; with scale ≤ 1e17 (≈ e^{39}) the term
+ * lost that way is below 1.2e-38·1e17 ≈ 1e-21 of |dy|, far below float32 resolution of any sum it
+ * belongs to. The partial sums the kernels keep before the last factor (Σ factor·dy·scale) are at
+ * most 1e17·|dy| per term, so they stay finite. scale > 1e17 means the dominant x and the dominant
+ * w of the output lie more than 39·|μ| (log) from y, i.e. not in one term (the far-anchor case of
+ * FACTORISED_MIN_SUM): such outputs take the exact per-term formula.
+ */
+export const FACTORISED_MAX_GRAD_SCALE = 1e17;

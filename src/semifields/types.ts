@@ -84,6 +84,21 @@ export interface FactorisedSnippets {
   finalize(xAnchor: string, wAnchor: string, s: string): string;
   /** Smallest s for which `finalize` is used (a float literal); below it, the exact fallback. */
   minSum: string;
+  /**
+   * The factorised gradient, for semifields with ⊗ = + and one part (log): with the same factors,
+   *
+   *     ∂y/∂t = factor(x, X) · factor(w, W) · grad.scale(X, W, y)
+   *
+   * so the backward kernels pay one transcendental per x value per window and one per output
+   * instead of one per term. Absent where the gradient does not split this way (root: ∂y/∂t =
+   * (t/y)^{p−1} and ∂t/∂x = w).
+   */
+  grad?: {
+    /** The output's scale, one transcendental per output (log: e^{(X+W−y)/μ}). */
+    scale(xAnchor: string, wAnchor: string, y: string): string;
+    /** Largest scale a kernel trusts (a float literal); above it, the exact per-term formula. */
+    maxScale: string;
+  };
 }
 
 interface SemifieldCommon {

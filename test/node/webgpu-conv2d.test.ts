@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {SemifieldConv2D} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
+import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
 import {normal} from '../reference/random.js';
@@ -253,4 +254,82 @@ describe('webgpu (Node, Dawn): dL/dfilter over row slices', function () {
       expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
     });
   });
+});
+
+/**
+ * The factorised backward (log; semifield_conv2d_grad_scale_webgpu.ts), forced on every log case of
+ * the matrix (depthwise included) and the factorised cases: groups with several channels and
+ * partial blocks, anchors 30·|μ| from y (the fast path, scale e^30) and 300·|μ| (scale overflow:
+ * the exact path must take those outputs — with it disabled these cases fail). dx, dw vs the CPU
+ * kernels. Non-finite operands: the same gradients as the unfactorised programs (bit for bit where
+ * not finite).
+ */
+/**
+ * The far-anchor cases with anchors 88·|μ| from y: the scale e^{88} ≈ 1.7e38 is still finite, but
+ * the factor products of the dominant terms (≈ e^{-88}) are denormal and the pre-multiplied partial
+ * sums overflow, so only grad.maxScale sends these outputs to the exact path (an e^{300} scale
+ * overflows and is caught by the finiteness test anyway).
+ */
+function scaleLimitCases(finite: ConvCase[]): ConvCase[] {
+  return finite
+    .filter((c) => c.name.includes('anchors 30·mu'))
+    .map((c) => {
+      const mu = (c.ref as {mu: number}).mu;
+      const x = c.x.slice();
+      const w = c.w.slice();
+      const cin = c.xShape[3];
+      for (let e = 0; e < x.length; e += cin) x[e] += 58 * mu;
+      for (let e = 0; e < w.length; e++) if (Math.floor(e / c.wShape[3]) % cin === 1) w[e] += 58 * mu;
+      return {...c, name: c.name.replace('30·mu above every term (fast path)', '88·mu above every term (scale limit: exact path)'), x, w};
+    });
+}
+
+describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
+  this.timeout(240000);
+  const extra = factorisedCases();
+  const cases = [...allCases(), ...extra.finite, ...scaleLimitCases(extra.finite)].filter((c) => c.ref.name === 'log');
+  const cpu = new Map<ConvCase, {dx: Float32Array; dw: Float32Array}>();
+
+  before(async () => {
+    await tf.setBackend('cpu');
+    cases.forEach((c, n) => {
+      const got = runCase(c, 'fused', upstreamFor(refSize(c), n));
+      cpu.set(c, {dx: got.dx as Float32Array, dw: got.dw as Float32Array});
+    });
+    await initNodeWebGPU();
+  });
+  afterEach(() => setWebGPUFactorisedBackward('auto'));
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  cases.forEach((c, n) => {
+    it(c.name, async () => {
+      setWebGPUFactorisedBackward('always');
+      const got = await runCaseAsync(c, 'fused', upstreamFor(refSize(c), n));
+      expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+    });
+  });
+  for (const c of extra.nonFinite.filter((c) => c.ref.name === 'log')) {
+    it(c.name, async () => {
+      const upstream = upstreamFor(refSize(c), 3);
+      setWebGPUFactorisedBackward('never');
+      const perTerm = await runCaseAsync(c, 'fused', upstream);
+      setWebGPUFactorisedBackward('always');
+      const got = await runCaseAsync(c, 'fused', upstream);
+      for (const which of ['dx', 'dw'] as const) {
+        let nonFinite = 0;
+        perTerm[which].forEach((v, k) => {
+          if (Number.isFinite(v)) {
+            expect(Math.abs(got[which][k] - v), `${which}[${k}]: ${got[which][k]} vs per-term ${v}`).to.be.at.most(GRAD_VS_CPU_TOL * Math.max(1, Math.abs(v)));
+          } else {
+            nonFinite++;
+            expect(String(got[which][k]), `${which}[${k}]`).to.equal(String(v));
+          }
+        });
+        expect(nonFinite, `the case has non-finite ${which} entries`).to.be.greaterThan(0);
+      }
+    });
+  }
 });
