@@ -84,11 +84,11 @@ async function main(): Promise<void> {
       const aux = y;
       const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
-      if (name === 'log') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, perTerm: true, times: []});
+      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, perTerm: true, times: []});
       for (const px of [2, 4]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, inputPixels: px, times: []});
       const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
-      if (name === 'log') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, perTerm: true, times: []});
+      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, perTerm: true, times: []});
       rows.push({label: `${shape} | ${name} | backprop-filter, blocked program`, run: dw, blockedFilter: true, times: []});
     }
   }

@@ -11,7 +11,7 @@ import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
  * entries) and then a sum over the slices (semifield_conv2d_backprop_filter_sliced_webgpu.ts);
  * the earlier blocked program, one workgroup per block of entries reducing through workgroup
  * memory (semifield_conv2d_backprop_filter_webgpu.ts), stays selectable for comparison. Log on
- * layers with several output channels per group takes the sliced layout with the factorised
+ * layers with several output channels per group (and root p ≥ 1) takes the sliced layout with the factorised
  * gradient (semifield_conv2d_backprop_filter_factorised_webgpu.ts) unless the blocked program is
  * chosen or setWebGPUFactorisedBackward('never').
  */
@@ -29,9 +29,9 @@ export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
   if (filterProgram === 'sliced' && useFactorisedBackward(sf, info)) {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter});
+    const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter}, 'filter');
     const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info);
-    const inputs = [dy, aux, x, filter, factors.anchor, factors.gradFactor, factors.wf];
+    const inputs = [dy, aux, x, filter, factors.gradFactor, factors.wf];
     const partials = gpu.runWebGPUProgram(partial, inputs, 'float32', partial.uniformData);
     factors.dispose();
     const dw = gpu.runWebGPUProgram(new SliceSumProgram(info), [partials], 'float32');

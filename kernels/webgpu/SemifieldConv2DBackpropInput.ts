@@ -8,7 +8,7 @@ import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
 /*
  * dL/dx on WebGPU: a deterministic gather over the outputs each input pixel feeds
  * (semifield_conv2d_backprop_input_webgpu.ts). aux is the provenance (selection) or y (invertible).
- * Log on layers with several output channels per group: the same gather with the factorised
+ * Log and root p ≥ 1 on layers with several output channels per group: the same gather with the factorised
  * gradient (semifield_conv2d_backprop_input_factorised_webgpu.ts).
  */
 
@@ -24,12 +24,12 @@ export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend,
   const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   if (useFactorisedBackward(sf, info)) {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter});
+    const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter}, 'input');
     // 8 pixels per invocation share each filter-factor read: 1.37–1.46× faster than 4 (2: 0.8×) on
     // log 3×3 16→16 and 5×5 32→32 (BENCHMARKS.md, "WebGPU").
     const px = inputPixelsPerThread === 'auto' ? 8 : inputPixelsPerThread;
     const program = new SemifieldConv2DBackpropInputFactorisedProgram(sf, info, px);
-    const inputs = [dy, aux, x, filter, factors.anchor, factors.gradFactor, factors.wf];
+    const inputs = [dy, aux, x, filter, factors.gradFactor, factors.wf];
     const dx = gpu.runWebGPUProgram(program, inputs, 'float32', program.uniformData);
     factors.dispose();
     return dx;

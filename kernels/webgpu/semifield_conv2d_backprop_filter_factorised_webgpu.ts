@@ -6,25 +6,28 @@ import {Accumulators, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
 
 /*
- * dL/dfilter by row slices with the factorised gradient (log on layers with several output
- * channels per group; semifield_conv2d_grad_scale_webgpu.ts for the factorisation and its inputs):
+ * dL/dfilter by row slices with the factorised gradient (log, root p ≥ 1, on layers with several
+ * output channels per group; semifield_conv2d_grad_scale_webgpu.ts for the factorisation and its
+ * inputs):
  *
- *     dW[t,c,o] = factor(w_{t,c,o}, W_o) · Σ_p factor(x_{p,t,c}, A_p) · R_{p,o}  +  exact terms,
+ *     dW[t,c,o] = Σ_part ownPart(w, own(w_{t,c,o}, W_o), part) · Σ_p factorPart(x_{p,t,c}, factor(x, A_p), part) · R_{p,o}
+ *                 +  exact terms,
  *
- * the exact terms being dy·∂y/∂t by the per-term formula for the outputs whose R is +∞. The layout
- * is the sliced program's (SemifieldConv2DBackpropFilterSlicedProgram: one invocation per block of
- * cb input × ob output channels of one tap and one slice of output rows, summed over slices by
- * SliceSumProgram in slice order, so no atomics and bit-identical results run to run), but each
- * position pays cb transcendentals — factor(x, A_p), shared by the ob output channels — instead of
- * cb·ob, and the rest is a linear convolution's multiply-adds. The two sums are kept apart so the
- * exact terms are not multiplied by the filter factor.
+ * the exact terms being dy·∂y/∂t·∂t/∂w by the per-term formula for the outputs whose R is +∞. The
+ * layout is the sliced program's (SemifieldConv2DBackpropFilterSlicedProgram: one invocation per
+ * block of cb input × ob output channels of one tap and one slice of output rows, summed over
+ * slices by SliceSumProgram in slice order, so no atomics and bit-identical results run to run),
+ * but each position pays cb transcendentals — factor(x, A_p), shared by the ob output channels —
+ * instead of cb·ob, and the rest is a linear convolution's multiply-adds (one per part: root keeps
+ * the positive and the negative operand pairs apart). The sums are kept apart from the exact terms
+ * so that those are not multiplied by the filter factor.
  */
 export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
   dispatchLayout: {x: number[]};
   dispatch: [number, number, number];
-  variableNames = ['dy', 'y', 'x', 'w', 'anchor', 'gradFactor', 'wf'];
+  variableNames = ['dy', 'y', 'x', 'w', 'gradFactor', 'wf'];
   uniforms = `${geometryUniformDecl}cBlocks : i32, oBlocks : i32, slices : i32, rowsPerSlice : i32, `;
   workgroupSize: [number, number, number] = [64, 1, 1];
   readonly uniformData: ProgramUniform[];
@@ -64,6 +67,11 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
   getUserCode(): string {
     const {acc, cb: CB, ob: OB} = this;
     const f = factorisedGradSnippets(this.sf)!;
+    const P = f.parts;
+    // Exclusive parts (root: by sign): w is known per entry, so each term needs only the x factor
+    // of w's part — one accumulator and one multiply-add per term instead of one per part.
+    const exclusive = P === 2 && f.inFirstPart != null;
+    const sums = exclusive ? 1 : P;
     // Per position: the fast path branch-free (R = +∞ contributes 0 through the select), then the
     // exact terms in a loop whose trip count is 0 unless one of the ob outputs needs them.
     // SwiftShader runs both sides of an if for its whole SIMD group, so a plain if/else per output
@@ -74,10 +82,22 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     const fast: string[] = [];
     for (let ob = 0; ob < OB; ob++) {
       reads.push(`let rv${ob} = gradFactor[yRow + yo${ob}]; let ok${ob} = isFiniteF32(rv${ob}); let rf${ob} = select(0.0, rv${ob}, ok${ob});`);
-      for (let cb = 0; cb < CB; cb++) fast.push(`part[${cb * OB + ob}] = part[${cb * OB + ob}] + xf${cb} * rf${ob};`);
+      for (let cb = 0; cb < CB; cb++) {
+        if (exclusive) {
+          const q = cb * OB + ob;
+          fast.push(`part[${q}] = part[${q}] + select(xf1_${cb}, xf0_${cb}, wFirst${q}) * rf${ob};`);
+          continue;
+        }
+        for (let part = 0; part < P; part++) {
+          const q = (part * CB + cb) * OB + ob;
+          fast.push(`part[${q}] = part[${q}] + xf${part}_${cb} * rf${ob};`);
+        }
+      }
     }
+    // ∂t/∂w: x for ⊗ = ·, 1 for ⊗ = +.
+    const chain = (xv: string) => (this.sf.multiplicative ? ` * ${xv}` : '');
     const exactTerms = Array.from({length: CB}, (_, cb) =>
-      `exactPart[${cb} * ${OB} + ob] = exactPart[${cb} * ${OB} + ob] + g * ${acc.gradWeight(acc.rawTerm(`xv${cb}`, `wv[${cb} * ${OB} + ob]`), 'yv')};`);
+      `exactPart[${cb} * ${OB} + ob] = exactPart[${cb} * ${OB} + ob] + g * ${acc.gradWeight(acc.rawTerm(`xv${cb}`, `wv[${cb} * ${OB} + ob]`), 'yv')}${chain(`xv${cb}`)};`);
     const allOk = Array.from({length: OB}, (_, ob) => `ok${ob}`).join(' && ');
     const body = [
       reads.join('\n          '),
@@ -93,7 +113,10 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
           }`,
     ];
     const xReads = Array.from({length: CB}, (_, cb) => `let xv${cb} = x[xi + xo${cb}];`).join(' ');
-    const xFactors = Array.from({length: CB}, (_, cb) => `let xf${cb} = select(0.0, ${f.factor(`xv${cb}`, 'xa')}, anchorOk);`).join(' ');
+    const xFactors = Array.from({length: CB}, (_, cb) => {
+      const parts = Array.from({length: P}, (_, part) => `let xf${part}_${cb} = ${f.factorPart(`xv${cb}`, `fx${cb}`, part)};`);
+      return `let fx${cb} = select(0.0, ${f.factor(`xv${cb}`, 'xa')}, anchorOk); ${parts.join(' ')}`;
+    }).join('\n          ');
     const offsets = [
       ...Array.from({length: CB}, (_, cb) => `let xo${cb} = min(${cb}, cpg - 1 - c0);`),
       ...Array.from({length: OB}, (_, ob) => `let yo${ob} = min(${ob}, opg - 1 - oig0);`),
@@ -102,11 +125,17 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     for (let cb = 0; cb < CB; cb++) {
       for (let ob = 0; ob < OB; ob++) {
         const q = cb * OB + ob;
-        // A non-finite filter channel has every R = +∞, so part is 0; its factor may be NaN.
+        const sum = exclusive
+          ? `(${Array.from({length: P}, (_, part) => f.grad.ownPart('wv_', 'own', part)).join(' + ')}) * part[${q}]`
+          : Array.from({length: P}, (_, part) => `${f.grad.ownPart('wv_', 'own', part)} * part[${(part * CB + cb) * OB + ob}]`).join(' + ');
+        // A filter channel with a non-finite w has every R = +∞, so part is 0; its own factors may
+        // be NaN, hence the select.
         writes.push(`if (c0 + ${cb} < cpg && oig0 + ${ob} < opg) {
         let k = kBase + ${cb};
         let o = o0 + ${ob};
-        let fast = select(0.0, wf[k * Cout + o] * part[${q}], wf[(filterRows + 1) * Cout + o] > 0.5);
+        let wv_ = wv[${q}];
+        let own = ${f.grad.own('wv_', 'wf[filterRows * Cout + o]')};
+        let fast = select(0.0, ${sum}, wf[(filterRows + 1) * Cout + o] > 0.5);
         result[slice * entries + k * Cout + o] = fast + exactPart[${q}];
       }`);
       }
@@ -124,6 +153,8 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
       let taps = uniforms.filterHW.x * kw;
       let entries = taps * cpg * Cout;
       let filterRows = uniforms.wfShape.x - 2;
+      // gradFactor holds R (B·OH·OW·Cout values, the outputs' order), then the window anchors A_p.
+      let aBase = uniforms.dyShape.x * uniforms.dyShape.y * uniforms.dyShape.z * uniforms.dyShape.w;
       var e = index;
       let oig0 = (e % uniforms.oBlocks) * ${OB}; e = e / uniforms.oBlocks;
       let grp = e % groups; e = e / groups;
@@ -153,7 +184,8 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
       ${offsets}
       let r0 = slice * uniforms.rowsPerSlice;
       let r1 = min(r0 + uniforms.rowsPerSlice, uniforms.dyShape.x * OH);
-      var part : array<f32, ${CB * OB}>;
+      ${exclusive ? Array.from({length: CB * OB}, (_, q) => `let wFirst${q} = ${f.inFirstPart!(`wv[${q}]`)};`).join(' ') : ''}
+      var part : array<f32, ${sums * CB * OB}>;
       var exactPart : array<f32, ${CB * OB}>;
       for (var r = r0; r < r1; r++) {
         let i = r % OH;
@@ -167,7 +199,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
           ${xReads}
           // A non-finite anchor (non-finite x in the window) marks every R of this pixel +∞; its
           // factors are zeroed so that NaN · 0 cannot reach the sums.
-          let xa = anchor[aAt];
+          let xa = gradFactor[aBase + aAt];
           let anchorOk = isFiniteF32(xa);
           ${xFactors}
           ${body.join('\n          ')}

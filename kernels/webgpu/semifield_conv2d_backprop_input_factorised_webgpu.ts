@@ -5,13 +5,15 @@ import {Accumulators, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
 
 /*
- * dL/dx as a gather with the factorised gradient (log on layers with several output channels per
- * group; semifield_conv2d_grad_scale_webgpu.ts for the factorisation and its inputs):
+ * dL/dx as a gather with the factorised gradient (log, root p ≥ 1, on layers with several output
+ * channels per group; semifield_conv2d_grad_scale_webgpu.ts for the factorisation and its inputs):
  *
- *     dx[b,ih,iw,c] = Σ_taps factor(x, A_{p(t)}) · Σ_o factor(w_{t,c,o}, W_o) · R_{p(t),o}  +  exact terms,
+ *     dx[b,ih,iw,c] = Σ_taps Σ_part ownPart(x, own(x, A_{p(t)}), part) · Σ_o factorPart(w_{t,c,o}, factor(w, W_o), part) · R_{p(t),o}
+ *                     +  exact terms,
  *
  * p(t) the output pixel whose window holds the input pixel at tap t, the exact terms dy·∂y/∂t by
- * the per-term formula for the outputs whose R is +∞. The layout is SemifieldConv2DBackpropInput-
+ * the per-term formula for the outputs whose R is +∞ (root has two parts, the positive and the
+ * negative operand pairs, so two sums over o). The layout is SemifieldConv2DBackpropInput-
  * Program's (px input pixels × cb input channels per invocation, a fixed-order gather: no atomics),
  * but the transcendental is paid once per (input element, tap), not per (element, tap, output
  * channel); the sum over output channels is multiply-adds of the filter factors
@@ -22,7 +24,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
   shaderKey: string;
   dispatchLayout: {x: number[]};
   dispatch: [number, number, number];
-  variableNames = ['dy', 'y', 'x', 'w', 'anchor', 'gradFactor', 'wf'];
+  variableNames = ['dy', 'y', 'x', 'w', 'gradFactor', 'wf'];
   uniforms = `${geometryUniformDecl}outHW : vec2<i32>, wBlocks : i32, `;
   workgroupSize: [number, number, number] = [64, 1, 1];
   readonly uniformData: ProgramUniform[];
@@ -50,18 +52,31 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
   getUserCode(): string {
     const {acc, px: PX, cb: CB} = this;
     const f = factorisedGradSnippets(this.sf)!;
+    const P = f.parts;
+    const E = PX * CB;
+    // Exclusive parts (root: by sign): x is known per element, so each term needs only the filter
+    // factor of x's part — one accumulator and one multiply-add per term instead of one per part.
+    const exclusive = P === 2 && f.inFirstPart != null;
+    const sums = exclusive ? 1 : P;
     const perOutput: string[] = [];
     const exactPerOutput: string[] = [];
     const xFactors: string[] = [];
+    // ∂t/∂x: w for ⊗ = ·, 1 for ⊗ = +.
+    const chain = (wv: string) => (this.sf.multiplicative ? ` * ${wv}` : '');
     for (let p = 0; p < PX; p++) {
       const fast: string[] = [];
       const exact: string[] = [];
       const factors: string[] = [];
       for (let q = 0; q < CB; q++) {
         const e = p * CB + q;
-        fast.push(`s[${e}] = s[${e}] + wfv[${q}] * rf;`);
-        exact.push(`exactD[${e}] = exactD[${e}] + g * ${acc.gradWeight(acc.rawTerm(`xv[${e}]`, `w[(k0 + ${q}) * Cout + o]`), 'yv')};`);
-        factors.push(`xf[${e}] = ${f.factor(`xv[${e}]`, 'xa')};`);
+        if (exclusive) fast.push(`s[${e}] = s[${e}] + select(wfv[${CB + q}], wfv[${q}], xFirst[${e}]) * rf;`);
+        else for (let part = 0; part < P; part++) fast.push(`s[${part * E + e}] = s[${part * E + e}] + wfv[${part * CB + q}] * rf;`);
+        const wv = `w[(k0 + ${q}) * Cout + o]`;
+        exact.push(`exactD[${e}] = exactD[${e}] + g * ${acc.gradWeight(acc.rawTerm(`xv[${e}]`, wv), 'yv')}${chain(wv)};`);
+        const ownParts = Array.from({length: P}, (_, part) => f.grad.ownPart(`xv[${e}]`, 'own', part));
+        factors.push(`{ let own = ${f.grad.own(`xv[${e}]`, 'xa')}; ${
+          exclusive ? `xo[${e}] = ${ownParts.join(' + ')};` : ownParts.map((o, part) => `xo[${part * E + e}] = ${o};`).join(' ')
+        } }`);
       }
       // Branch-free fast path: an R of +∞ (or an output the pixel misses) contributes 0 through the
       // select; the exact terms are added after the loop over output channels (below).
@@ -80,7 +95,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       // A non-finite anchor marks every R of that output pixel +∞ (s stays 0): skip its factors.
       xFactors.push(`anchorOk[${p}] = false;
           if (hits[${p}]) {
-            let xa = anchor[aAt[${p}]];
+            let xa = gradFactor[aBase + aAt[${p}]];
             anchorOk[${p}] = isFiniteF32(xa);
             ${factors.join('\n            ')}
           }`);
@@ -99,6 +114,8 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       let groups = Cout / opg;
       let kw = uniforms.filterHW.y;
       let filterRows = uniforms.wfShape.x - 2;
+      // gradFactor holds R (B·OH·OW·Cout values, the outputs' order), then the window anchors A_p.
+      let aBase = uniforms.dyShape.x * uniforms.dyShape.y * uniforms.dyShape.z * uniforms.dyShape.w;
       let cBlocks = Cin / ${CB};
       if (index >= uniforms.outShape.x * H * uniforms.wBlocks * cBlocks) { return; }
       let cin = (index % cBlocks) * ${CB};
@@ -115,8 +132,10 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       }
       var d : array<f32, ${PX * CB}>;
       var exactD : array<f32, ${PX * CB}>;
-      var xf : array<f32, ${PX * CB}>;
-      var s : array<f32, ${PX * CB}>;
+      var xo : array<f32, ${sums * E}>;
+      var s : array<f32, ${sums * E}>;
+      ${exclusive ? `var xFirst : array<bool, ${E}>;
+      for (var e = 0; e < ${E}; e++) { xFirst[e] = ${f.inFirstPart!('xv[e]')}; }` : ''}
       var hits : array<bool, ${PX}>;
       var anchorOk : array<bool, ${PX}>;
       var yAt : array<i32, ${PX}>;
@@ -143,14 +162,18 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
           ${xFactors.join('\n          ')}
           // Zeroed per tap explicitly: a var declared in a loop body kept its value from the
           // previous iteration on Dawn / SwiftShader.
-          ${Array.from({length: PX * CB}, (_, e) => `s[${e}] = 0.0;`).join(' ')}
+          ${Array.from({length: sums * E}, (_, e) => `s[${e}] = 0.0;`).join(' ')}
           var anyExact = false;
           for (var oo = 0; oo < opg; oo++) {
             let o = grp * opg + oo;
-            var wfv : array<f32, ${CB}>;
+            var wfv : array<f32, ${P * CB}>;
             // A non-finite filter channel has every R = +∞; its factors may be NaN, so zero them.
             let columnFinite = wf[(filterRows + 1) * Cout + o] > 0.5;
-            for (var q = 0; q < ${CB}; q++) { wfv[q] = select(0.0, wf[(k0 + q) * Cout + o], columnFinite); }
+            for (var q = 0; q < ${CB}; q++) {
+              for (var part = 0; part < ${P}; part++) {
+                wfv[part * ${CB} + q] = select(0.0, wf[((k0 + q) * ${P} + part) * Cout + o], columnFinite);
+              }
+            }
             ${perOutput.join('\n            ')}
           }
           // The exact terms, in a loop whose trip count is 0 unless some output needs them:
@@ -164,7 +187,10 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
           }
           for (var p = 0; p < ${PX}; p++) {
             if (anchorOk[p]) {
-              for (var q = 0; q < ${CB}; q++) { d[p * ${CB} + q] = d[p * ${CB} + q] + xf[p * ${CB} + q] * s[p * ${CB} + q]; }
+              for (var q = 0; q < ${CB}; q++) {
+                let e = p * ${CB} + q;
+                d[e] = d[e] + ${Array.from({length: sums}, (_, part) => `xo[${part * E} + e] * s[${part * E} + e]`).join(' + ')};
+              }
             }
           }
         }

@@ -70,6 +70,8 @@ export class ScaledFilterProgram implements WebGPUProgram {
         anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
         finite = finite && isFiniteF32(v);
       }
+      // A channel of 𝟘 anchors (root: all zeros) would give 0 / 0 factors; all its factors are 0.
+      anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
       for (var k = 0; k < K; k++) {
         let v = w[k * Cout + o];
         let fv = ${f.factor('v', 'anchor')};

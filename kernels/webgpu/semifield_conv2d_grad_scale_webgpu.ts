@@ -7,41 +7,46 @@ import {factorisedSnippets, isFiniteSnippet, semifieldTag} from './semifield_wgs
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type WebGPUBackendLike, type WebGPUProgram} from './webgpu_util.js';
 
 /*
- * Pre-passes of the factorised backward (log; FactorisedSnippets.grad in src/semifields/types.ts).
- * The backward kernels need ∂y/∂t = e^{(x+w−y)/μ} per term; factorised with the window anchor A_p
- * (the dominant x of output pixel p's window, per group) and the filter anchor W_o,
+ * Pre-passes of the factorised backward (log, root p ≥ 1; FactorisedSnippets.grad in
+ * src/semifields/types.ts). The backward kernels need dy·∂y/∂t·∂t/∂a per term; factorised with the
+ * window anchor A_p (the dominant x of output pixel p's window, per group) and the filter anchor
+ * W_o,
  *
- *     dy_{p,o} · ∂y_{p,o}/∂t = factor(x, A_p) · factor(w, W_o) · R_{p,o},
- *     R_{p,o} = dy_{p,o} · scale(A_p, W_o, y_{p,o}),
+ *     dy_{p,o} · ∂y_{p,o}/∂t · ∂t/∂a = Σ_part ownPart(a, own(a, ·), part) · factorPart(b, factor(b, ·), part) · R_{p,o},
+ *     R_{p,o} = dy_{p,o} · scale(A_p, W_o, y_{p,o}) · partnerWeight(B)
  *
- * so the kernels pay one transcendental per x value per window (shared by the output channels) and
- * the factor(w, W_o) of ScaledFilterProgram (the forward's filter pre-pass), and these passes pay
- * one per output. An output whose R cannot be trusted gets R = +∞, which tells the backward kernels
- * to compute its terms with the per-term formula, exactly as the unfactorised programs do: its
- * window holds a non-finite x or is empty (A_p = +∞ / 𝟘), its filter channel a non-finite w, its y
- * or dy is not finite, the scale exceeds grad.maxScale (anchors far from y: FACTORISED_MAX_GRAD_SCALE
- * says why), or |R| exceeds MAX_GRAD_FACTOR (partial sums of up to 1e8 such terms stay finite).
+ * (a the operand the kernel differentiates by, b its partner with anchor B: W_o for dL/dx, A_p for
+ * dL/dw), so the kernels pay one transcendental per x value per window (shared by the output
+ * channels) and the filter factors of ScaledFilterProgram (the forward's filter pre-pass), and
+ * these passes pay one per output. An output whose R cannot be trusted gets R = +∞, which tells the
+ * backward kernels to compute its terms with the per-term formula, exactly as the unfactorised
+ * programs do: its window holds a non-finite x (A_p = +∞), its filter channel a non-finite w, its
+ * y or dy is not finite, the scale exceeds grad.maxScale (anchors far from y:
+ * FACTORISED_MAX_GRAD_SCALE says why), or |R| exceeds MAX_GRAD_FACTOR (partial sums of up to 1e8
+ * such terms stay finite). An output y = 𝟘 with finite dy gets R = 0: every ∂y/∂t is 0 there
+ * (root: a window or filter channel of zeros — common after a ReLU — needs no exact pass).
  */
 
 /** Largest |R| the backward kernels accumulate in factorised form (see above). */
 const MAX_GRAD_FACTOR = '1e30f';
 
-/**
- * The factorised gradient's snippets (log), or undefined where the semifield has none: ⊗ must be
- * + (so ∂t/∂x = ∂t/∂w = 1) and the factorisation a single part.
- */
+/** The factorised gradient's snippets (log, root p ≥ 1), or undefined where the semifield has none. */
 export function factorisedGradSnippets(sf: Semifield): (FactorisedSnippets & {grad: NonNullable<FactorisedSnippets['grad']>}) | undefined {
   const f = factorisedSnippets(sf);
-  if (f?.grad == null || f.parts !== 1 || sf.multiplicative) return undefined;
+  if (f?.grad == null) return undefined;
   return f as FactorisedSnippets & {grad: NonNullable<FactorisedSnippets['grad']>};
 }
 
+/** Which operand a backward kernel differentiates by: dL/dx ('input') or dL/dw ('filter'). */
+export type GradOperand = 'input' | 'filter';
+
 /**
- * A_p per output pixel and group, [B, OH, OW, groups]: the dominant x over the window, +∞ where the
- * window holds a non-finite x (its outputs then take the exact path) and anchorInit (𝟘) where it is
- * empty. K·B·OH·OW·groups reads: 1/Cout-per-group of the backward kernels' terms.
+ * The dominant anchorOf(x) over each input pixel's channels of each group, and whether they are all
+ * finite: [B, H, W, 2·groups] (anchor, then 1 or 0, per group). The first half of the window anchor, so that GradFactorProgram reads
+ * kh·kw values per output pixel instead of kh·kw·cpg (3×3 × 16 channels: 9 instead of 144 reads;
+ * the one-pass window loop took 29 ms of a 108 ms backprop-input on SwiftShader).
  */
-export class WindowAnchorProgram implements WebGPUProgram {
+export class ChannelAnchorProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
   dispatchLayout: {x: number[]};
@@ -54,13 +59,13 @@ export class WindowAnchorProgram implements WebGPUProgram {
 
   constructor(sf: Semifield, info: SemifieldConvInfo) {
     const f = factorisedGradSnippets(sf);
-    if (f == null) throw new Error(`WindowAnchorProgram: ${sf.key} has no factorised gradient`);
+    if (f == null) throw new Error(`ChannelAnchorProgram: ${sf.key} has no factorised gradient`);
     this.f = f;
-    this.outputShape = [info.batch, info.outHeight, info.outWidth, info.groups];
+    this.outputShape = [info.batch, info.inHeight, info.inWidth, 2 * info.groups];
     this.dispatchLayout = {x: [0, 1, 2, 3]};
-    this.dispatch = [ceilDiv(info.batch * info.outHeight * info.outWidth * info.groups, 64), 1, 1];
+    this.dispatch = [ceilDiv(info.batch * info.inHeight * info.inWidth * info.groups, 64), 1, 1];
     this.uniformData = geometryUniforms(info);
-    this.shaderKey = `semifieldWindowAnchor_${semifieldTag(sf)}`;
+    this.shaderKey = `semifieldChannelAnchor_${semifieldTag(sf)}`;
   }
 
   getUserCode(): string {
@@ -68,20 +73,77 @@ export class WindowAnchorProgram implements WebGPUProgram {
     return `
     ${isFiniteSnippet}
     fn main(index : i32) {
-      let H = uniforms.xShape.y;
-      let W = uniforms.xShape.z;
-      let Cin = uniforms.xShape.w;
-      let OH = uniforms.outShape.y;
-      let OW = uniforms.outShape.z;
-      let groups = uniforms.outShape.w;
-      if (index >= uniforms.outShape.x * OH * OW * groups) { return; }
-      let g = index % groups;
-      var r = index / groups;
-      let j = r % OW;
-      r = r / OW;
-      let i = r % OH;
-      let b = r / OH;
       let cpg = uniforms.cpg;
+      let groups = uniforms.xShape.w / cpg;
+      if (index >= uniforms.xShape.x * uniforms.xShape.y * uniforms.xShape.z * groups) { return; }
+      let xBase = index * cpg;
+      var anchor = ${f.anchorInit};
+      var finite = true;
+      for (var c = 0; c < cpg; c++) {
+        let v = x[xBase + c];
+        anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
+        finite = finite && isFiniteF32(v);
+      }
+      result[index * 2] = anchor;
+      result[index * 2 + 1] = select(0.0, 1.0, finite);
+    }`;
+  }
+}
+
+/**
+ * The window anchors and R in one buffer, flat: first R_{p,o} = dy · scale(A_p, W_o, y) ·
+ * partnerWeight(B) per output ([B, OH, OW, Cout] order; +∞ where the output must take the exact
+ * path; B is W_o for dL/dx, A_p for dL/dw), then A_p per output pixel and group ([B, OH, OW,
+ * groups] order; +∞ where the window holds a non-finite x, emptyAnchor where it is empty or, for
+ * root, all zeros — its factors are all 0 and its outputs 𝟘, so R = 0). One invocation per output
+ * pixel and group: the window's anchor from ChannelAnchorProgram's, then R for the group's output
+ * channels. Inputs: dy, y, ChannelAnchorProgram's output and ScaledFilterProgram's (its last two
+ * rows: W_o and whether filter channel o is finite).
+ */
+export class GradFactorProgram implements WebGPUProgram {
+  outputShape: number[];
+  shaderKey: string;
+  dispatchLayout: {x: number[]};
+  dispatch: [number, number, number];
+  variableNames = ['dy', 'y', 'channelAnchor', 'wf'];
+  uniforms = geometryUniformDecl;
+  workgroupSize: [number, number, number] = [64, 1, 1];
+  readonly uniformData;
+  private readonly f: ReturnType<typeof factorisedGradSnippets> & object;
+
+  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly operand: GradOperand) {
+    const f = factorisedGradSnippets(sf);
+    if (f == null) throw new Error(`GradFactorProgram: ${sf.key} has no factorised gradient`);
+    this.f = f;
+    const pixels = info.batch * info.outHeight * info.outWidth;
+    this.outputShape = [pixels * (info.outChannels + info.groups)];
+    this.dispatchLayout = {x: [0]};
+    this.dispatch = [ceilDiv(pixels * info.groups, 64), 1, 1];
+    this.uniformData = geometryUniforms(info);
+    this.shaderKey = `semifieldGradFactor_${semifieldTag(sf)}_${f.grad.partnerWeight ? operand : ''}`;
+  }
+
+  getUserCode(): string {
+    const {f} = this;
+    const partner = this.operand === 'input' ? 'wa' : 'xa';
+    const weighted = f.grad.partnerWeight ? `gv * scale * ${f.grad.partnerWeight(partner)}` : 'gv * scale';
+    const zero = this.sf.shader('wgsl').zero;
+    return `
+    ${isFiniteSnippet}
+    fn main(index : i32) {
+      let H = uniforms.channelAnchorShape.y;
+      let W = uniforms.channelAnchorShape.z;
+      let groups = uniforms.channelAnchorShape.w / 2;
+      let OH = uniforms.dyShape.y;
+      let OW = uniforms.dyShape.z;
+      let Cout = uniforms.dyShape.w;
+      let pixels = uniforms.dyShape.x * OH * OW;
+      if (index >= pixels * groups) { return; }
+      let g = index % groups;
+      let pixel = index / groups;
+      let j = pixel % OW;
+      let i = (pixel / OW) % OH;
+      let b = pixel / (OW * OH);
       var anchor = ${f.anchorInit};
       var finite = true;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
@@ -90,74 +152,38 @@ export class WindowAnchorProgram implements WebGPUProgram {
         for (var dj = 0; dj < uniforms.filterHW.y; dj++) {
           let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
           if (iw < 0 || iw >= W) { continue; }
-          let xBase = ((b * H + ih) * W + iw) * Cin + g * cpg;
-          for (var c = 0; c < cpg; c++) {
-            let v = x[xBase + c];
-            anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
-            finite = finite && isFiniteF32(v);
-          }
+          let at = (((b * H + ih) * W + iw) * groups + g) * 2;
+          anchor = ${f.combineAnchors('anchor', 'channelAnchor[at]')};
+          finite = finite && channelAnchor[at + 1] > 0.5;
         }
       }
-      result[index] = select(uniforms.INFINITY, anchor, finite);
-    }`;
-  }
-}
-
-/**
- * R_{p,o} = dy · scale(A_p, W_o, y) per output, [B, OH, OW, Cout], or +∞ where the output must take
- * the exact path. Inputs: dy, y, the anchors of WindowAnchorProgram and ScaledFilterProgram's
- * output (its last two rows: W_o and whether filter channel o is finite).
- */
-export class GradScaleProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: {x: number[]};
-  dispatch: [number, number, number];
-  variableNames = ['dy', 'y', 'anchor', 'wf'];
-  uniforms = geometryUniformDecl;
-  workgroupSize: [number, number, number] = [64, 1, 1];
-  readonly uniformData;
-  private readonly f: ReturnType<typeof factorisedGradSnippets> & object;
-
-  constructor(sf: Semifield, info: SemifieldConvInfo) {
-    const f = factorisedGradSnippets(sf);
-    if (f == null) throw new Error(`GradScaleProgram: ${sf.key} has no factorised gradient`);
-    this.f = f;
-    this.outputShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
-    this.dispatchLayout = {x: [0, 1, 2, 3]};
-    this.dispatch = [ceilDiv(info.batch * info.outHeight * info.outWidth * info.outChannels, 64), 1, 1];
-    this.uniformData = geometryUniforms(info);
-    this.shaderKey = `semifieldGradScale_${semifieldTag(sf)}`;
-  }
-
-  getUserCode(): string {
-    const {f} = this;
-    return `
-    ${isFiniteSnippet}
-    fn main(index : i32) {
-      let Cout = uniforms.outShape.w;
-      if (index >= uniforms.outShape.x * uniforms.outShape.y * uniforms.outShape.z * Cout) { return; }
-      let o = index % Cout;
-      let pixel = index / Cout;
-      let groups = uniforms.anchorShape.w;
-      let xa = anchor[pixel * groups + o / uniforms.opg];
+      anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
+      let xa = select(uniforms.INFINITY, anchor, finite);
+      result[pixels * Cout + index] = xa;
       let filterRows = uniforms.wfShape.x - 2;
-      let wa = wf[filterRows * Cout + o];
-      let wFinite = wf[(filterRows + 1) * Cout + o] > 0.5;
-      let yv = y[index];
-      let g = dy[index];
-      let scale = ${f.grad.scale('xa', 'wa', 'yv')};
-      let rv = g * scale;
-      let trusted = isFiniteF32(xa) && wFinite && isFiniteF32(yv) && isFiniteF32(g) && isFiniteF32(scale) &&
-          scale <= ${f.grad.maxScale} && isFiniteF32(rv) && abs(rv) <= ${MAX_GRAD_FACTOR};
-      result[index] = select(uniforms.INFINITY, rv, trusted);
+      let opg = uniforms.opg;
+      for (var oo = 0; oo < opg; oo++) {
+        let o = g * opg + oo;
+        let at = pixel * Cout + o;
+        let wa = wf[filterRows * Cout + o];
+        let wFinite = wf[(filterRows + 1) * Cout + o] > 0.5;
+        let yv = y[at];
+        let gv = dy[at];
+        let scale = ${f.grad.scale('xa', 'wa', 'yv')};
+        let rv = ${weighted};
+        let trusted = finite && wFinite && isFiniteF32(yv) && isFiniteF32(gv) && isFiniteF32(scale) &&
+            scale <= ${f.grad.maxScale} && isFiniteF32(rv) && abs(rv) <= ${MAX_GRAD_FACTOR};
+        // y = 𝟘: every ∂y/∂t is 0 (as the exact formula has it), whatever the anchors.
+        let none = yv == ${zero} && finite && wFinite && isFiniteF32(gv);
+        result[at] = select(select(uniforms.INFINITY, rv, trusted), 0.0, none);
+      }
     }`;
   }
 }
 
 /**
  * When the backward kernels use the factorised programs. 'auto': semifields with a factorised
- * gradient (log) on layers with ≥ FACTORISED_MIN_CHANNELS output channels per group, as the
+ * gradient (log, root p ≥ 1) on layers with ≥ FACTORISED_MIN_CHANNELS output channels per group, as the
  * forward — depthwise has nothing to share factor(x, A_p) with.
  */
 export type FactorisedBackwardChoice = 'auto' | 'always' | 'never';
@@ -175,27 +201,30 @@ export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo): b
 }
 
 /**
- * The factorised backward's inputs: filter factors and anchors (ScaledFilterProgram), window
- * anchors A_p and R. Each backward kernel runs these itself (tfjs gives kernels no shared state);
- * together they cost O(outputs + window reads per pixel), against O(outputs · K) for the kernel.
+ * The factorised backward's inputs: filter factors and anchors (ScaledFilterProgram) and the
+ * combined R / window-anchor buffer of GradFactorProgram (R at the output's flat index, A_p after
+ * the B·OH·OW·Cout values of R). Each backward kernel runs these itself (tfjs gives kernels no
+ * shared state); together they cost O(outputs + (cpg + kh·kw) per pixel), against O(outputs · K)
+ * for the kernel.
  */
 export function runGradFactorPasses(
   gpu: WebGPUBackendLike,
   sf: Semifield,
   info: SemifieldConvInfo,
   t: {dy: TensorInfo; y: TensorInfo; x: TensorInfo; filter: TensorInfo},
-): {wf: TensorInfo; anchor: TensorInfo; gradFactor: TensorInfo; dispose(): void} {
+  operand: GradOperand,
+): {wf: TensorInfo; gradFactor: TensorInfo; dispose(): void} {
   const wf = gpu.runWebGPUProgram(new ScaledFilterProgram(sf, info), [t.filter], 'float32');
-  const anchorProgram = new WindowAnchorProgram(sf, info);
-  const anchor = gpu.runWebGPUProgram(anchorProgram, [t.x], 'float32', anchorProgram.uniformData);
-  const scaleProgram = new GradScaleProgram(sf, info);
-  const gradFactor = gpu.runWebGPUProgram(scaleProgram, [t.dy, t.y, anchor, wf], 'float32', scaleProgram.uniformData);
+  const channelProgram = new ChannelAnchorProgram(sf, info);
+  const channelAnchor = gpu.runWebGPUProgram(channelProgram, [t.x], 'float32', channelProgram.uniformData);
+  const factorProgram = new GradFactorProgram(sf, info, operand);
+  const gradFactor = gpu.runWebGPUProgram(factorProgram, [t.dy, t.y, channelAnchor, wf], 'float32', factorProgram.uniformData);
+  gpu.disposeData(channelAnchor.dataId);
   return {
     wf,
-    anchor,
     gradFactor,
     dispose: () => {
-      for (const d of [wf, anchor, gradFactor]) gpu.disposeData(d.dataId);
+      for (const d of [wf, gradFactor]) gpu.disposeData(d.dataId);
     },
   };
 }

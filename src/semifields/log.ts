@@ -72,10 +72,13 @@ export function logSemifield(mu: number): InvertibleSemifield {
           factorPart: (_v, fv) => fv,
           finalize: (xa, wa, s) => `(${xa} + ${wa}) + ${f(mu)} * log(${s})`,
           minSum: f(FACTORISED_MIN_SUM),
+          emptyAnchor: f(0),
           // ∂y/∂t = e^{(x+w−y)/μ} = e^{(x−X)/μ}·e^{(w−W)/μ}·e^{(X+W−y)/μ}.
           grad: {
             scale: (xa, wa, y) => `exp(((${xa} + ${wa}) - ${y}) * ${invMu})`,
             maxScale: f(FACTORISED_MAX_GRAD_SCALE),
+            own: (v, a) => `exp((${v} - ${a}) * ${invMu})`,
+            ownPart: (_v, fv) => fv,
           },
         },
       };

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {floatLiteral} from './literals.js';
-import {FACTORISED_MIN_SUM, ternary} from './shader_util.js';
+import {FACTORISED_MAX_GRAD_SCALE, FACTORISED_MIN_SUM, powLiteral, ternary} from './shader_util.js';
 import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.js';
 
 /**
@@ -57,18 +57,21 @@ export function rootSemifield(p: number): InvertibleSemifield {
     shader(lang: ShaderLanguage): ShaderSnippets {
       const z = floatLiteral(zero, lang);
       const f = (v: number) => floatLiteral(v, lang);
+      const pow = (base: string, exponent: number) => powLiteral(base, exponent, f);
+      const signedPart = (v: string, fv: string, part: number) =>
+        ternary(lang, `${v} ${part === 0 ? '>' : '<'} ${f(0)}`, part === 0 ? fv : `-(${fv})`, f(0));
       return {
         zero: z,
         term: (x, w) => `max(${x} * ${w}, ${f(0)})`,
         dominates: (t, m) => `(${t} ${up ? '>' : '<'} ${m})`,
-        ratio: (a, m) => ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), `pow(${a} / ${m}, ${f(p)})`)),
-        finalize: (m, s) => ternary(lang, `${m} == ${z}`, z, `${m} * pow(${s}, ${f(1 / p)})`),
+        ratio: (a, m) => ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), pow(`${a} / ${m}`, p))),
+        finalize: (m, s) => ternary(lang, `${m} == ${z}`, z, `${m} * ${pow(s, 1 / p)}`),
         gradWeight: (t, y) =>
           ternary(
             lang,
             `${y} == ${z} || ${y} == ${f(0)} || ${t} <= ${f(0)}`,
             f(0),
-            ternary(lang, `${t} == ${y}`, f(1), `pow(${t} / ${y}, ${f(p - 1)})`),
+            ternary(lang, `${t} == ${y}`, f(1), pow(`${t} / ${y}`, p - 1)),
           ),
         // p > 0 only: (x·w)^p = (|x|/X)^p·(|w|/W)^p·(X·W)^p for x, w of equal sign (other pairs are
         // clamped to 0), X / W the largest |x| / |w|, so both factors are ≤ 1. For p < 0 the
@@ -79,10 +82,26 @@ export function rootSemifield(p: number): InvertibleSemifield {
               anchorOf: (v) => `abs(${v})`,
               anchorInit: f(0),
               combineAnchors: (a, b) => `max(${a}, ${b})`,
-              factor: (v, a) => `pow(abs(${v}) / ${a}, ${f(p)})`,
+              factor: (v, a) => pow(`abs(${v}) / ${a}`, p),
               factorPart: (v, fv, part) => ternary(lang, `${v} ${part === 0 ? '>' : '<'} ${f(0)}`, fv, f(0)),
-              finalize: (xa, wa, s) => `${xa} * (${wa} * pow(${s}, ${f(1 / p)}))`,
+              inFirstPart: (v) => `(${v} > ${f(0)})`,
+              finalize: (xa, wa, s) => `${xa} * (${wa} * ${pow(s, 1 / p)})`,
               minSum: f(FACTORISED_MIN_SUM),
+              emptyAnchor: f(1),
+              // For x, w of equal sign, dy·∂y/∂t·∂t/∂x = dy·(x·w/y)^{p−1}·w
+              //   = (|x|/X)^{p−1} · sign(w)·(|w|/W)^p · dy·(X·W/y)^{p−1}·W, and the same with x and
+              // w swapped for ∂t/∂w; the sign of the pair goes into ownPart. p ≥ 1 keeps
+              // (|x|/X)^{p−1} ≤ 1 (and 0 at x = 0).
+              grad:
+                p >= 1
+                  ? {
+                      scale: (xa, wa, y) => pow(`(${xa} * ${wa}) / ${y}`, p - 1),
+                      maxScale: f(FACTORISED_MAX_GRAD_SCALE),
+                      own: (v, a) => pow(`abs(${v}) / ${a}`, p - 1),
+                      ownPart: signedPart,
+                      partnerWeight: (b) => b,
+                    }
+                  : undefined,
             }
           : undefined,
       };

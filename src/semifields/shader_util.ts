@@ -28,3 +28,29 @@ export const FACTORISED_MIN_SUM = 1e-20;
  * FACTORISED_MIN_SUM): such outputs take the exact per-term formula.
  */
 export const FACTORISED_MAX_GRAD_SCALE = 1e17;
+
+/**
+ * base^exponent for a literal exponent: the small integers and ½ as multiplications / sqrt, since
+ * pow is exp2(y·log2(x)) — two transcendentals — on most GPUs and on SwiftShader, and the root
+ * semifield's default p = 2 needs only t², s^{1/2} and (t/y)^1. Bases are ≥ 0 (pow is undefined
+ * for negative bases in both languages), so the forms agree up to rounding. `base` may be
+ * evaluated more than once; it must be free of side effects (every snippet operand is).
+ */
+export function powLiteral(base: string, exponent: number, literal: (v: number) => string): string {
+  switch (exponent) {
+    case 0:
+      return literal(1);
+    case 0.5:
+      return `sqrt(${base})`;
+    case 1:
+      return `(${base})`;
+    case 2:
+      return `((${base}) * (${base}))`;
+    case 3:
+      return `((${base}) * (${base}) * (${base}))`;
+    case 4:
+      return `(((${base}) * (${base})) * ((${base}) * (${base})))`;
+    default:
+      return `pow(${base}, ${literal(exponent)})`;
+  }
+}

@@ -80,24 +80,47 @@ export interface FactorisedSnippets {
   factor(v: string, anchor: string): string;
   /** Part `part` of operand v's factor f (root: f where v has the part's sign, else 0). */
   factorPart(v: string, f: string, part: number): string;
+  /**
+   * For two parts that no operand shares (root: by its sign), whether v belongs to part 0; an
+   * operand in neither has factor 0 in both. A kernel that knows one operand of each product ahead
+   * then selects the other operand's factor of that part — one multiply-add per term, not two.
+   */
+  inFirstPart?(v: string): string;
   /** y from the two anchors and s = Σ products (valid for s ≥ minSum). */
   finalize(xAnchor: string, wAnchor: string, s: string): string;
   /** Smallest s for which `finalize` is used (a float literal); below it, the exact fallback. */
   minSum: string;
   /**
-   * The factorised gradient, for semifields with ⊗ = + and one part (log): with the same factors,
+   * Replaces the anchor of a set whose anchor is still anchorInit (an empty window, or for root a
+   * window or filter channel of zeros), so that factor() stays defined: every factor of such a set
+   * is 0 anyway (log: no terms; root: zero operands), and its outputs are 𝟘 (log 0, root 1).
+   */
+  emptyAnchor: string;
+  /**
+   * The factorised gradient (log; root p ≥ 1). For a term t = x ⊗ w of output y, the gradient
+   * dy·∂y/∂t·∂t/∂a by one operand a (own, anchor A) with partner operand b (anchor B) is
    *
-   *     ∂y/∂t = factor(x, X) · factor(w, W) · grad.scale(X, W, y)
+   *     Σ_part ownPart(a, own(a, A), part) · factorPart(b, factor(b, B), part) · R_a,
+   *     R_a = dy · scale(X, W, y) · partnerWeight(B)
    *
-   * so the backward kernels pay one transcendental per x value per window and one per output
-   * instead of one per term. Absent where the gradient does not split this way (root: ∂y/∂t =
-   * (t/y)^{p−1} and ∂t/∂x = w).
+   * (log: own = factor, one part, weight 1: e^{(x+w−y)/μ} = e^{(x−X)/μ}·e^{(w−W)/μ}·e^{(X+W−y)/μ};
+   * root: own(a, A) = (|a|/A)^{p−1}, weight B, scale (X·W/y)^{p−1}, the parts the equal-sign
+   * pairs with the sign of ∂t/∂a = b in ownPart, since t = x·w < 0 is clamped and gets 0). So the
+   * backward kernels pay one transcendental per operand per window instead of one per term, and a
+   * pre-pass one per output for R. Absent where it does not split with factors in [0, 1] (root
+   * p < 1: (|a|/A)^{p−1} is unbounded).
    */
   grad?: {
     /** The output's scale, one transcendental per output (log: e^{(X+W−y)/μ}). */
     scale(xAnchor: string, wAnchor: string, y: string): string;
     /** Largest scale a kernel trusts (a float literal); above it, the exact per-term formula. */
     maxScale: string;
+    /** own(a, A) in [0, 1]: the factor of the operand the derivative is taken by. */
+    own(v: string, anchor: string): string;
+    /** Part `part` of own(v) = f, signed as ∂t/∂v's sign in that part (root: −f for negative pairs). */
+    ownPart(v: string, f: string, part: number): string;
+    /** The multiplier of R by the partner's anchor (root: B); absent means 1. */
+    partnerWeight?(partnerAnchor: string): string;
   };
 }
 

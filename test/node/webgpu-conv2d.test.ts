@@ -257,10 +257,12 @@ describe('webgpu (Node, Dawn): dL/dfilter over row slices', function () {
 });
 
 /**
- * The factorised backward (log; semifield_conv2d_grad_scale_webgpu.ts), forced on every log case of
- * the matrix (depthwise included) and the factorised cases: groups with several channels and
- * partial blocks, anchors 30·|μ| from y (the fast path, scale e^30) and 300·|μ| (scale overflow:
- * the exact path must take those outputs — with it disabled these cases fail). dx, dw vs the CPU
+ * The factorised backward (log, root p ≥ 1; semifield_conv2d_grad_scale_webgpu.ts), forced on every
+ * log and root p ≥ 1 case of the matrix (depthwise included) and the factorised cases: groups with
+ * several channels and partial blocks, root on mixed signs (both sign parts) and after a ReLU (zero
+ * windows and filter channels: R = 0 for y = 0), anchors 30·|μ| from y (the fast path, scale e^30)
+ * and 300·|μ| (scale overflow: the exact path must take those outputs — with it disabled these
+ * cases fail; root: X·W 1e12 above the terms, scale 1e12 for p = 2, overflowing for p = 5). dx, dw vs the CPU
  * kernels. Non-finite operands: the same gradients as the unfactorised programs (bit for bit where
  * not finite).
  */
@@ -284,10 +286,15 @@ function scaleLimitCases(finite: ConvCase[]): ConvCase[] {
     });
 }
 
+/** Log, and root with p ≥ 1 (below, (|x|/X)^{p−1} is unbounded and the backward stays per-term). */
+function hasFactorisedGradient(c: ConvCase): boolean {
+  return c.ref.name === 'log' || (c.ref.name === 'root' && (c.ref as {p: number}).p >= 1);
+}
+
 describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
   this.timeout(240000);
   const extra = factorisedCases();
-  const cases = [...allCases(), ...extra.finite, ...scaleLimitCases(extra.finite)].filter((c) => c.ref.name === 'log');
+  const cases = [...allCases(), ...extra.finite, ...scaleLimitCases(extra.finite)].filter(hasFactorisedGradient);
   const cpu = new Map<ConvCase, {dx: Float32Array; dw: Float32Array}>();
 
   before(async () => {
@@ -305,13 +312,23 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
 
   cases.forEach((c, n) => {
     it(c.name, async () => {
+      const upstream = upstreamFor(refSize(c), n);
+      setWebGPUFactorisedBackward('never');
+      const perTerm = await runCaseAsync(c, 'fused', upstream);
       setWebGPUFactorisedBackward('always');
-      const got = await runCaseAsync(c, 'fused', upstreamFor(refSize(c), n));
-      expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
-      expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      const got = await runCaseAsync(c, 'fused', upstream);
+      for (const which of ['dx', 'dw'] as const) {
+        // The far-anchor cases are ill-conditioned in y (log: ∂y/∂t = e^{(t−y)/μ} with y ≈ 30 and
+        // μ = 0.1 turns y's float32 rounding into 2e-5 per term): there the per-term program itself
+        // misses the CPU kernel by up to ~2e-3 depending on dy, and the factorised one must not be
+        // measurably worse than it. Elsewhere both are within GRAD_VS_CPU_TOL.
+        const perTermError = maxRelError(perTerm[which], cpu.get(c)![which]);
+        const tol = Math.max(GRAD_VS_CPU_TOL, 1.5 * perTermError + 1e-5);
+        expect(maxRelError(got[which], cpu.get(c)![which]), `${which} vs CPU kernel (per-term program: ${perTermError})`).to.be.at.most(tol);
+      }
     });
   });
-  for (const c of extra.nonFinite.filter((c) => c.ref.name === 'log')) {
+  for (const c of extra.nonFinite.filter(hasFactorisedGradient)) {
     it(c.name, async () => {
       const upstream = upstreamFor(refSize(c), 3);
       setWebGPUFactorisedBackward('never');

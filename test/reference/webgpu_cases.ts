@@ -30,7 +30,19 @@ export function factorisedCases(): {finite: ConvCase[]; nonFinite: ConvCase[]} {
   const finite: ConvCase[] = [];
   const nonFinite: ConvCase[] = [];
   // Root on mixed signs: terms x·w < 0 clamp to 0, both sign pairs contribute.
-  for (const p of [2, 3]) finite.push(make(`root(p=${p}) | mixed signs | 6 channels`, {name: 'root', p}, xShape, kHW, 1, normal(nx, 5 + p), normal(nw, 7 + p, 0.5)));
+  for (const p of [1, 1.5, 2, 3]) finite.push(make(`root(p=${p}) | mixed signs | 6 channels`, {name: 'root', p}, xShape, kHW, 1, normal(nx, 5 + p), normal(nw, 7 + p, 0.5)));
+  // Root after a ReLU: zero windows (rows 1–3 of image 0 are 0, so the windows of row 2 are all
+  // zeros), a filter channel of zeros (output 2), and outputs whose terms are all clamped (y = 0).
+  {
+    const x = normal(nx, 41).map((v) => Math.max(v, 0));
+    for (let e = 0; e < nx; e++) {
+      const row = Math.floor(e / (xShape[2] * xShape[3])) % xShape[1];
+      if (e < nx / 2 && row >= 1 && row <= 3) x[e] = 0;
+    }
+    const w = normal(nw, 42, 0.5);
+    for (let e = 0; e < nw; e++) if (e % 6 === 2) w[e] = 0;
+    finite.push(make('root(p=2) | zero windows, a zero filter channel, clamped outputs', {name: 'root', p: 2}, xShape, kHW, 1, x, w));
+  }
   finite.push(make('log(mu=1) | 6 channels, groups 2', {name: 'log', mu: 1}, xShape, kHW, 2, normal(nx, 3), normal(3 * 3 * 3 * 6, 4, 0.5)));
   // Far anchors: x channel 0 and the filter's input channel 1 are `lift` above the rest, so the
   // window anchor X and the channel anchor W never meet in one term: the dominant term is about
