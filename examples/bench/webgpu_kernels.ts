@@ -2,9 +2,10 @@
  * npm run bench:webgpu-kernels — each fused WebGPU kernel of one layer timed alone (forward,
  * backprop-input, backprop-filter), to see which one a forward+backward row spends its time in.
  * Same method as bench:webgpu (Node, Dawn; medians of round-robin repetitions of whole calls with
- * the read-back); compare ratios within one run.
+ * the read-back); compare ratios within one run. Ends with backward / forward per layer and
+ * semifield from the kernels alone.
  *
- *   npm run bench:webgpu-kernels -- [--reps 5] [--filter text]
+ *   npm run bench:webgpu-kernels -- [--reps 5] [--filter text] [--defaults]
  */
 import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
@@ -20,8 +21,9 @@ import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 const opts = new Command()
   .option('--reps <n>', 'timed calls per row (median reported)', (v) => parseInt(v, 10), 5)
   .option('--filter <text>', 'only rows whose label contains this')
+  .option('--defaults', 'only the default programs (no tiling, block or per-term variants)')
   .parse()
-  .opts<{reps: number; filter?: string}>();
+  .opts<{reps: number; filter?: string; defaults?: boolean}>();
 
 interface Row {
   label: string;
@@ -85,14 +87,15 @@ async function main(): Promise<void> {
       const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
       if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, perTerm: true, times: []});
-      for (const px of [2, 4]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, inputPixels: px, times: []});
+      for (const px of [4, 8]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, inputPixels: px, times: []});
       const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
       if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, perTerm: true, times: []});
       rows.push({label: `${shape} | ${name} | backprop-filter, blocked program`, run: dw, blockedFilter: true, times: []});
     }
   }
-  const selected = rows.filter((r) => !opts.filter || r.label.includes(opts.filter));
+  const isVariant = (r: Row) => r.tiling != null || r.blockedFilter === true || r.inputPixels != null || r.perTerm === true;
+  const selected = rows.filter((r) => (!opts.filter || r.label.includes(opts.filter)) && !(opts.defaults && isVariant(r)));
   const once = async (r: Row) => {
     setWebGPUForwardTiling(r.tiling ?? null);
     setWebGPUBackpropFilterProgram(r.blockedFilter ? 'blocked' : 'sliced');
@@ -118,9 +121,28 @@ async function main(): Promise<void> {
     }
   }
   for (let rep = 0; rep < opts.reps; rep++) for (const r of selected) if (!r.times.includes(NaN)) r.times.push(await once(r));
-  for (const r of selected) {
+  const median = (r: Row) => {
     const t = r.times.slice().sort((a, b) => a - b);
-    console.log(`| ${r.label.split(' | ').join(' | ')} | ${t[Math.floor(t.length / 2)].toFixed(2)} |`);
+    return t[Math.floor(t.length / 2)];
+  };
+  for (const r of selected) console.log(`| ${r.label.split(' | ').join(' | ')} | ${median(r).toFixed(2)} |`);
+  // Backward / forward with each kernel timed alone, default programs: (backprop-input +
+  // backprop-filter) / forward — the issue's "backward ≤ 3× forward" without the forward+backward
+  // row's subtraction of two forwards, which amplifies the forward's run-to-run noise.
+  const byLabel = new Map(selected.map((r) => [r.label, r]));
+  const summary: string[] = [];
+  for (const r of selected) {
+    if (!r.label.endsWith(' | fwd')) continue;
+    const stem = r.label.slice(0, -' | fwd'.length);
+    const bpi = byLabel.get(`${stem} | backprop-input`);
+    const bpf = byLabel.get(`${stem} | backprop-filter`);
+    if (bpi == null || bpf == null) continue;
+    const fwd = median(r);
+    summary.push(`| ${stem.split(' | ').join(' | ')} | ${fwd.toFixed(1)} | ${(median(bpi) + median(bpf)).toFixed(1)} | ${((median(bpi) + median(bpf)) / fwd).toFixed(2)} |`);
+  }
+  if (summary.length > 0) {
+    console.log('\n| shapes | semifield | forward ms | backprop-input + backprop-filter ms | backward / forward |\n|---|---|---:|---:|---:|');
+    for (const line of summary) console.log(line);
   }
   tf.dispose(keep);
 }

@@ -25,9 +25,10 @@ export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend,
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   if (useFactorisedBackward(sf, info)) {
     const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter}, 'input');
-    // 8 pixels per invocation share each filter-factor read: 1.37–1.46× faster than 4 (2: 0.8×) on
-    // log 3×3 16→16 and 5×5 32→32 (BENCHMARKS.md, "WebGPU").
-    const px = inputPixelsPerThread === 'auto' ? 8 : inputPixelsPerThread;
+    // 16 pixels per invocation share each filter-factor read: 1.06–1.38× faster than 8, which was
+    // 1.4× faster than 4, on log and root 3×3 16→16 and 5×5 32→32 (BENCHMARKS.md, "WebGPU"); 32
+    // lost the Dawn / SwiftShader device on the 5×5 layer.
+    const px = inputPixelsPerThread === 'auto' ? 16 : inputPixelsPerThread;
     const program = new SemifieldConv2DBackpropInputFactorisedProgram(sf, info, px);
     const inputs = [dy, aux, x, filter, factors.gradFactor, factors.wf];
     const dx = gpu.runWebGPUProgram(program, inputs, 'float32', program.uniformData);

@@ -38,10 +38,11 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
   /**
    * @param inBlock input channels per invocation
    * @param outBlock output channels per invocation, each sharing the inBlock factors of a position.
-   *     8 × 8: 1.2–1.7× faster than the per-term program at 3×3 / 5×5 (4 × 4: no faster; 4 × 16
-   *     like 8 × 8), BENCHMARKS.md "WebGPU".
+   *     8 × 16: 1.0–1.2× faster than 8 × 8 on log and root at 3×3 16→16 and 5×5 32→32 (16 × 8
+   *     and 4 × 16 no better than 8 × 8 on root); 8 × 8 was 1.2–1.7× faster than the per-term
+   *     program (4 × 4: no faster). BENCHMARKS.md "WebGPU".
    */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, inBlock = 8, outBlock = 8) {
+  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, inBlock = 8, outBlock = 16) {
     if (factorisedGradSnippets(sf) == null) throw new Error(`SemifieldConv2DBackpropFilterFactorisedProgram: ${sf.key} has no factorised gradient`);
     this.cb = blockFor(inBlock, info.inChannelsPerGroup);
     this.ob = blockFor(outBlock, info.outChannelsPerGroup);
