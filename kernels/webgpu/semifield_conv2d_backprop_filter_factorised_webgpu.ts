@@ -1,6 +1,6 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
-import {factorisedGradSnippets} from './semifield_conv2d_grad_scale_webgpu.js';
+import {factorisedGradSnippets, gradFactorLayout} from './semifield_conv2d_grad_scale_webgpu.js';
 import {blockFor, SLICED_FILTER_INVOCATIONS} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {Accumulators, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
@@ -73,8 +73,9 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     // of w's part — one accumulator and one multiply-add per term instead of one per part.
     const exclusive = P === 2 && f.inFirstPart != null;
     const sums = exclusive ? 1 : P;
-    // Per position: the fast path branch-free (R = +∞ contributes 0 through the select), then the
-    // exact terms in a loop whose trip count is 0 unless one of the ob outputs needs them.
+    // Per position: the fast path branch-free (it reads rFast, where the exact outputs' R is 0, with
+    // no test per output), then the exact terms in a loop whose trip count is 0 unless the pixel
+    // has an output that needs them (its flag; the outputs are then those with rExact = +∞).
     // SwiftShader runs both sides of an if for its whole SIMD group, so a plain if/else per output
     // paid the exact side's transcendental on every term (2× slower than the per-term program), and
     // so did a loop of at most one trip (presumably turned back into an if); it leaves a loop with a
@@ -82,7 +83,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     const reads: string[] = [];
     const fast: string[] = [];
     for (let ob = 0; ob < OB; ob++) {
-      reads.push(`let rv${ob} = gradFactor[yRow + yo${ob}]; let ok${ob} = isFiniteF32(rv${ob}); let rf${ob} = select(0.0, rv${ob}, ok${ob});`);
+      reads.push(`let rf${ob} = gradFactor[yRow + yo${ob}];`);
       for (let cb = 0; cb < CB; cb++) {
         if (exclusive) {
           const q = cb * OB + ob;
@@ -99,14 +100,13 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     const chain = (xv: string) => (this.sf.multiplicative ? ` * ${xv}` : '');
     const exactTerms = Array.from({length: CB}, (_, cb) =>
       `exactPart[${cb} * ${OB} + ob] = exactPart[${cb} * ${OB} + ob] + g * ${acc.gradWeight(acc.rawTerm(`xv${cb}`, `wv[${cb} * ${OB} + ob]`), 'yv')}${chain(`xv${cb}`)};`);
-    const allOk = Array.from({length: OB}, (_, ob) => `ok${ob}`).join(' && ');
     const body = [
       reads.join('\n          '),
       fast.join('\n          '),
-      `let exactOutputs = select(${OB}, 0, ${allOk});
+      `let exactOutputs = select(0, ${OB}, gradFactor[flagBase + aAt] > 0.5);
           for (var ob = 0; ob < exactOutputs; ob++) {
             let yi = yRow + min(ob, opg - 1 - oig0);
-            if (!isFiniteF32(gradFactor[yi])) {
+            if (!isFiniteF32(gradFactor[rExactBase + yi])) {
               let g = dy[yi];
               let yv = y[yi];
               ${exactTerms.join('\n              ')}
@@ -154,8 +154,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
       let taps = uniforms.filterHW.x * kw;
       let entries = taps * cpg * Cout;
       let filterRows = uniforms.wfShape.x - 2;
-      // gradFactor holds R (B·OH·OW·Cout values, the outputs' order), then the window anchors A_p.
-      let aBase = uniforms.dyShape.x * uniforms.dyShape.y * uniforms.dyShape.z * uniforms.dyShape.w;
+      ${gradFactorLayout}
       var e = index;
       let oig0 = (e % uniforms.oBlocks) * ${OB}; e = e / uniforms.oBlocks;
       let grp = e % groups; e = e / groups;

@@ -1,6 +1,6 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
-import {factorisedGradSnippets} from './semifield_conv2d_grad_scale_webgpu.js';
+import {factorisedGradSnippets, gradFactorLayout} from './semifield_conv2d_grad_scale_webgpu.js';
 import {Accumulators, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
 
@@ -78,16 +78,14 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
           exclusive ? `xo[${e}] = ${ownParts.join(' + ')};` : ownParts.map((o, part) => `xo[${part * E + e}] = ${o};`).join(' ')
         } }`);
       }
-      // Branch-free fast path: an R of +∞ (or an output the pixel misses) contributes 0 through the
-      // select; the exact terms are added after the loop over output channels (below).
+      // Branch-free fast path over rFast (the exact outputs' R is 0 there; an output the pixel
+      // misses contributes 0 through the select); the exact terms are added after the loop over
+      // output channels (below).
       perOutput.push(`{
-              let rv = gradFactor[yAt[${p}] + oo];
-              let fastOk = hits[${p}] && isFiniteF32(rv);
-              let rf = select(0.0, rv, fastOk);
+              let rf = select(0.0, gradFactor[yAt[${p}] + oo], hits[${p}]);
               ${fast.join('\n              ')}
-              anyExact = anyExact || (hits[${p}] && !fastOk);
             }`);
-      exactPerOutput.push(`if (hits[${p}] && !isFiniteF32(gradFactor[yAt[${p}] + oo])) {
+      exactPerOutput.push(`if (hits[${p}] && !isFiniteF32(gradFactor[rExactBase + yAt[${p}] + oo])) {
               let g = dy[yAt[${p}] + oo];
               let yv = y[yAt[${p}] + oo];
               ${exact.join('\n              ')}
@@ -114,8 +112,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       let groups = Cout / opg;
       let kw = uniforms.filterHW.y;
       let filterRows = uniforms.wfShape.x - 2;
-      // gradFactor holds R (B·OH·OW·Cout values, the outputs' order), then the window anchors A_p.
-      let aBase = uniforms.dyShape.x * uniforms.dyShape.y * uniforms.dyShape.z * uniforms.dyShape.w;
+      ${gradFactorLayout}
       let cBlocks = Cin / ${CB};
       if (index >= uniforms.outShape.x * H * uniforms.wBlocks * cBlocks) { return; }
       let cin = (index % cBlocks) * ${CB};
@@ -164,15 +161,13 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
           // previous iteration on Dawn / SwiftShader.
           ${Array.from({length: sums * E}, (_, e) => `s[${e}] = 0.0;`).join(' ')}
           var anyExact = false;
+          for (var p = 0; p < ${PX}; p++) { anyExact = anyExact || (hits[p] && gradFactor[flagBase + aAt[p]] > 0.5); }
           for (var oo = 0; oo < opg; oo++) {
             let o = grp * opg + oo;
             var wfv : array<f32, ${P * CB}>;
-            // A non-finite filter channel has every R = +∞; its factors may be NaN, so zero them.
-            let columnFinite = wf[(filterRows + 1) * Cout + o] > 0.5;
+            // (ScaledFilterProgram writes 0 for the factors of a non-finite filter channel.)
             for (var q = 0; q < ${CB}; q++) {
-              for (var part = 0; part < ${P}; part++) {
-                wfv[part * ${CB} + q] = select(0.0, wf[((k0 + q) * ${P} + part) * Cout + o], columnFinite);
-              }
+              for (var part = 0; part < ${P}; part++) { wfv[part * ${CB} + q] = wf[((k0 + q) * ${P} + part) * Cout + o]; }
             }
             ${perOutput.join('\n            ')}
           }

@@ -29,7 +29,8 @@ import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, typ
 
 /**
  * The filter factors and anchors, one invocation per output channel o: output rows
- * k·parts + part hold factorPart(w_k, factor(w_k, W_o), part) for filter row k (flat di, dj, c),
+ * k·parts + part hold factorPart(w_k, factor(w_k, W_o), part) for filter row k (flat di, dj, c), 0
+ * throughout a column with a non-finite entry,
  * row K·parts holds the anchor W_o and row K·parts + 1 holds 1 if the column is all finite, else 0.
  * K·Cout work per call, against K·Cout·B·OH·OW for the convolution.
  */
@@ -55,7 +56,9 @@ export class ScaledFilterProgram implements WebGPUProgram {
 
   getUserCode(): string {
     const {f} = this;
-    const parts = Array.from({length: f.parts}, (_, part) => `result[(k * ${f.parts} + ${part}) * Cout + o] = ${f.factorPart('v', 'fv', part)};`);
+    // A column with a non-finite entry gets factors 0 (not NaN): its outputs take the exact path
+    // anyway, and the backward kernels can then read the factors without a test.
+    const parts = Array.from({length: f.parts}, (_, part) => `result[(k * ${f.parts} + ${part}) * Cout + o] = select(0.0, ${f.factorPart('v', 'fv', part)}, finite);`);
     return `
     ${isFiniteSnippet}
     fn main(index : i32) {

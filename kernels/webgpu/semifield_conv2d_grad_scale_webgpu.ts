@@ -91,13 +91,15 @@ export class ChannelAnchorProgram implements WebGPUProgram {
 }
 
 /**
- * The window anchors and R in one buffer, flat: first R_{p,o} = dy · scale(A_p, W_o, y) ·
- * partnerWeight(B) per output ([B, OH, OW, Cout] order; +∞ where the output must take the exact
- * path; B is W_o for dL/dx, A_p for dL/dw), then A_p per output pixel and group ([B, OH, OW,
- * groups] order; +∞ where the window holds a non-finite x, emptyAnchor where it is empty or, for
- * root, all zeros — its factors are all 0 and its outputs 𝟘, so R = 0). One invocation per output
- * pixel and group: the window's anchor from ChannelAnchorProgram's, then R for the group's output
- * channels. Inputs: dy, y, ChannelAnchorProgram's output and ScaledFilterProgram's (its last two
+ * The window anchors and R in one flat buffer (gradFactorLayout): R_{p,o} = dy · scale(A_p, W_o, y)
+ * · partnerWeight(B) per output ([B, OH, OW, Cout] order; B is W_o for dL/dx, A_p for dL/dw) twice —
+ * first with 0 where the output must take the exact path (what the kernels' inner loops read, with
+ * no test), then with +∞ there (what marks the exact outputs) — then A_p per output pixel and group
+ * ([B, OH, OW, groups] order; +∞ where the window holds a non-finite x, emptyAnchor where it is
+ * empty or, for root, all zeros — its factors are all 0 and its outputs 𝟘, so R = 0), then per
+ * output pixel and group 1 if any of its outputs takes the exact path, else 0 (one test per pixel
+ * in the kernels instead of one per output). One invocation per output pixel and group: the
+ * window's anchor from ChannelAnchorProgram's, then R for the group's output channels. Inputs: dy, y, ChannelAnchorProgram's output and ScaledFilterProgram's (its last two
  * rows: W_o and whether filter channel o is finite).
  */
 export class GradFactorProgram implements WebGPUProgram {
@@ -116,7 +118,7 @@ export class GradFactorProgram implements WebGPUProgram {
     if (f == null) throw new Error(`GradFactorProgram: ${sf.key} has no factorised gradient`);
     this.f = f;
     const pixels = info.batch * info.outHeight * info.outWidth;
-    this.outputShape = [pixels * (info.outChannels + info.groups)];
+    this.outputShape = [2 * pixels * (info.outChannels + info.groups)];
     this.dispatchLayout = {x: [0]};
     this.dispatch = [ceilDiv(pixels * info.groups, 64), 1, 1];
     this.uniformData = geometryUniforms(info);
@@ -159,7 +161,8 @@ export class GradFactorProgram implements WebGPUProgram {
       }
       anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
       let xa = select(uniforms.INFINITY, anchor, finite);
-      result[pixels * Cout + index] = xa;
+      result[2 * pixels * Cout + index] = xa;
+      var anyExact = false;
       let filterRows = uniforms.wfShape.x - 2;
       let opg = uniforms.opg;
       for (var oo = 0; oo < opg; oo++) {
@@ -175,8 +178,12 @@ export class GradFactorProgram implements WebGPUProgram {
             scale <= ${f.grad.maxScale} && isFiniteF32(rv) && abs(rv) <= ${MAX_GRAD_FACTOR};
         // y = 𝟘: every ∂y/∂t is 0 (as the exact formula has it), whatever the anchors.
         let none = yv == ${zero} && finite && wFinite && isFiniteF32(gv);
-        result[at] = select(select(uniforms.INFINITY, rv, trusted), 0.0, none);
+        let fast = trusted || none;
+        result[at] = select(0.0, select(rv, 0.0, none), fast);
+        result[pixels * Cout + at] = select(uniforms.INFINITY, select(rv, 0.0, none), fast);
+        anyExact = anyExact || !fast;
       }
+      result[2 * pixels * Cout + pixels * groups + index] = select(0.0, 1.0, anyExact);
     }`;
   }
 }
@@ -201,9 +208,19 @@ export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo): b
 }
 
 /**
+ * WGSL `let`s with the offsets of GradFactorProgram's regions, for a kernel with uniform dyShape
+ * (dy's shape) and a `groups` in scope: rFast (R, 0 for exact outputs) at 0, rExact (R, +∞ for exact
+ * outputs) at `rExactBase`, A_p at `aBase`, the per-pixel-and-group exact flag at `flagBase`.
+ */
+export const gradFactorLayout = `
+      let outputsTotal = uniforms.dyShape.x * uniforms.dyShape.y * uniforms.dyShape.z * uniforms.dyShape.w;
+      let rExactBase = outputsTotal;
+      let aBase = 2 * outputsTotal;
+      let flagBase = aBase + uniforms.dyShape.x * uniforms.dyShape.y * uniforms.dyShape.z * groups;`;
+
+/**
  * The factorised backward's inputs: filter factors and anchors (ScaledFilterProgram) and the
- * combined R / window-anchor buffer of GradFactorProgram (R at the output's flat index, A_p after
- * the B·OH·OW·Cout values of R). Each backward kernel runs these itself (tfjs gives kernels no
+ * combined R / window-anchor buffer of GradFactorProgram (gradFactorLayout). Each backward kernel runs these itself (tfjs gives kernels no
  * shared state); together they cost O(outputs + (cpg + kh·kw) per pixel), against O(outputs · K)
  * for the kernel.
  */
