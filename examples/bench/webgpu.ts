@@ -211,11 +211,11 @@ async function measure(rows: Row[]): Promise<void> {
       process.stderr.write(`  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | failed: ${row.error}\n`);
       return;
     }
-    const t = slow.has(row) ? [slow.get(row)!] : times[i].sort((a, b) => a - b);
+    const t = slow.has(row) ? [slow.get(row)!] : times[i].slice().sort((a, b) => a - b);
     const mid = Math.floor(t.length / 2);
     row.ms = t.length % 2 ? t[mid] : (t[mid - 1] + t[mid]) / 2;
     row.calls = t.length;
-    process.stderr.write(`  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | ${row.ms.toFixed(2)} ms\n`);
+    process.stderr.write(`  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | ${row.ms.toFixed(2)} ms (calls, in round order: ${times[i].map((v) => v.toFixed(0)).join(', ')})\n`);
   });
 }
 

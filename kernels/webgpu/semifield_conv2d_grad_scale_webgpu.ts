@@ -18,9 +18,9 @@ import {ceilDiv, geometryUniformDecl, geometryUniforms, type WebGPUBackendLike, 
  * (a the operand the kernel differentiates by, b its partner with anchor B: W_o for dL/dx, A_p for
  * dL/dw), so the kernels pay one transcendental per x value per window (shared by the output
  * channels) and the filter factors of ScaledFilterProgram (the forward's filter pre-pass), and
- * these passes pay one per output. An output whose R cannot be trusted gets R = +∞, which tells the
- * backward kernels to compute its terms with the per-term formula, exactly as the unfactorised
- * programs do: its window holds a non-finite x (A_p = +∞), its filter channel a non-finite w, its
+ * these passes pay one per output. An output whose R cannot be trusted goes to the exact path (R =
+ * +∞ in the exact copy of GradFactorProgram's buffer, 0 in the fast copy): the backward kernels
+ * compute its terms with the per-term formula, exactly as the unfactorised programs do: its window holds a non-finite x (A_p = +∞), its filter channel a non-finite w, its
  * y or dy is not finite, the scale exceeds grad.maxScale (anchors far from y:
  * FACTORISED_MAX_GRAD_SCALE says why), or |R| exceeds MAX_GRAD_FACTOR (partial sums of up to 1e8
  * such terms stay finite). An output y = 𝟘 with finite dy gets R = 0: every ∂y/∂t is 0 there
