@@ -131,7 +131,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
           : Array.from({length: P}, (_, part) => `${f.grad.ownPart('wv_', 'own', part)} * part[${(part * CB + cb) * OB + ob}]`).join(' + ');
         // A filter channel with a non-finite w has every R = +∞, so part is 0; its own factors may
         // be NaN, hence the select.
-        writes.push(`if (c0 + ${cb} < cpg && oig0 + ${ob} < opg) {
+        writes.push(`if ((c0 + ${cb} < cpg) & (oig0 + ${ob} < opg)) {
         let k = kBase + ${cb};
         let o = o0 + ${ob};
         let wv_ = wv[${q}];
@@ -191,7 +191,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
         let i = r % OH;
         let b = r / OH;
         let ih = i * uniforms.strides.x + rowOff;
-        if (ih < 0 || ih >= H) { continue; }
+        if ((ih < 0) | (ih >= H)) { continue; }
         var xi = ((b * H + ih) * W + jLo * sw + colOff) * Cin + grp * cpg + c0;
         var yRow = ((b * OH + i) * OW + jLo) * Cout + o0;
         var aAt = ((b * OH + i) * OW + jLo) * groups + grp;

@@ -103,7 +103,7 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
     const writes: string[] = [];
     for (let cb = 0; cb < CB; cb++) {
       for (let ob = 0; ob < OB; ob++) {
-        writes.push(`if (c0 + ${cb} < cpg && oig0 + ${ob} < opg) { result[slice * entries + (kBase + ${cb}) * Cout + o0 + ${ob}] = part[${cb * OB + ob}]; }`);
+        writes.push(`if ((c0 + ${cb} < cpg) & (oig0 + ${ob} < opg)) { result[slice * entries + (kBase + ${cb}) * Cout + o0 + ${ob}] = part[${cb * OB + ob}]; }`);
       }
     }
     return `
@@ -153,7 +153,7 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
         let i = r % OH;
         let b = r / OH;
         ${readsX ? `let ih = i * uniforms.strides.x + rowOff;
-        if (ih < 0 || ih >= H) { continue; }
+        if ((ih < 0) | (ih >= H)) { continue; }
         var xi = ((b * H + ih) * W + jLo * sw + colOff) * Cin + grp * cpg + c0;` : ''}
         var yRow = ((b * OH + i) * OW + jLo) * Cout + o0;
         for (var j = jLo; j < jHi; j++) {

@@ -131,7 +131,7 @@ export class SemifieldConv2DBackpropFilterProgram implements WebGPUProgram {
           let b = p / (OW * OH);
           let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
           let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
-          if (ih < 0 || ih >= H || iw < 0 || iw >= W) { continue; }
+          if ((ih < 0) | (ih >= H) | (iw < 0) | (iw >= W)) { continue; }
           let xBase = ((b * H + ih) * W + iw) * Cin + grp * cpg + c0;
           var xv : array<f32, ${CB}>;
           for (var cb = 0; cb < ${CB}; cb++) { xv[cb] = x[xBase + min(cb, cpg - 1 - c0)]; }` : ''}
@@ -142,12 +142,12 @@ export class SemifieldConv2DBackpropFilterProgram implements WebGPUProgram {
       for (var q = 0; q < ${CB * OB}; q++) { partials[base + q] = part[q]; }
       workgroupBarrier();
       let q = i32(localIndex);
-      if (live && q < ${CB * OB}) {
+      if (live & (q < ${CB * OB})) {
         var total = 0.0;
         for (var t = 0; t < ${n}; t++) { total = total + partials[t * ${CB * OB} + q]; }
         let cb = q / ${OB};
         let ob = q % ${OB};
-        if (c0 + cb < cpg && ob0 * ${OB} + ob < opg) {
+        if ((c0 + cb < cpg) & (ob0 * ${OB} + ob < opg)) {
           result[(kBase + cb) * Cout + o0 + ob] = total;
         }
       }

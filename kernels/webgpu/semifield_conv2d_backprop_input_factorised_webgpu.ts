@@ -85,7 +85,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
               let rf = select(0.0, gradFactor[yAt[${p}] + oo], hits[${p}]);
               ${fast.join('\n              ')}
             }`);
-      exactPerOutput.push(`if (hits[${p}] && !isFiniteF32(gradFactor[rExactBase + yAt[${p}] + oo])) {
+      exactPerOutput.push(`if (hits[${p}] & !isFiniteF32(gradFactor[rExactBase + yAt[${p}] + oo])) {
               let g = dy[yAt[${p}] + oo];
               let yv = y[yAt[${p}] + oo];
               ${exact.join('\n              ')}
@@ -139,8 +139,8 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       var aAt : array<i32, ${PX}>;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ti = ih + uniforms.pads.x - di * uniforms.dilations.x;
-        ${this.unitStride ? `if (ti < 0 || ti >= OH) { continue; }
-        let i = ti;` : `if (ti < 0 || ti % uniforms.strides.x != 0) { continue; }
+        ${this.unitStride ? `if ((ti < 0) | (ti >= OH)) { continue; }
+        let i = ti;` : `if ((ti < 0) | (ti % uniforms.strides.x != 0)) { continue; }
         let i = ti / uniforms.strides.x;
         if (i >= OH) { continue; }`}
         for (var dj = 0; dj < kw; dj++) {
@@ -148,11 +148,11 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
           for (var p = 0; p < ${PX}; p++) {
             let tj = iw0 + p + uniforms.pads.y - dj * uniforms.dilations.y;
             ${this.unitStride ? `let j = tj;
-            hits[p] = tj >= 0 && j < OW && iw0 + p < W;` : `let j = tj / uniforms.strides.y;
-            hits[p] = tj >= 0 && tj % uniforms.strides.y == 0 && j < OW && iw0 + p < W;`}
+            hits[p] = (tj >= 0) & (j < OW) & (iw0 + p < W);` : `let j = tj / uniforms.strides.y;
+            hits[p] = (tj >= 0) & (tj % uniforms.strides.y == 0) & (j < OW) & (iw0 + p < W);`}
             yAt[p] = ((b * OH + i) * OW + j) * Cout + grp * opg;
             aAt[p] = ((b * OH + i) * OW + j) * groups + grp;
-            any = any || hits[p];
+            any = any | hits[p];
           }
           if (!any) { continue; }
           let k0 = (di * kw + dj) * cpg + c;
@@ -161,7 +161,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
           // previous iteration on Dawn / SwiftShader.
           ${Array.from({length: sums * E}, (_, e) => `s[${e}] = 0.0;`).join(' ')}
           var anyExact = false;
-          for (var p = 0; p < ${PX}; p++) { anyExact = anyExact || (hits[p] && gradFactor[flagBase + aAt[p]] > 0.5); }
+          for (var p = 0; p < ${PX}; p++) { anyExact = anyExact | (hits[p] & (gradFactor[flagBase + aAt[p]] > 0.5)); }
           for (var oo = 0; oo < opg; oo++) {
             let o = grp * opg + oo;
             var wfv : array<f32, ${P * CB}>;

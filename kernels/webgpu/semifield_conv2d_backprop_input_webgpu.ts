@@ -121,8 +121,8 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
       var yAt : array<i32, ${PX}>;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ti = ih + uniforms.pads.x - di * uniforms.dilations.x;
-        ${this.unitStride ? `if (ti < 0 || ti >= OH) { continue; }
-        let i = ti;` : `if (ti < 0 || ti % uniforms.strides.x != 0) { continue; }
+        ${this.unitStride ? `if ((ti < 0) | (ti >= OH)) { continue; }
+        let i = ti;` : `if ((ti < 0) | (ti % uniforms.strides.x != 0)) { continue; }
         let i = ti / uniforms.strides.x;
         if (i >= OH) { continue; }`}
         for (var dj = 0; dj < kw; dj++) {
@@ -130,10 +130,10 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
           for (var p = 0; p < ${PX}; p++) {
             let tj = iw0 + p + uniforms.pads.y - dj * uniforms.dilations.y;
             ${this.unitStride ? `let j = tj;
-            hits[p] = tj >= 0 && j < OW && iw0 + p < W;` : `let j = tj / uniforms.strides.y;
-            hits[p] = tj >= 0 && tj % uniforms.strides.y == 0 && j < OW && iw0 + p < W;`}
+            hits[p] = (tj >= 0) & (j < OW) & (iw0 + p < W);` : `let j = tj / uniforms.strides.y;
+            hits[p] = (tj >= 0) & (tj % uniforms.strides.y == 0) & (j < OW) & (iw0 + p < W);`}
             yAt[p] = ((b * OH + i) * OW + j) * Cout + grp * opg;
-            any = any || hits[p];
+            any = any | hits[p];
           }
           if (!any) { continue; }
           let k0 = (di * kw + dj) * cpg + c;

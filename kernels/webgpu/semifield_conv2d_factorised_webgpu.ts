@@ -1,6 +1,6 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js';
-import {Accumulators, factorisedSnippets, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
+import {exactOutputSnippet, factorisedSnippets, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
 
 /*
@@ -71,7 +71,7 @@ export class ScaledFilterProgram implements WebGPUProgram {
       for (var k = 0; k < K; k++) {
         let v = w[k * Cout + o];
         anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
-        finite = finite && isFiniteF32(v);
+        finite = finite & isFiniteF32(v);
       }
       // A channel of 𝟘 anchors (root: all zeros) would give 0 / 0 factors; all its factors are 0.
       anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
@@ -101,17 +101,15 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
   workgroupSize: [number, number, number] = [64, 1, 1];
   readonly uniformData: ProgramUniform[];
   private readonly f: FactorisedSnippets;
-  private readonly acc: Accumulators;
 
   /**
    * @param px output pixels per invocation (along the width)
    * @param oc output channels per invocation (within one group)
    */
-  constructor(sf: Semifield, info: SemifieldConvInfo, private readonly px = 8, private readonly oc = 4) {
+  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly px = 8, private readonly oc = 4) {
     const f = factorisedSnippets(sf);
     if (f == null) throw new Error(`SemifieldConv2DFactorisedProgram: ${sf.key} has no factorised form`);
     this.f = f;
-    this.acc = new Accumulators(sf, 1, true);
     this.outputShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
     const jBlocks = ceilDiv(info.outWidth, px);
     const oBlocks = ceilDiv(info.outChannelsPerGroup, oc);
@@ -122,7 +120,7 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
   }
 
   getUserCode(): string {
-    const {f, acc, px: PX, oc: OC} = this;
+    const {f, px: PX, oc: OC} = this;
     const P = f.parts;
     const anchorLines: string[] = [];
     const productLines: string[] = [];
@@ -136,7 +134,7 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
       anchorLines.push(`if (inside[${p}]) {
                 let v = x[xAt[${p}] + c];
                 xa[${p}] = ${f.combineAnchors(`xa[${p}]`, f.anchorOf('v'))};
-                finite[${p}] = finite[${p}] && isFiniteF32(v);
+                finite[${p}] = finite[${p}] & isFiniteF32(v);
               }`);
       const sums: string[] = [];
       for (let oo = 0; oo < OC; oo++) {
@@ -155,10 +153,10 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
     for (let p = 0; p < PX; p++) {
       for (let oo = 0; oo < OC; oo++) {
         const q = p * OC + oo;
-        writes.push(`if (j0 + ${p} < OW && oig0 + ${oo} < opg) {
+        writes.push(`if ((j0 + ${p} < OW) & (oig0 + ${oo} < opg)) {
         let sv = s[${q}];
         var yv = ${f.finalize(`xa[${p}]`, `wAnchor[${oo}]`, 'sv')};
-        if (!(finite[${p}] && wFinite[${oo}] && isFiniteF32(sv) && sv >= ${f.minSum} && isFiniteF32(yv))) {
+        if (!(finite[${p}] & wFinite[${oo}] & isFiniteF32(sv) & (sv >= ${f.minSum}) & isFiniteF32(yv))) {
           yv = exactOutput(b, i, j0 + ${p}, o0 + ${oo});
         }
         result[((b * OH + i) * OW + j0 + ${p}) * Cout + o0 + ${oo}] = yv;
@@ -170,11 +168,11 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
     const windowLoop = (body: string) => `
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
-        if (ih < 0 || ih >= H) { continue; }
+        if ((ih < 0) | (ih >= H)) { continue; }
         for (var dj = 0; dj < kw; dj++) {
           for (var p = 0; p < ${PX}; p++) {
             let iw = (j0 + p) * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
-            inside[p] = iw >= 0 && iw < W && j0 + p < OW;
+            inside[p] = (iw >= 0) & (iw < W) & (j0 + p < OW);
             xAt[p] = ((b * H + ih) * W + iw) * Cin + cBase;
           }
           let kBase = (di * kw + dj) * cpg;
@@ -185,32 +183,7 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
     ${isFiniteSnippet}
 
     // One output by the online rescaled sum (DESIGN §5), terms in scan order: the exact fallback.
-    fn exactOutput(b : i32, i : i32, j : i32, o : i32) -> f32 {
-      let H = uniforms.xShape.y;
-      let W = uniforms.xShape.z;
-      let Cin = uniforms.xShape.w;
-      let Cout = uniforms.outShape.w;
-      let kw = uniforms.filterHW.y;
-      let cpg = uniforms.cpg;
-      let cBase = (o / uniforms.opg) * cpg;
-      ${acc.declare()}
-      for (var di = 0; di < uniforms.filterHW.x; di++) {
-        let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
-        if (ih < 0 || ih >= H) { continue; }
-        for (var dj = 0; dj < kw; dj++) {
-          let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
-          if (iw < 0 || iw >= W) { continue; }
-          let xBase = ((b * H + ih) * W + iw) * Cin + cBase;
-          let kBase = (di * kw + dj) * cpg;
-          for (var c = 0; c < cpg; c++) {
-            let k = kBase + c;
-            let t = ${acc.term('x[xBase + c]', 'w[k * Cout + o]')};
-            ${acc.accumulate('0', 't', 'k')}
-          }
-        }
-      }
-      return ${acc.result('0')};
-    }
+    ${exactOutputSnippet(this.sf)}
 
     fn main(index : i32) {
       let H = uniforms.xShape.y;

@@ -82,7 +82,7 @@ export class ChannelAnchorProgram implements WebGPUProgram {
       for (var c = 0; c < cpg; c++) {
         let v = x[xBase + c];
         anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
-        finite = finite && isFiniteF32(v);
+        finite = finite & isFiniteF32(v);
       }
       result[index * 2] = anchor;
       result[index * 2 + 1] = select(0.0, 1.0, finite);
@@ -150,13 +150,13 @@ export class GradFactorProgram implements WebGPUProgram {
       var finite = true;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
-        if (ih < 0 || ih >= H) { continue; }
+        if ((ih < 0) | (ih >= H)) { continue; }
         for (var dj = 0; dj < uniforms.filterHW.y; dj++) {
           let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
-          if (iw < 0 || iw >= W) { continue; }
+          if ((iw < 0) | (iw >= W)) { continue; }
           let at = (((b * H + ih) * W + iw) * groups + g) * 2;
           anchor = ${f.combineAnchors('anchor', 'channelAnchor[at]')};
-          finite = finite && channelAnchor[at + 1] > 0.5;
+          finite = finite & (channelAnchor[at + 1] > 0.5);
         }
       }
       anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
@@ -174,14 +174,14 @@ export class GradFactorProgram implements WebGPUProgram {
         let gv = dy[at];
         let scale = ${f.grad.scale('xa', 'wa', 'yv')};
         let rv = ${weighted};
-        let trusted = finite && wFinite && isFiniteF32(yv) && isFiniteF32(gv) && isFiniteF32(scale) &&
-            scale <= ${f.grad.maxScale} && isFiniteF32(rv) && abs(rv) <= ${MAX_GRAD_FACTOR};
+        let trusted = finite & wFinite & isFiniteF32(yv) & isFiniteF32(gv) & isFiniteF32(scale) &
+            (scale <= ${f.grad.maxScale}) & isFiniteF32(rv) & (abs(rv) <= ${MAX_GRAD_FACTOR});
         // y = 𝟘: every ∂y/∂t is 0 (as the exact formula has it), whatever the anchors.
-        let none = yv == ${zero} && finite && wFinite && isFiniteF32(gv);
-        let fast = trusted || none;
+        let none = (yv == ${zero}) & finite & wFinite & isFiniteF32(gv);
+        let fast = trusted | none;
         result[at] = select(0.0, select(rv, 0.0, none), fast);
         result[pixels * Cout + at] = select(uniforms.INFINITY, select(rv, 0.0, none), fast);
-        anyExact = anyExact || !fast;
+        anyExact = anyExact | !fast;
       }
       result[2 * pixels * Cout + pixels * groups + index] = select(0.0, 1.0, anyExact);
     }`;

@@ -196,7 +196,7 @@ export class SemifieldConv2DProgram implements WebGPUProgram {
           let col = lc + p * ${WGX};
           let sIn = col * uniforms.strides.y + dj * uniforms.dilations.y;
           let iw = inCol0 + sIn;
-          if (iw >= 0 && iw < W && col0 + col < OW) {
+          if ((iw >= 0) & (iw < W) & (col0 + col < OW)) {
             for (var c = 0; c < cc; c++) {
               let xv = ${readX};
               let k = tap * cpg + c0 + c;
@@ -213,7 +213,7 @@ export class SemifieldConv2DProgram implements WebGPUProgram {
       for (let oo = 0; oo < OC; oo++) {
         const q = String(p * OC + oo);
         const value = acc.mode === 'select' ? `arg[${q}]` : acc.result(q);
-        writes.push(`if (outRow < OH && col0 + lc + ${p * WGX} < OW && oig0 + ${oo} < opg) {
+        writes.push(`if ((outRow < OH) & (col0 + lc + ${p * WGX} < OW) & (oig0 + ${oo} < opg)) {
           result[((b * OH + outRow) * OW + col0 + lc + ${p * WGX}) * Cout + o0 + ${oo}] = ${value};
         }`);
       }
@@ -229,7 +229,7 @@ export class SemifieldConv2DProgram implements WebGPUProgram {
         let ihl = inRow0 + rs / uniforms.inTile.y;
         let iwl = inCol0 + rs % uniforms.inTile.y;
         var v = 0.0;
-        if (ihl >= 0 && ihl < H && iwl >= 0 && iwl < W) {
+        if ((ihl >= 0) & (ihl < H) & (iwl >= 0) & (iwl < W)) {
           v = x[((b * H + ihl) * W + iwl) * Cin + g * cpg + c0 + c];
         }
         xTile[e] = v;
@@ -282,7 +282,7 @@ export class SemifieldConv2DProgram implements WebGPUProgram {
         for (var di = 0; di < kh; di++) {
           let rIn = lr * uniforms.strides.x + di * uniforms.dilations.x;
           let ih = inRow0 + rIn;
-          if (ih < 0 || ih >= H || outRow >= OH) { continue; }
+          if ((ih < 0) | (ih >= H) | (outRow >= OH)) { continue; }
           for (var dj = 0; dj < kw; dj++) {
             let tap = di * kw + dj;
             ${perPixel.join('\n            ')}
@@ -360,11 +360,11 @@ export class SemifieldConv2DDirectProgram implements WebGPUProgram {
       var xAt : array<i32, ${PX}>;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
-        if (ih < 0 || ih >= H) { continue; }
+        if ((ih < 0) | (ih >= H)) { continue; }
         for (var dj = 0; dj < kw; dj++) {
           for (var p = 0; p < ${PX}; p++) {
             let iw = (j0 + p) * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
-            inside[p] = iw >= 0 && iw < W && j0 + p < OW;
+            inside[p] = (iw >= 0) & (iw < W) & (j0 + p < OW);
             xAt[p] = ((b * H + ih) * W + iw) * Cin + cBase;
           }
           let kBase = (di * kw + dj) * cpg;

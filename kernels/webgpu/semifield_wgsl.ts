@@ -70,7 +70,7 @@ export class Accumulators {
         // Branch-free: SwiftShader (and GPUs) run both sides of a divergent branch anyway.
         const wins = this.inScanOrder
           ? s.better!(t, `acc[${q}]`)
-          : `(${s.better!(t, `acc[${q}]`)} || (${t} == acc[${q}] && ${k} < arg[${q}]))`;
+          : `(${s.better!(t, `acc[${q}]`)} | ((${t} == acc[${q}]) & (${k} < arg[${q}])))`;
         return `{ let wins = ${wins}; acc[${q}] = select(acc[${q}], ${t}, wins); arg[${q}] = select(arg[${q}], ${k}, wins); }`;
       }
       case 'rescaled':
@@ -130,3 +130,41 @@ export const isFiniteSnippet = `
     return (bitcast<u32>(v) & 0x7f800000u) != 0x7f800000u;
   }
 `;
+
+/**
+ * `exactOutput(b, i, j, o) -> f32`: one output by the semifield's own accumulation over its window,
+ * terms in scan order (di, dj, c) — the direct program's loop for a single output. Programs that
+ * compute most outputs by a faster formulation (factorised sums, tiled products) call it for the
+ * few outputs that formulation cannot vouch for (non-finite operands, underflowed sums). Reads
+ * `x` and `w` and the geometry uniforms; `y` of a selection semifield is its selected term.
+ */
+export function exactOutputSnippet(sf: Semifield): string {
+  const acc = new Accumulators(sf, 1, true);
+  return `
+    fn exactOutput(b : i32, i : i32, j : i32, o : i32) -> f32 {
+      let H = uniforms.xShape.y;
+      let W = uniforms.xShape.z;
+      let Cin = uniforms.xShape.w;
+      let Cout = uniforms.wShape.w;
+      let kw = uniforms.filterHW.y;
+      let cpg = uniforms.cpg;
+      let cBase = (o / uniforms.opg) * cpg;
+      ${acc.declare()}
+      for (var di = 0; di < uniforms.filterHW.x; di++) {
+        let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
+        if ((ih < 0) | (ih >= H)) { continue; }
+        for (var dj = 0; dj < kw; dj++) {
+          let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
+          if ((iw < 0) | (iw >= W)) { continue; }
+          let xBase = ((b * H + ih) * W + iw) * Cin + cBase;
+          let kBase = (di * kw + dj) * cpg;
+          for (var c = 0; c < cpg; c++) {
+            let k = kBase + c;
+            let t = ${acc.term('x[xBase + c]', 'w[k * Cout + o]')};
+            ${acc.accumulate('0', 't', 'k')}
+          }
+        }
+      }
+      return ${acc.result('0')};
+    }`;
+}

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {floatLiteral} from './literals.js';
-import {FACTORISED_MAX_GRAD_SCALE, FACTORISED_MIN_SUM, powLiteral, ternary} from './shader_util.js';
+import {anyOf, FACTORISED_MAX_GRAD_SCALE, FACTORISED_MIN_SUM, powLiteral, ternary} from './shader_util.js';
 import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.js';
 
 /**
@@ -72,7 +72,7 @@ export function rootSemifield(p: number): InvertibleSemifield {
         gradWeight: (t, y) =>
           ternary(
             lang,
-            `${y} == ${z} || ${y} == ${f(0)} || ${t} <= ${f(0)}`,
+            anyOf(lang, `${y} == ${z}`, `${y} == ${f(0)}`, `${t} <= ${f(0)}`),
             f(0),
             ternary(lang, `${t} == ${y}`, f(1), pow(`${t} / ${y}`, p - 1)),
           ),

@@ -6,6 +6,17 @@ export function ternary(lang: ShaderLanguage, cond: string, ifTrue: string, ifFa
 }
 
 /**
+ * The disjunction of boolean expressions, evaluated without short-circuit in WGSL (`|` on bool).
+ * WGSL's `||` is control flow: repeated in a program's unrolled per-term code it turns into a nest
+ * of branches, and SwiftShader's compiler went superlinear on one — root p < 0's backprop-filter
+ * with 4 × 4 unrolled terms never finished compiling (issue 13). Every generated WGSL condition uses
+ * this form; GLSL keeps `||` (its compilers flatten it, and GLSL has no bool `|`).
+ */
+export function anyOf(lang: ShaderLanguage, ...conditions: string[]): string {
+  return `(${conditions.map((c) => `(${c})`).join(lang === 'glsl' ? ' || ' : ' | ')})`;
+}
+
+/**
  * Smallest factorised sum s (FactorisedSnippets.minSum) a kernel trusts, float32. Each product of
  * two factors in [0, 1] that falls below 2^-126 ≈ 1.2e-38 may be flushed to zero (GPUs flush
  * denormals), so a sum s ≥ 1e-20 has lost less than n·1.2e-18 of itself to underflow for n terms —

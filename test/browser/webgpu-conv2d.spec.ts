@@ -3,8 +3,8 @@ import {expect} from 'chai';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {SemifieldConv2D} from '../../index.js';
 import {allCases, maxRelError, probeCoords, upstreamFor, type ConvCase} from '../reference/cases.js';
-import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
-import {filterSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
+import {finiteDifferenceGrad, referenceConv2d, referenceConv2dGrads} from '../reference/reference.js';
+import {filterSliceCases, factorisedCases, negativeRootCases} from '../reference/webgpu_cases.js';
 import {onBackend, runCase} from './webgl_helpers.js';
 import {useWebGPU} from './webgpu_helpers.js';
 
@@ -172,6 +172,31 @@ describe('webgpu (browser): dL/dfilter over row slices', function () {
       const onCpu = await onBackend('cpu', () => runCase(c, n));
       expect(maxRelError(got.dw, onCpu.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
       expect(maxRelError(got.dx, onCpu.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+    });
+  });
+});
+
+/** Root with p < 0 (issue 13): forward and gradients vs float64 and vs the CPU kernels. Mirrors the Node suite. */
+describe('webgpu (browser): root p < 0 forward and gradients', function () {
+  this.timeout(180000);
+  before(async () => {
+    await useWebGPU();
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+  negativeRootCases().forEach((c, n) => {
+    it(c.name, async () => {
+      await tf.setBackend('webgpu');
+      const got = await runCase(c, n);
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      const grads = referenceConv2dGrads(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, upstreamFor(ref.y.length, n));
+      expect(maxRelError(got.y, ref.y), 'y vs float64').to.be.at.most(FORWARD_TOL);
+      expect(maxRelError(got.dx, grads.dx), 'dx vs float64').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dw, grads.dw), 'dw vs float64').to.be.at.most(GRAD_VS_CPU_TOL);
+      const onCpu = await onBackend('cpu', () => runCase(c, n));
+      expect(maxRelError(got.dx, onCpu.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dw, onCpu.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
     });
   });
 });

@@ -3,6 +3,7 @@
  * throws saying why — a browser without WebGPU fails the suite, it never skips it.
  */
 import * as tf from '@tensorflow/tfjs';
+import {installGeneratedWGSLCheck} from '../reference/wgsl_checks.js';
 
 let registered: Promise<void> | null = null;
 
@@ -25,6 +26,7 @@ export async function useWebGPU(): Promise<string> {
   registered ??= import('@tensorflow/tfjs-backend-webgpu').then(() => undefined);
   await registered;
   if (!(await tf.setBackend('webgpu')) || tf.getBackend() !== 'webgpu') throw new Error("tf.setBackend('webgpu') failed");
+  installGeneratedWGSLCheck(tf.backend() as never);
   const info = (adapter as GPUAdapter & {info?: GPUAdapterInfo}).info;
   return info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown adapter';
 }

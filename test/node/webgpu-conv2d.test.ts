@@ -3,13 +3,13 @@ import {expect} from 'chai';
 import {SemifieldConv2D} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
-import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
+
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
 import {normal} from '../reference/random.js';
-import {filterSliceCases, factorisedCases} from '../reference/webgpu_cases.js';
-import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
+import {filterSliceCases, factorisedCases, negativeRootCases} from '../reference/webgpu_cases.js';
+import {finiteDifferenceGrad, referenceConv2d, referenceConv2dGrads} from '../reference/reference.js';
 import {runCase} from './helpers.js';
-import {runCaseAsync} from './webgpu_helpers.js';
+import {initWebGPUForTests, runCaseAsync} from './webgpu_helpers.js';
 
 /*
  * The shared case matrix on tfjs's WebGPU backend in Node, through Dawn (the `webgpu` package) on
@@ -58,7 +58,7 @@ describe('webgpu (Node, Dawn): fused kernels vs the float64 reference and the CP
       const got = runCase(c, 'fused', upstreamFor(refSize(c), index));
       cpu.set(index, {dx: got.dx as Float32Array, dw: got.dw as Float32Array, provenance: await provenanceOf(c)});
     }
-    const info = await initNodeWebGPU();
+    const info = await initWebGPUForTests();
     expect(tf.getBackend()).to.equal('webgpu');
     console.log(`      webgpu adapter: ${JSON.stringify(info.adapter)} (icd: ${info.icd ?? 'system'})`);
   });
@@ -156,7 +156,7 @@ describe('webgpu (Node, Dawn): the tiled forward program, forced', function () {
   before(async () => {
     await tf.setBackend('cpu');
     for (const c of [...cases, ...wide]) cpuProv.set(c, await provenanceOf(c));
-    await initNodeWebGPU();
+    await initWebGPUForTests();
     setWebGPUForwardTiling({program: 'tiled'});
   });
   after(async () => {
@@ -189,7 +189,7 @@ describe('webgpu (Node, Dawn): the factorised forward program, forced', function
   const extra = factorisedCases();
 
   before(async () => {
-    await initNodeWebGPU();
+    await initWebGPUForTests();
   });
   afterEach(() => setWebGPUForwardTiling(null));
   after(async () => {
@@ -241,7 +241,7 @@ describe('webgpu (Node, Dawn): dL/dfilter over row slices', function () {
       const got = runCase(c, 'fused', upstreamFor(refSize(c), n));
       cpu.set(c, {dx: got.dx as Float32Array, dw: got.dw as Float32Array});
     });
-    await initNodeWebGPU();
+    await initWebGPUForTests();
   });
   after(async () => {
     await tf.setBackend('cpu');
@@ -303,7 +303,7 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
       const got = runCase(c, 'fused', upstreamFor(refSize(c), n));
       cpu.set(c, {dx: got.dx as Float32Array, dw: got.dw as Float32Array});
     });
-    await initNodeWebGPU();
+    await initWebGPUForTests();
   });
   afterEach(() => setWebGPUFactorisedBackward('auto'));
   after(async () => {
@@ -349,4 +349,40 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
       }
     });
   }
+});
+
+/**
+ * Root with p < 0 (issue 13): forward and both gradients vs the float64 reference and vs the CPU
+ * kernels, with several channels, groups, strides together with dilations and explicit pads.
+ */
+describe('webgpu (Node, Dawn): root p < 0 forward and gradients', function () {
+  this.timeout(240000);
+  const cases = negativeRootCases();
+  const cpu = new Map<ConvCase, {dx: Float32Array; dw: Float32Array}>();
+
+  before(async () => {
+    await tf.setBackend('cpu');
+    cases.forEach((c, n) => {
+      const got = runCase(c, 'fused', upstreamFor(refSize(c), n));
+      cpu.set(c, {dx: got.dx as Float32Array, dw: got.dw as Float32Array});
+    });
+    await initWebGPUForTests();
+  });
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  cases.forEach((c, n) => {
+    it(c.name, async () => {
+      const upstream = upstreamFor(refSize(c), n);
+      const got = await runCaseAsync(c, 'fused', upstream);
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      const grads = referenceConv2dGrads(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, upstream);
+      expect(maxRelError(got.y, ref.y), 'y vs float64').to.be.at.most(FORWARD_TOL);
+      expect(maxRelError(got.dx, grads.dx), 'dx vs float64').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dw, grads.dw), 'dw vs float64').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+    });
+  });
 });

@@ -1,8 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {layers} from '../../index.js';
-import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
+
 import {normal} from '../reference/random.js';
+import {initWebGPUForTests} from './webgpu_helpers.js';
 
 /*
  * A short model.fit with SemifieldConv2D layers on webgpu in Node (Dawn): the fused forward and
@@ -59,7 +60,7 @@ async function train(backend: string, initial: tf.Tensor[] | null): Promise<{los
 describe('webgpu (Node, Dawn): model.fit with SemifieldConv2D layers', function () {
   this.timeout(180000);
   before(async () => {
-    await initNodeWebGPU({setBackend: false});
+    await initWebGPUForTests({setBackend: false});
   });
   after(async () => {
     await tf.setBackend('cpu');

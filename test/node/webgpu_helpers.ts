@@ -1,6 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import {semifieldConv2d} from '../../index.js';
+import {initNodeWebGPU, type InitNodeWebGPUOptions, type NodeWebGPUInfo} from '../../src/backends/node_webgpu.js';
 import type {ConvCase} from '../reference/cases.js';
+import {installGeneratedWGSLCheck} from '../reference/wgsl_checks.js';
+
+/**
+ * initNodeWebGPU for the suites: also installs the generated-WGSL check on the backend
+ * (test/reference/wgsl_checks.ts) and fails at once if the time-bound guard
+ * (webgpu-bounded.test.ts, which runs first) found a call that never returns — the suite would
+ * otherwise hang instead of failing.
+ */
+export async function initWebGPUForTests(options: InitNodeWebGPUOptions = {}): Promise<NodeWebGPUInfo> {
+  if (webgpuGuard.failed != null) throw new Error(`not running: the webgpu time-bound guard failed (${webgpuGuard.failed})`);
+  const previous = tf.getBackend();
+  const info = await initNodeWebGPU({...options, setBackend: true});
+  installGeneratedWGSLCheck(tf.findBackend('webgpu') as never);
+  if (options.setBackend === false) await tf.setBackend(previous);
+  return info;
+}
+
+/** Set by webgpu-bounded.test.ts when a webgpu call did not return within its bound. */
+export const webgpuGuard: {failed: string | null} = {failed: null};
 
 /**
  * helpers.ts's runCase with asynchronous reads: WebGPU in Node has no synchronous readback

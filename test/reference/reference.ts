@@ -158,3 +158,78 @@ export function finiteDifferenceGrad(
   });
   return out;
 }
+
+/**
+ * dL/dx and dL/dw of L = Σ r·y by DESIGN.md §4, in float64: selection routes r to the first term
+ * (scan order di, dj, c) equal to y; invertible semifields weight r by ∂y/∂t from the textbook
+ * derivative of ⊕ (log e^{(t−y)/μ}, root (t/y)^{p−1}, linear 1; 0 where y is 𝟘 and, for root, where
+ * y = 0 or the raw product x·w ≤ 0), times ∂t/∂x = w (⊗ = ·) or 1 (⊗ = +).
+ */
+export function referenceConv2dGrads(
+  x: ArrayLike<number>,
+  xShape: number[],
+  w: ArrayLike<number>,
+  wShape: number[],
+  sf: RefSemifield | string,
+  geo: RefGeometry,
+  upstream: ArrayLike<number>,
+): {dx: Float64Array; dw: Float64Array} {
+  const s = normalise(sf);
+  const {y} = referenceConv2d(x, xShape, w, wShape, s, geo);
+  const [B, H, W, Cin] = xShape;
+  const [kh, kw, cpg, Cout] = wShape;
+  const [sh, sw] = geo.strides;
+  const [dh, dwl] = geo.dilations;
+  const [pt, , pl] = geo.pad;
+  const opg = Cout / geo.groups;
+  const OH = Math.floor((H + geo.pad[0] + geo.pad[1] - ((kh - 1) * dh + 1)) / sh) + 1;
+  const OW = Math.floor((W + geo.pad[2] + geo.pad[3] - ((kw - 1) * dwl + 1)) / sw) + 1;
+  const dx = new Float64Array(x.length);
+  const dw = new Float64Array(w.length);
+  const multiplicative = s.name === 'root' || s.name === 'linear';
+  const zero = s.name === 'maxplus' || (s.name === 'log' && s.mu! > 0) ? -Infinity : s.name === 'minplus' || (s.name === 'log' && s.mu! < 0) || (s.name === 'root' && s.p! < 0) ? Infinity : 0;
+  const weight = (raw: number, yv: number): number => {
+    switch (s.name) {
+      case 'log':
+        return yv === zero ? 0 : Math.exp((raw - yv) / s.mu!);
+      case 'root':
+        if (yv === zero || yv === 0 || raw <= 0) return 0;
+        return raw === yv ? 1 : Math.pow(raw / yv, s.p! - 1);
+      default:
+        return 1;
+    }
+  };
+  for (let b = 0; b < B; b++)
+    for (let i = 0; i < OH; i++)
+      for (let j = 0; j < OW; j++)
+        for (let o = 0; o < Cout; o++) {
+          const at = ((b * OH + i) * OW + j) * Cout + o;
+          const r = upstream[at];
+          const yv = y[at];
+          const g = Math.floor(o / opg);
+          let selected = false;
+          for (let di = 0; di < kh && !selected; di++)
+            for (let dj = 0; dj < kw && !selected; dj++)
+              for (let c = 0; c < cpg && !selected; c++) {
+                const ih = i * sh + di * dh - pt;
+                const iw = j * sw + dj * dwl - pl;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const xi = ((b * H + ih) * W + iw) * Cin + g * cpg + c;
+                const wi = ((di * kw + dj) * cpg + c) * Cout + o;
+                if (s.name === 'maxplus' || s.name === 'minplus') {
+                  if (yv !== zero && x[xi] + w[wi] === yv) {
+                    dx[xi] += r;
+                    dw[wi] += r;
+                    selected = true;
+                  }
+                  continue;
+                }
+                const raw = multiplicative ? x[xi] * w[wi] : x[xi] + w[wi];
+                const gt = r * weight(raw, yv);
+                if (gt === 0) continue;
+                dx[xi] += multiplicative ? gt * w[wi] : gt;
+                dw[wi] += multiplicative ? gt * x[xi] : gt;
+              }
+        }
+  return {dx, dw};
+}

@@ -150,3 +150,39 @@ function depthwiseSliceCases(): ConvCase[] {
     };
   });
 }
+
+/**
+ * Root with p < 0 (𝟘 = +∞, the smallest term dominates; issue 13: its backprop-filter program never
+ * finished compiling on SwiftShader). Several channels (4 × 4 blocks of the dL/dfilter program),
+ * groups, strides together with dilations, explicit pads; positive data (root's domain) with a
+ * few clamped terms from negative inputs.
+ */
+export function negativeRootCases(): ConvCase[] {
+  const layers: Array<{xShape: number[]; kHW: [number, number]; groups: number; strides: [number, number]; dilations: [number, number]; pad: [[number, number], [number, number]] | 'same'}> = [
+    {xShape: [1, 9, 14, 4], kHW: [3, 3], groups: 1, strides: [1, 1], dilations: [1, 1], pad: 'same'},
+    {xShape: [2, 9, 14, 12], kHW: [3, 2], groups: 3, strides: [2, 1], dilations: [2, 3], pad: [[2, 1], [0, 3]]},
+    {xShape: [2, 8, 7, 8], kHW: [2, 3], groups: 2, strides: [1, 2], dilations: [2, 1], pad: [[1, 0], [1, 1]]},
+  ];
+  const cases: ConvCase[] = [];
+  let seed = 71;
+  for (const p of [-2, -1, -0.5]) {
+    for (const l of layers) {
+      const sf = {name: 'root' as const, p};
+      const {x, w, wShape} = caseData(sf, l.groups, l.xShape, l.kHW, seed++);
+      for (let e = 3; e < x.length; e += 17) x[e] = -x[e];
+      const pad = l.pad === 'same' ? explicitSame(l.xShape, l.kHW) : [l.pad[0][0], l.pad[0][1], l.pad[1][0], l.pad[1][1]];
+      cases.push({
+        name: `root(p=${p}) | [${l.xShape}]·[${wShape}] groups ${l.groups} | strides ${l.strides} dilations ${l.dilations} | pad ${JSON.stringify(l.pad)}`,
+        semifield: sf,
+        ref: {name: 'root', p},
+        options: {strides: l.strides, dilations: l.dilations, pad: l.pad, groups: l.groups},
+        geometry: {strides: l.strides, dilations: l.dilations, pad: pad as [number, number, number, number], groups: l.groups},
+        xShape: l.xShape,
+        wShape,
+        x,
+        w,
+      });
+    }
+  }
+  return cases;
+}
