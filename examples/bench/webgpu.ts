@@ -37,8 +37,10 @@ const program = new Command()
   .option('--no-cpu', 'skip the cpu reference rows')
   .option('--no-composite', 'skip the composite-path rows (minutes per call on SwiftShader)')
   .option('--out <file>', 'also write the markdown tables to this file')
+  .option('--shapes <set>', "'core' (the core benchmark's shapes) or 'hardware' (issue 14's GPU shapes: three full convolutions, a depthwise layer, the thesis pooling layer)", 'core')
+  .option('--kernel-time', "also time each row's GPU programs (tf.time's kernelMs; GPU timestamps where the adapter has timestamp-query)")
   .parse();
-const opts = program.opts<{reps: number; warmup: number; slow: number; filter?: string; study?: string; cpu: boolean; composite: boolean; out?: string}>();
+const opts = program.opts<{reps: number; warmup: number; slow: number; filter?: string; study?: string; cpu: boolean; composite: boolean; out?: string; shapes: string; kernelTime?: boolean}>();
 
 interface Row {
   backend: 'webgpu' | 'cpu';
@@ -50,14 +52,28 @@ interface Row {
   setup?: () => void;
   run: () => tf.Tensor | tf.Tensor[];
   ms?: number;
+  /** Median kernel time (--kernel-time) and the programs of the last timed call. */
+  kernelMs?: number;
+  programs?: string;
   /** Timed calls behind ms (1 for rows slower than --slow). */
   calls?: number;
   error?: string;
 }
 
+/**
+ * Waits for a call's outputs. Core shapes read every output back, as before; the hardware shapes'
+ * outputs are up to 134 MB each, whose read-back through Dawn in Node would dominate every row, so
+ * there each output is reduced on the GPU to one number first (one cheap pass, the same for all rows).
+ */
 async function readAll(out: tf.Tensor | tf.Tensor[]): Promise<void> {
   const list = Array.isArray(out) ? out : [out];
-  await Promise.all(list.map((t) => t.data()));
+  if (opts.shapes === 'hardware') {
+    const sums = list.map((t) => tf.sum(t));
+    await Promise.all(sums.map((t) => t.data()));
+    tf.dispose(sums);
+  } else {
+    await Promise.all(list.map((t) => t.data()));
+  }
   tf.dispose(list);
 }
 
@@ -70,6 +86,71 @@ const shapes: Array<{x: [number, number, number, number]; k: number}> = [
   {x: [8, 32, 32, 16], k: 3},
   {x: [1, 64, 64, 32], k: 5},
 ];
+
+/**
+ * Issue 14's hardware rows: the three full convolutions (every semifield vs tf.conv2d), depthwise
+ * max-plus vs tf.dilation2d, and the thesis's pooling layer ([32,32,32,6], 3×3, stride 3, groups 6)
+ * vs tf.maxPool. Only meaningful on a GPU; forward and forward+backward.
+ */
+function buildHardwareRows(keep: tf.Tensor[]): Row[] {
+  const rows: Row[] = [];
+  const rand = (shape: number[], lo: number, hi: number) => {
+    const t = tf.randomUniform(shape, lo, hi, 'float32', 42);
+    keep.push(t);
+    return t;
+  };
+  const add = (shape: string, method: string, pass: Row['pass'], run: Row['run'], baseline?: string) => rows.push({backend: 'webgpu', shape, method, pass, run, baseline});
+  const full: Array<{x: [number, number, number, number]; k: number}> = [
+    {x: [16, 64, 64, 32], k: 3},
+    {x: [32, 128, 128, 64], k: 3},
+    {x: [8, 64, 64, 64], k: 5},
+  ];
+  for (const s of full) {
+    const c = s.x[3];
+    const x = rand(s.x, -1, 1) as tf.Tensor4D;
+    const xPos = rand(s.x, 0.1, 1) as tf.Tensor4D;
+    const w = rand([s.k, s.k, c, c], -0.5, 0.5) as tf.Tensor4D;
+    const wPos = rand([s.k, s.k, c, c], 0.1, 1) as tf.Tensor4D;
+    const shape = `[${s.x}]·[${s.k},${s.k},${c},${c}]`;
+    const conv = (a: tf.Tensor4D, b: tf.Tensor) => tf.conv2d(a, b as tf.Tensor4D, 1, 'same');
+    add(shape, 'tf.conv2d', 'fwd', () => conv(x, w));
+    add(shape, 'tf.conv2d', 'fwd+bwd', fwdBwd(conv, x, w));
+    for (const sf of ['linear', 'maxplus', 'log', 'root'] as const) {
+      const [xx, ww] = sf === 'root' ? [xPos, wPos] : [x, w];
+      const op = (a: tf.Tensor4D, b: tf.Tensor) => semifieldConv2d(a, b as tf.Tensor4D, sf, {pad: 'same'});
+      add(shape, `${sf} fused`, 'fwd', () => op(xx, ww), 'tf.conv2d');
+      add(shape, `${sf} fused`, 'fwd+bwd', fwdBwd(op, xx, ww), 'tf.conv2d');
+    }
+  }
+  {
+    const xs: [number, number, number, number] = [16, 128, 128, 32];
+    const x = rand(xs, -1, 1) as tf.Tensor4D;
+    const w = rand([3, 3, 1, 32], -0.5, 0.5) as tf.Tensor4D;
+    const w3 = tf.reshape(w, [3, 3, 32]) as tf.Tensor3D;
+    keep.push(w3);
+    const shape = `[${xs}]·[3,3,1,32] groups 32`;
+    const dil = (a: tf.Tensor4D, b: tf.Tensor) => tf.dilation2d(a, b as tf.Tensor3D, 1, 'same');
+    const op = (a: tf.Tensor4D, b: tf.Tensor) => semifieldConv2d(a, b as tf.Tensor4D, 'maxplus', {pad: 'same', groups: 32});
+    add(shape, 'tf.dilation2d', 'fwd', () => dil(x, w3));
+    add(shape, 'tf.dilation2d', 'fwd+bwd', fwdBwd(dil, x, w3));
+    add(shape, 'maxplus fused', 'fwd', () => op(x, w), 'tf.dilation2d');
+    add(shape, 'maxplus fused', 'fwd+bwd', fwdBwd(op, x, w), 'tf.dilation2d');
+  }
+  {
+    const xs: [number, number, number, number] = [32, 32, 32, 6];
+    const x = rand(xs, -1, 1) as tf.Tensor4D;
+    const w = rand([3, 3, 1, 6], -0.5, 0.5) as tf.Tensor4D;
+    const shape = `[${xs}]·[3,3,1,6] stride 3 groups 6 (thesis)`;
+    const pool = (a: tf.Tensor4D) => tf.maxPool(a, 3, 3, 'valid');
+    const gPool = tf.grad((a: tf.Tensor) => tf.sum(pool(a as tf.Tensor4D)));
+    const op = (a: tf.Tensor4D, b: tf.Tensor) => semifieldConv2d(a, b as tf.Tensor4D, 'maxplus', {strides: 3, pad: 'valid', groups: 6});
+    add(shape, 'tf.maxPool', 'fwd', () => pool(x));
+    add(shape, 'tf.maxPool', 'fwd+bwd', () => [pool(x), gPool(x)]);
+    add(shape, 'maxplus fused', 'fwd', () => op(x, w), 'tf.maxPool');
+    add(shape, 'maxplus fused', 'fwd+bwd', fwdBwd(op, x, w), 'tf.maxPool');
+  }
+  return rows;
+}
 
 /** Inputs live on the backend that is active when the rows are built. */
 function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
@@ -206,6 +287,29 @@ async function measure(rows: Row[]): Promise<void> {
     for (const [i, row] of selected.entries()) if (!slow.has(row)) times[i].push(await attempt(row));
     process.stderr.write(`  [rep ${rep + 1}/${opts.reps} of ${selected.length} rows done, ${clock()}]\n`);
   }
+  if (opts.kernelTime) {
+    for (const row of selected) {
+      if (failed.has(row) || slow.has(row)) continue;
+      const ks: number[] = [];
+      for (let rep = 0; rep < opts.reps; rep++) {
+        resetTiling();
+        row.setup?.();
+        let outs: tf.Tensor[] = [];
+        const info = await tf.time(() => {
+          const out = tf.tidy(row.run);
+          outs = Array.isArray(out) ? out : [out];
+        });
+        await readAll(outs);
+        ks.push(info.kernelMs as number);
+        // tfjs's webgpu backend lists each program's time as 'Name: ms, …'.
+        row.programs = String((info as unknown as {getExtraProfileInfo?: () => string}).getExtraProfileInfo?.() ?? '');
+      }
+      ks.sort((a, b) => a - b);
+      row.kernelMs = ks[Math.floor(ks.length / 2)];
+      process.stderr.write(`  kernel time | ${label(row)} | ${row.kernelMs.toFixed(3)} ms | ${row.programs}\n`);
+    }
+    resetTiling();
+  }
   selected.forEach((row, i) => {
     if (failed.has(row)) {
       process.stderr.write(`  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | failed: ${row.error}\n`);
@@ -220,13 +324,13 @@ async function measure(rows: Row[]): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const info = await initNodeWebGPU();
+  const info = await initNodeWebGPU({dawnFlags: opts.kernelTime ? ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'] : []});
   const keepGpu: tf.Tensor[] = [];
-  const gpuRows = buildRows('webgpu', keepGpu);
+  const gpuRows = opts.shapes === 'hardware' ? buildHardwareRows(keepGpu) : buildRows('webgpu', keepGpu);
   await measure(gpuRows);
   tf.dispose(keepGpu);
   let cpuRows: Row[] = [];
-  if (opts.cpu) {
+  if (opts.cpu && opts.shapes !== 'hardware') {
     await tf.setBackend('cpu');
     const keepCpu: tf.Tensor[] = [];
     cpuRows = buildRows('cpu', keepCpu);
@@ -241,8 +345,10 @@ async function main(): Promise<void> {
       `webgpu through Dawn (npm webgpu) on ${info.adapter.vendor} ${info.adapter.architecture}${info.software ? ' (SwiftShader: the GPU is emulated on the CPU)' : ''}; ` +
       `median of ${opts.reps} after ${opts.warmup} warm-up calls (rows over ${opts.slow} s per call: 1 call), ${new Date().toISOString().slice(0, 10)}.`,
     '',
-    '| backend | shapes | method | pass | ms (median) | speed vs baseline | backward / forward | webgpu vs cpu |',
-    '|---|---|---|---|---:|---|---:|---:|',
+    opts.kernelTime
+      ? '| backend | shapes | method | pass | ms (median) | speed vs baseline | backward / forward | webgpu vs cpu | kernel ms | kernel speed vs baseline | kernel backward / forward |'
+      : '| backend | shapes | method | pass | ms (median) | speed vs baseline | backward / forward | webgpu vs cpu |',
+    opts.kernelTime ? '|---|---|---|---|---:|---|---:|---:|---:|---|---:|' : '|---|---|---|---|---:|---|---:|---:|',
   ];
   for (const r of all) {
     if (r.error != null) {
@@ -257,7 +363,13 @@ async function main(): Promise<void> {
     const cpuRow = r.backend === 'webgpu' ? find(r, r.method, r.pass, 'cpu') : undefined;
     const vsCpu = cpuRow ? `${(cpuRow.ms! / r.ms!).toFixed(2)}×` : '';
     const ms = `${r.ms!.toFixed(2)}${r.calls === 1 && opts.reps > 1 ? ' (1 call)' : ''}`;
-    lines.push(`| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | ${ms} | ${ratio} | ${bwdRatio} | ${vsCpu} |`);
+    let kernel = '';
+    if (opts.kernelTime) {
+      const kBase = base?.kernelMs != null && r.kernelMs ? `${(base.kernelMs / r.kernelMs).toFixed(2)}× ${r.baseline}` : '';
+      const kBwd = fwdRow?.kernelMs != null && r.kernelMs != null ? `${((r.kernelMs - 2 * fwdRow.kernelMs) / fwdRow.kernelMs).toFixed(2)}` : '';
+      kernel = ` ${r.kernelMs != null ? r.kernelMs.toFixed(3) : ''} | ${kBase} | ${kBwd} |`;
+    }
+    lines.push(`| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | ${ms} | ${ratio} | ${bwdRatio} | ${vsCpu} |${kernel}`);
   }
   const table = lines.join('\n');
   console.log(table);

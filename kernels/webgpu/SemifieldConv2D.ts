@@ -1,6 +1,7 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
 import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
+import {defaultMMTile, SemifieldConv2DMMProgram, WindowAnchorProgram} from './semifield_conv2d_mm_webgpu.js';
 import {
   channelsPerThreadAuto,
   channelsPerThreadFor,
@@ -34,6 +35,26 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const kind = chooseForwardProgram(forwardTiling, sf, info, isSwiftShader(gpu));
+  if (kind === 'mm') {
+    const tile = forwardTiling.mmTile === 'auto' ? defaultMMTile(info.outChannelsPerGroup) : forwardTiling.mmTile;
+    const mm = new SemifieldConv2DMMProgram(sf, info, tile);
+    if (mm.mode === 'factorised') {
+      const factors = gpu.runWebGPUProgram(new ScaledFilterProgram(sf, info), [filter], 'float32');
+      const anchorProgram = new WindowAnchorProgram(sf, info);
+      const anchors = gpu.runWebGPUProgram(anchorProgram, [x], 'float32', anchorProgram.uniformData);
+      const y = gpu.runWebGPUProgram(mm, [x, filter, factors, anchors], 'float32', mm.uniformData);
+      gpu.disposeData(factors.dataId);
+      gpu.disposeData(anchors.dataId);
+      return [y];
+    }
+    if (mm.mode === 'select') {
+      const provenance = gpu.runWebGPUProgram(mm, [x, filter], 'int32', mm.uniformData);
+      const selected = new SelectedTermProgram(sf, info);
+      const y = gpu.runWebGPUProgram(selected, [x, filter, provenance], 'float32', selected.uniformData);
+      return [y, provenance];
+    }
+    return [gpu.runWebGPUProgram(mm, [x, filter], 'float32', mm.uniformData)];
+  }
   if (kind === 'factorised') {
     // Filter factors and anchors first (a small pass over the filter), then the convolution.
     const scaled = new ScaledFilterProgram(sf, info);

@@ -1,10 +1,10 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
-import {SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
+import {filterInvocationsFor, SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {SemifieldConv2DBackpropFilterProgram} from './semifield_conv2d_backprop_filter_webgpu.js';
 import {SemifieldConv2DBackpropFilterFactorisedProgram} from './semifield_conv2d_backprop_filter_factorised_webgpu.js';
 import {runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
-import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
+import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
 
 /*
  * dL/dfilter on WebGPU, deterministic without atomics: by default per (row slice, block of filter
@@ -28,9 +28,9 @@ export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend
   const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
-  if (filterProgram === 'sliced' && useFactorisedBackward(sf, info)) {
+  if (filterProgram === 'sliced' && useFactorisedBackward(sf, info, isSwiftShader(gpu))) {
     const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter}, 'filter');
-    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info);
+    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, 8, 16, filterInvocationsFor(isSwiftShader(gpu)));
     const inputs = [dy, aux, x, filter, factors.gradFactor, factors.wf];
     const partials = gpu.runWebGPUProgram(partial, inputs, 'float32', partial.uniformData);
     factors.dispose();
@@ -39,7 +39,7 @@ export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend
     return dw;
   }
   if (filterProgram === 'sliced') {
-    const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info);
+    const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info, 4, filterInvocationsFor(isSwiftShader(gpu)));
     const partials = gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData);
     const dw = gpu.runWebGPUProgram(new SliceSumProgram(info), [partials], 'float32');
     gpu.disposeData(partials.dataId);

@@ -3,7 +3,7 @@ import {SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
 import {SemifieldConv2DBackpropInputFactorisedProgram} from './semifield_conv2d_backprop_input_factorised_webgpu.js';
 import {SemifieldConv2DBackpropInputProgram} from './semifield_conv2d_backprop_input_webgpu.js';
 import {runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
-import {kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
+import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
 
 /*
  * dL/dx on WebGPU: a deterministic gather over the outputs each input pixel feeds
@@ -23,7 +23,8 @@ export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend,
   const gpu = backend as unknown as WebGPUBackendLike;
   const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
-  if (useFactorisedBackward(sf, info)) {
+  const swiftShader = isSwiftShader(gpu);
+  if (useFactorisedBackward(sf, info, swiftShader)) {
     const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter}, 'input');
     // 16 pixels per invocation share each filter-factor read: 1.06–1.38× faster than 8, which was
     // 1.4× faster than 4, on log and root 3×3 16→16 and 5×5 32→32 (BENCHMARKS.md, "WebGPU"); 32
@@ -35,7 +36,10 @@ export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend,
     factors.dispose();
     return dx;
   }
-  const program = new SemifieldConv2DBackpropInputProgram(sf, info, inputPixelsPerThread);
+  // Hardware: 8 pixels per invocation measured faster than 4 on the H200's full-convolution layers
+  // (linear [32,128,128,64] 3×3: 5.9 vs 10.5 ms; docs/webgpu.md); SwiftShader keeps 4.
+  const px = inputPixelsPerThread === 'auto' ? (swiftShader ? 4 : 8) : inputPixelsPerThread;
+  const program = new SemifieldConv2DBackpropInputProgram(sf, info, px);
   const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
   return gpu.runWebGPUProgram(program, program.variableNames.map((n) => byName[n]), 'float32', program.uniformData);
 };

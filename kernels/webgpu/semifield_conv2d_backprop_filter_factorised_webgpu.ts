@@ -42,7 +42,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
    *     and 4 × 16 no better than 8 × 8 on root); 8 × 8 was 1.2–1.7× faster than the per-term
    *     program (4 × 4: no faster). BENCHMARKS.md "WebGPU".
    */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, inBlock = 8, outBlock = 16) {
+  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, inBlock = 8, outBlock = 16, invocations = SLICED_FILTER_INVOCATIONS) {
     if (factorisedGradSnippets(sf) == null) throw new Error(`SemifieldConv2DBackpropFilterFactorisedProgram: ${sf.key} has no factorised gradient`);
     this.cb = blockFor(inBlock, info.inChannelsPerGroup);
     this.ob = blockFor(outBlock, info.outChannelsPerGroup);
@@ -50,7 +50,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     const oBlocks = ceilDiv(info.outChannelsPerGroup, this.ob);
     const blocks = info.filterHeight * info.filterWidth * cBlocks * info.groups * oBlocks;
     const rows = info.batch * info.outHeight;
-    const slices = Math.max(1, Math.min(rows, ceilDiv(SLICED_FILTER_INVOCATIONS, blocks)));
+    const slices = Math.max(1, Math.min(rows, ceilDiv(invocations, blocks)));
     this.outputShape = [slices, info.filterHeight * info.filterWidth * info.inChannelsPerGroup * info.outChannels];
     this.acc = new Accumulators(sf, 1);
     this.dispatchLayout = {x: [0, 1]};

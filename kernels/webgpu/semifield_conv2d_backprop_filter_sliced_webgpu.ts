@@ -20,8 +20,30 @@ import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, typ
  * blocks of kh·kw·Cin/groups·Cout entries alone can be a few hundred).
  */
 
-/** Target number of invocations (entry blocks × slices) of the partial-sum pass. */
+/**
+ * Target number of invocations (entry blocks × slices) of the partial-sum pass on SwiftShader,
+ * where a few thousand invocations already fill the CPU's cores.
+ */
 export const SLICED_FILTER_INVOCATIONS = 8192;
+
+/**
+ * The same target on hardware GPUs, which need hundreds of thousands of invocations in flight
+ * (an H200 holds 132 × 2048): too few slices leave most of the chip idle while each invocation walks
+ * B·OH/slices rows. See docs/webgpu.md, "On a hardware GPU".
+ */
+export const SLICED_FILTER_INVOCATIONS_HARDWARE = 262144;
+
+let filterInvocations: number | 'auto' = 'auto';
+
+/** Override the target invocation count of the dL/dfilter partial-sum passes (benchmarks). */
+export function setWebGPUFilterInvocations(n: number | 'auto'): void {
+  filterInvocations = n;
+}
+
+export function filterInvocationsFor(swiftShader: boolean): number {
+  if (filterInvocations !== 'auto') return filterInvocations;
+  return swiftShader ? SLICED_FILTER_INVOCATIONS : SLICED_FILTER_INVOCATIONS_HARDWARE;
+}
 
 /** Channels per block: the largest power of two ≤ min(requested, available), doubled once if below both. */
 export function blockFor(requested: number, available: number): number {
@@ -44,14 +66,14 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
   private readonly cb: number;
   private readonly ob: number;
 
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, block = 4) {
+  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, block = 4, invocations = SLICED_FILTER_INVOCATIONS) {
     this.cb = blockFor(block, info.inChannelsPerGroup);
     this.ob = blockFor(block, info.outChannelsPerGroup);
     const cBlocks = ceilDiv(info.inChannelsPerGroup, this.cb);
     const oBlocks = ceilDiv(info.outChannelsPerGroup, this.ob);
     const blocks = info.filterHeight * info.filterWidth * cBlocks * info.groups * oBlocks;
     const rows = info.batch * info.outHeight;
-    const slices = Math.max(1, Math.min(rows, ceilDiv(SLICED_FILTER_INVOCATIONS, blocks)));
+    const slices = Math.max(1, Math.min(rows, ceilDiv(invocations, blocks)));
     this.outputShape = [slices, info.filterHeight * info.filterWidth * info.inChannelsPerGroup * info.outChannels];
     this.acc = new Accumulators(sf, 1);
     const selection = sf.kind === 'selection';

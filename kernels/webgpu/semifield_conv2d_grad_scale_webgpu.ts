@@ -202,9 +202,16 @@ export function setWebGPUFactorisedBackward(choice: FactorisedBackwardChoice): v
   factorisedBackward = choice;
 }
 
-export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo): boolean {
+/**
+ * On a hardware GPU 'auto' keeps the per-term backward programs: on an H200 (docs/webgpu.md, "On a
+ * hardware GPU") the factorised ones were slower for dL/dfilter on every layer measured (log
+ * [32,128,128,64] 3×3: 21.6 vs 9.3 ms) and for dL/dx on the large layers, their pre-passes and
+ * 16-pixel invocations costing more than the transcendentals they save where the SFUs keep up.
+ */
+export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo, swiftShader = true): boolean {
   if (factorisedBackward === 'never' || factorisedGradSnippets(sf) == null) return false;
-  return factorisedBackward === 'always' || info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS;
+  if (factorisedBackward === 'always') return true;
+  return swiftShader && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS;
 }
 
 /**

@@ -2,6 +2,7 @@ import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {Accumulators, factorisedSnippets, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {mmModeFor, type MMTile} from './semifield_conv2d_mm_webgpu.js';
 
 /*
  * Forward programs of SemifieldConv2D on WebGPU.
@@ -45,7 +46,9 @@ export interface ForwardTiling {
    * 'factorised': SemifieldConv2DFactorisedProgram (semifields with a factorised form, else
    * 'direct'); 'auto' (default): see {@link chooseForwardProgram}.
    */
-  program: 'auto' | 'tiled' | 'direct' | 'factorised';
+  program: 'auto' | 'tiled' | 'direct' | 'factorised' | 'mm';
+  /** 'mm': the implicit-GEMM tile (semifield_conv2d_mm_webgpu.ts); 'auto' follows defaultMMTile. */
+  mmTile: MMTile | 'auto';
   /** Tiled: workgroup shape, invocations along output columns and rows. */
   workgroupCols: number;
   workgroupRows: number;
@@ -64,6 +67,7 @@ export const defaultForwardTiling: ForwardTiling = {
   workgroupRows: 8,
   pixelsPerThread: 'auto',
   channelsPerThread: 'auto',
+  mmTile: 'auto',
 };
 
 /**
@@ -95,10 +99,12 @@ export function chooseForwardProgram(
   sf: Semifield,
   info: SemifieldConvInfo,
   swiftShader: boolean,
-): 'tiled' | 'direct' | 'factorised' {
+): 'tiled' | 'direct' | 'factorised' | 'mm' {
   const factorisable = factorisedSnippets(sf) != null;
   if (tiling.program === 'factorised') return factorisable ? 'factorised' : 'direct';
+  if (tiling.program === 'mm') return mmModeFor(sf) != null ? 'mm' : 'direct';
   if (tiling.program !== 'auto') return tiling.program;
+  if (!swiftShader && mmModeFor(sf) != null && info.outChannelsPerGroup >= MM_MIN_CHANNELS) return 'mm';
   if (factorisable && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS) return 'factorised';
   return !swiftShader && info.inChannelsPerGroup >= 4 ? 'tiled' : 'direct';
 }
@@ -111,6 +117,13 @@ export function chooseForwardProgram(
  * 123 ms, root 173 vs 171); 4 → 1.5–1.8× faster, 8 → 2.5–2.7×, 16–32 → 3–4.6×).
  */
 export const FACTORISED_MIN_CHANNELS = 2;
+
+/**
+ * On hardware GPUs 'auto' runs the implicit-GEMM program when groups have at least this many output
+ * channels (each staged x value is reused by the tile's channels); depthwise and narrow groups stay
+ * on the direct program.
+ */
+export const MM_MIN_CHANNELS = 4;
 
 export function pixelsPerThreadFor(tiling: ForwardTiling, info: SemifieldConvInfo, program: 'tiled' | 'direct' | 'factorised'): number {
   if (tiling.pixelsPerThread !== 'auto') return tiling.pixelsPerThread;

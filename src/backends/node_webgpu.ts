@@ -23,6 +23,12 @@ export interface InitNodeWebGPUOptions {
   icdPath?: string;
   /** Make 'webgpu' the active tfjs backend (default true). */
   setBackend?: boolean;
+  /**
+   * Flags for Dawn's instance (the `webgpu` package's create()), e.g.
+   * `['enable-dawn-features=allow_unsafe_apis']`, which exposes `timestamp-query` where Dawn
+   * otherwise hides it (tf.time's kernelMs needs it).
+   */
+  dawnFlags?: string[];
 }
 
 export interface NodeWebGPUInfo {
@@ -110,7 +116,7 @@ async function setUp(options: InitNodeWebGPUOptions): Promise<NodeWebGPUInfo> {
   for (const icd of attempts) {
     // The Vulkan loader reads this when Dawn creates its instance, i.e. in create() below.
     if (icd != null) process.env.VK_ICD_FILENAMES = icd;
-    const gpu = dawn.create([]);
+    const gpu = dawn.create(options.dawnFlags ?? []);
     const adapter = await gpu.requestAdapter({powerPreference: 'high-performance'});
     tried.push(icd ?? 'system Vulkan drivers');
     if (adapter == null) continue;

@@ -4,7 +4,8 @@ import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {SemifieldConv2D} from '../../index.js';
 import {allCases, maxRelError, probeCoords, upstreamFor, type ConvCase} from '../reference/cases.js';
 import {finiteDifferenceGrad, referenceConv2d, referenceConv2dGrads} from '../reference/reference.js';
-import {filterSliceCases, factorisedCases, negativeRootCases} from '../reference/webgpu_cases.js';
+import {filterSliceCases, factorisedCases, mmCases, negativeRootCases} from '../reference/webgpu_cases.js';
+import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
 import {onBackend, runCase} from './webgl_helpers.js';
 import {useWebGPU} from './webgpu_helpers.js';
 
@@ -199,4 +200,41 @@ describe('webgpu (browser): root p < 0 forward and gradients', function () {
       expect(maxRelError(got.dw, onCpu.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
     });
   });
+});
+
+/**
+ * The implicit-GEMM forward program, forced: the matrix with the default tile, and every candidate
+ * tile on the partial-tile / groups / ties / ±∞ layers. Mirrors the Node suite.
+ */
+describe('webgpu (browser): the implicit-GEMM forward program, forced', function () {
+  this.timeout(300000);
+  before(async () => {
+    await useWebGPU();
+  });
+  afterEach(() => setWebGPUForwardTiling(null));
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+  const runs: Array<[string, ConvCase, object]> = [
+    ...allCases().map((c): [string, ConvCase, object] => [`default tile | ${c.name}`, c, {program: 'mm'}]),
+    ...MM_TILE_CANDIDATES.flatMap((tile) => mmCases().map((c): [string, ConvCase, object] => [`tile ${mmTileKey(tile)} | ${c.name}`, c, {program: 'mm', mmTile: tile}])),
+  ];
+  for (const [name, c, tiling] of runs) {
+    it(name, async () => {
+      await tf.setBackend('webgpu');
+      setWebGPUForwardTiling(tiling);
+      const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
+      const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
+      const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+      const y = await outs[0].data();
+      const prov = outs.length > 1 ? Array.from(await outs[1].data()) : null;
+      tf.dispose([x, w, ...outs]);
+      const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+      expect(maxRelError(y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
+      if (prov != null) {
+        const cpuProv = await onBackend('cpu', () => provenanceOf(c));
+        expect(prov, 'provenance vs the CPU kernel').to.deep.equal(cpuProv);
+      }
+    });
+  }
 });

@@ -6,7 +6,8 @@ import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d
 
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
 import {normal} from '../reference/random.js';
-import {filterSliceCases, factorisedCases, negativeRootCases} from '../reference/webgpu_cases.js';
+import {filterSliceCases, factorisedCases, mmCases, negativeRootCases} from '../reference/webgpu_cases.js';
+import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
 import {finiteDifferenceGrad, referenceConv2d, referenceConv2dGrads} from '../reference/reference.js';
 import {runCase} from './helpers.js';
 import {initWebGPUForTests, runCaseAsync} from './webgpu_helpers.js';
@@ -385,4 +386,50 @@ describe('webgpu (Node, Dawn): root p < 0 forward and gradients', function () {
       expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
     });
   });
+});
+
+/**
+ * The implicit-GEMM forward program ('auto' on hardware GPUs for groups of ≥ 4 output channels),
+ * forced: the whole matrix with the default tile for its channel count, and for every tile the
+ * tuner and benchmarks may pick, layers with partial pixel and channel tiles, groups, strides with
+ * dilations, integer data (ties: the provenance must equal the CPU kernel's), and a linear filter
+ * with ±∞ entries on border taps. y vs float64.
+ */
+describe('webgpu (Node, Dawn): the implicit-GEMM forward program, forced', function () {
+  this.timeout(480000);
+  const matrix = allCases();
+  const extra = mmCases();
+  const cpuProv = new Map<ConvCase, Int32Array | null>();
+
+  before(async () => {
+    await tf.setBackend('cpu');
+    for (const c of [...matrix, ...extra]) cpuProv.set(c, await provenanceOf(c));
+    await initWebGPUForTests();
+  });
+  afterEach(() => setWebGPUForwardTiling(null));
+  after(async () => {
+    await tf.setBackend('cpu');
+  });
+
+  const check = async (c: ConvCase) => {
+    const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
+    const got = await forwardOnGpu(c);
+    expect(maxRelError(got.y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
+    const expected = cpuProv.get(c)!;
+    if (expected != null) expect(Array.from(got.prov!), 'provenance vs the CPU kernel').to.deep.equal(Array.from(expected));
+  };
+  for (const c of matrix) {
+    it(`default tile | ${c.name}`, async () => {
+      setWebGPUForwardTiling({program: 'mm'});
+      await check(c);
+    });
+  }
+  for (const tile of MM_TILE_CANDIDATES) {
+    for (const c of extra) {
+      it(`tile ${mmTileKey(tile)} | ${c.name}`, async () => {
+        setWebGPUForwardTiling({program: 'mm', mmTile: tile});
+        await check(c);
+      });
+    }
+  }
 });

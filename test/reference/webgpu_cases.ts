@@ -186,3 +186,68 @@ export function negativeRootCases(): ConvCase[] {
   }
   return cases;
 }
+
+/**
+ * Layers for the implicit-GEMM forward program (semifield_conv2d_mm_webgpu.ts): partial pixel and
+ * channel tiles (40 and 70 channels, 36 outputs in 3 groups), strides together with dilations,
+ * uneven pads; integer data for the selection semifields (ties everywhere: the provenance rule
+ * across staged chunks), and a linear layer with ±∞ in its filter (a skipped out-of-image tap must
+ * stay skipped: the exact fallback), every semifield the program serves.
+ */
+export function mmCases(): ConvCase[] {
+  const layers = [
+    {xShape: [2, 9, 11, 40], kHW: [3, 3] as [number, number], groups: 1, strides: [1, 1] as [number, number], dilations: [1, 1] as [number, number], pad: [1, 1, 1, 1] as [number, number, number, number]},
+    {xShape: [1, 13, 10, 12], kHW: [3, 2] as [number, number], groups: 3, strides: [2, 1] as [number, number], dilations: [1, 2] as [number, number], pad: [1, 0, 2, 1] as [number, number, number, number]},
+    {xShape: [3, 7, 8, 70], kHW: [2, 2] as [number, number], groups: 1, strides: [1, 2] as [number, number], dilations: [2, 1] as [number, number], pad: [0, 1, 1, 0] as [number, number, number, number]},
+  ];
+  const semifields: CaseSemifield[] = ['maxplus', 'minplus', 'linear', 'log', {name: 'log', mu: -0.5}, 'root', {name: 'root', p: 3}];
+  const cases: ConvCase[] = [];
+  let seed = 301;
+  for (const sf of semifields) {
+    for (const l of layers) {
+      const outChannels = l.groups === 3 ? 36 : l.xShape[3];
+      const wShape = [l.kHW[0], l.kHW[1], l.xShape[3] / l.groups, outChannels];
+      const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+      const ref = typeof sf === 'string' ? {name: sf, mu: 1, p: 2} : sf.name === 'log' ? {name: 'log' as const, mu: sf.mu} : {name: 'root' as const, p: sf.p};
+      const selection = sf === 'maxplus' || sf === 'minplus';
+      const isRoot = ref.name === 'root';
+      const ints = (n: number, s: number) => Float32Array.from(normal(n, s), (v) => Math.round(v * 1.5));
+      const x = selection ? ints(size(l.xShape), seed) : isRoot ? uniform(size(l.xShape), 0.1, 2, seed) : normal(size(l.xShape), seed);
+      const w = selection ? ints(size(wShape), seed + 1) : isRoot ? uniform(size(wShape), 0.2, 1.5, seed + 1) : normal(size(wShape), seed + 1, 0.5);
+      seed += 2;
+      const padPairs: [[number, number], [number, number]] = [[l.pad[0], l.pad[1]], [l.pad[2], l.pad[3]]];
+      cases.push({
+        name: `${typeof sf === 'string' ? sf : JSON.stringify(sf)} | [${l.xShape}]·[${wShape}] groups ${l.groups} | strides ${l.strides} dilations ${l.dilations} | pad ${JSON.stringify(padPairs)}`,
+        semifield: sf,
+        ref: ref as ConvCase['ref'],
+        options: {strides: l.strides, dilations: l.dilations, pad: padPairs, groups: l.groups},
+        geometry: {strides: l.strides, dilations: l.dilations, pad: l.pad, groups: l.groups},
+        xShape: l.xShape,
+        wShape,
+        x,
+        w,
+      });
+    }
+  }
+  // Linear with ±∞ filter entries: out-of-image taps are skipped (not 0 · ∞ = NaN).
+  {
+    const l = layers[0];
+    const wShape = [3, 3, 40, 40];
+    const x = normal(l.xShape.reduce((a, b) => a * b, 1), 401);
+    const w = normal(3 * 3 * 40 * 40, 402, 0.5);
+    w[5] = Infinity; // tap (0, 0): outside the image for the first row and column of outputs
+    w[8 * 40 * 40 + 7] = -Infinity;
+    cases.push({
+      name: 'linear | ±∞ filter entries on border taps (skipped out of the image)',
+      semifield: 'linear',
+      ref: {name: 'linear', mu: 1, p: 2},
+      options: {strides: [1, 1], dilations: [1, 1], pad: [[1, 1], [1, 1]], groups: 1},
+      geometry: {strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], groups: 1},
+      xShape: l.xShape,
+      wShape,
+      x,
+      w,
+    });
+  }
+  return cases;
+}
