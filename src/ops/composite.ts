@@ -285,7 +285,7 @@ export function compositeBackward(
           // Out-of-image positions of this tap get no gradient (their dx lands in the padding, which
           // is cut off; their dfilter terms are skipped).
           const mask = validMaskFlat(info, di, dj);
-          const dyg = (mask == null ? dyAll : tf.where(mask, dyAll, tf.scalar(0))) as tf.Tensor3D;
+          const dyg = (mask == null ? dyAll : tf.where(mask, dyAll, tf.scalar(0) as tf.Tensor)) as tf.Tensor3D;
           dxView = tf.reshape(tf.transpose(tf.matMul(dyg, wg, false, true), [1, 0, 2]), [batch, info.outHeight, info.outWidth, info.inChannels]);
           dwTap = tf.reshape(tf.transpose(tf.matMul(xg, dyg, true, false), [1, 0, 2]), [cpg, info.outChannels]);
         } else {
