@@ -63,12 +63,19 @@ export const semifieldConv2DBackpropFilterCpu: KernelFunc = ({inputs, backend, a
                   const wOff = (kBase + c) * Cout + g * opg;
                   const yo = yOff + g * opg;
                   if (linear) {
-                    for (let o = 0; o < opg; o++) dw[wOff + o] += dyv[yo + o] * xval;
+                    if (Number.isFinite(xval)) {
+                      for (let o = 0; o < opg; o++) dw[wOff + o] += dyv[yo + o] * xval;
+                    } else {
+                      // A zero upstream gradient times an infinite x adds nothing (not NaN).
+                      for (let o = 0; o < opg; o++) if (dyv[yo + o] !== 0) dw[wOff + o] += dyv[yo + o] * xval;
+                    }
                   } else {
                     for (let o = 0; o < opg; o++) {
                       const wval = wv[wOff + o];
                       const raw = sf.multiplicative ? xval * wval : xval + wval;
                       const d = dyv[yo + o] * sf.gradWeight(raw, y[yo + o]);
+                      // A term with zero weight (clamped, 𝟘) adds nothing, even with an infinite x.
+                      if (d === 0) continue;
                       dw[wOff + o] += sf.multiplicative ? d * xval : d;
                     }
                   }

@@ -62,12 +62,18 @@ export const semifieldConv2DBackpropInputCpu: KernelFunc = ({inputs, backend, at
                   const yo = yOff + g * opg;
                   let acc = 0;
                   if (linear) {
-                    for (let o = 0; o < opg; o++) acc += dyv[yo + o] * wv[wOff + o];
+                    for (let o = 0; o < opg; o++) {
+                      const d = dyv[yo + o];
+                      // A zero upstream gradient times an infinite w adds nothing (not NaN).
+                      if (d !== 0) acc += d * wv[wOff + o];
+                    }
                   } else {
                     for (let o = 0; o < opg; o++) {
                       const wval = wv[wOff + o];
                       const raw = sf.multiplicative ? xval * wval : xval + wval;
                       const d = dyv[yo + o] * sf.gradWeight(raw, y[yo + o]);
+                      // A term with zero weight (clamped, 𝟘) adds nothing, even with an infinite w.
+                      if (d === 0) continue;
                       acc += sf.multiplicative ? d * wval : d;
                     }
                   }

@@ -20,7 +20,10 @@ export function backpropTerm(sf: Semifield, glsl: ShaderSnippets, other: string,
     return `${acc} += auxv == kf ? dyv${dTdSelf} : 0.0;`;
   }
   const raw = sf.multiplicative ? '(xv * wv)' : '(xv + wv)';
-  return `${acc} += dyv * ${glsl.gradWeight!(raw, 'auxv')}${dTdSelf};`;
+  if (!sf.multiplicative) return `${acc} += dyv * ${glsl.gradWeight!(raw, 'auxv')};`;
+  // ⊗ = ·: a term whose weighted gradient is 0 (clamped, 𝟘, zero upstream) adds nothing, even
+  // when the partner operand is ±∞ (0 · ∞ would be NaN; issue 15).
+  return `{ float gt = dyv * ${glsl.gradWeight!(raw, 'auxv')}; ${acc} += gt == 0.0 ? 0.0 : gt${dTdSelf}; }`;
 }
 
 /**

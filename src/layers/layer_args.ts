@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type {constraints, initializers, regularizers} from '@tensorflow/tfjs-layers';
+import {describeValue} from '../ops/describe.js';
 
 /** A tfjs-layers initializer (the type tfjs-layers does not export by name). */
 export type Initializer = ReturnType<typeof initializers.zeros>;
@@ -54,15 +55,7 @@ const activationNames: readonly string[] = [
 ];
 
 /** Render a value for an error message. */
-export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  if (typeof value === 'function') return `a function`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+export const show: (value: unknown) => string = describeValue;
 
 export const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 

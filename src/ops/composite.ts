@@ -23,13 +23,16 @@ import type {SemifieldConvInfo} from './conv_info.js';
 type GroupedShape = [number, number, number, number];
 
 /**
- * What to pad with so that padded terms are exactly 𝟘 without a mask: for ⊗ = + the identity 𝟘
- * itself (𝟘 + w = 𝟘 for finite w), for ⊗ = · with 𝟘 = 0 a zero (0 · w = 0). Root with p < 0
- * (𝟘 = +∞ under ·) has no such value; it pads with 0 and masks.
+ * What to pad with, and whether the padded terms must be masked. Out-of-image terms are skipped
+ * (DESIGN.md §3), which no pad value reproduces in general: 𝟘 ⊗ w is NaN for an infinite w of the
+ * other sign (log μ > 0: −∞ + ∞; root: 0 · ±∞; linear: 0 · ±∞). Selection semifields pad with 𝟘
+ * and need no mask: a NaN term is never `better` than the accumulator, and a finite w gives 𝟘.
+ * Invertible rescaled semifields pad with a finite 0 and replace every out-of-image term by 𝟘 with
+ * a mask (and zero its gradient weight); linear pads with 0 and masks the tap's products.
  */
 function padValue(sf: Semifield): {value: number; masked: boolean} {
-  if (!sf.multiplicative) return {value: sf.zero, masked: false};
-  return sf.zero === 0 ? {value: 0, masked: false} : {value: 0, masked: true};
+  if (sf.kind === 'selection') return {value: sf.zero, masked: false};
+  return {value: 0, masked: true};
 }
 
 function hasPadding(info: SemifieldConvInfo): boolean {
@@ -41,8 +44,8 @@ function padInput(x: tf.Tensor4D, info: SemifieldConvInfo, value: number): tf.Te
   return tf.pad(x, [[0, 0], [info.padTop, info.padBottom], [info.padLeft, info.padRight], [0, 0]], value);
 }
 
-/** [1, OH·OW, 1, 1] boolean: does tap (di, dj) of each window read a real pixel? null when all do. */
-function validMask(info: SemifieldConvInfo, di: number, dj: number): tf.Tensor | null {
+/** Does tap (di, dj) of each output position read a real pixel? null when every position does. */
+function validBits(info: SemifieldConvInfo, di: number, dj: number): Uint8Array | null {
   if (!hasPadding(info)) return null;
   const mask = new Uint8Array(info.outHeight * info.outWidth);
   let all = true;
@@ -54,7 +57,30 @@ function validMask(info: SemifieldConvInfo, di: number, dj: number): tf.Tensor |
       all &&= mask[i * info.outWidth + j] === 1;
     }
   }
-  return all ? null : tf.tensor(mask, [1, info.outHeight * info.outWidth, 1, 1], 'bool');
+  return all ? null : mask;
+}
+
+/** [1, OH·OW, 1, 1] boolean: does tap (di, dj) of each window read a real pixel? null when all do. */
+function validMask(info: SemifieldConvInfo, di: number, dj: number): tf.Tensor | null {
+  const bits = validBits(info, di, dj);
+  return bits == null ? null : tf.tensor(bits, [1, info.outHeight * info.outWidth, 1, 1], 'bool');
+}
+
+/** The same mask for the matMul layout [G, B·OH·OW, Opg]: [1, B·OH·OW, 1]. */
+function validMaskFlat(info: SemifieldConvInfo, di: number, dj: number): tf.Tensor | null {
+  const bits = validBits(info, di, dj);
+  if (bits == null) return null;
+  const tiled = new Uint8Array(info.batch * bits.length);
+  for (let b = 0; b < info.batch; b++) tiled.set(bits, b * bits.length);
+  return tf.tensor(tiled, [1, tiled.length, 1], 'bool');
+}
+
+/**
+ * a · b with 0 wherever `weight` is 0: a term whose gradient weight is 0 contributes nothing, even
+ * when its partner operand is ±∞ (0 · ∞ would be NaN).
+ */
+function mulSkippingZero(weighted: tf.Tensor, partner: tf.Tensor): tf.Tensor {
+  return tf.where(tf.equal(weighted, 0), tf.scalar(0), tf.mul(weighted, partner));
 }
 
 /** Strided view of the padded input for tap (di, dj): [B, OH, OW, Cin]. */
@@ -128,7 +154,7 @@ export function compositeForward(
           const flat = k * cpg + c;
           const next = tf.tidy(() => {
             let t = sf.termTensor(cols[c], rows[flat]); // [B, OH·OW, G, Opg]
-            if (mask != null) t = tf.where(mask, t, tf.fill(shape, sf.zero));
+            if (mask != null) t = tf.where(mask, t, tf.scalar(sf.zero));
             return fold(inner, t, flat);
           });
           if (inner !== state) tf.dispose(inner);
@@ -188,7 +214,10 @@ function linearForward(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvI
     forEachTap(info, (di, dj) => {
       [acc] = advance([acc], () => {
         const [xg, wg] = groupedTap(xPadded, filter, info, di, dj);
-        return [tf.add(acc, tf.matMul(xg, wg))];
+        // Out-of-image rows read the pad value 0, and 0 · ±∞ is NaN: such rows are skipped.
+        const mask = validMaskFlat(info, di, dj);
+        const product = tf.matMul(xg, wg);
+        return [tf.add(acc, mask == null ? product : tf.where(mask, product, tf.scalar(0)))];
       });
     });
     return tf.tidy(() => tf.reshape(tf.transpose(acc, [1, 0, 2]), outShape(info)));
@@ -252,7 +281,11 @@ export function compositeBackward(
         let dwTap: tf.Tensor; // [Cpg, Cout]
         if (linear) {
           const [xg, wg] = groupedTap(xPadded, filter, info, di, dj);
-          const dyg = tf.transpose(tf.reshape(dy, [n, groups, info.outChannelsPerGroup]), [1, 0, 2]) as tf.Tensor3D;
+          const dyAll = tf.transpose(tf.reshape(dy, [n, groups, info.outChannelsPerGroup]), [1, 0, 2]) as tf.Tensor3D;
+          // Out-of-image positions of this tap get no gradient (their dx lands in the padding, which
+          // is cut off; their dfilter terms are skipped).
+          const mask = validMaskFlat(info, di, dj);
+          const dyg = (mask == null ? dyAll : tf.where(mask, dyAll, tf.scalar(0) as tf.Tensor)) as tf.Tensor3D;
           dxView = tf.reshape(tf.transpose(tf.matMul(dyg, wg, false, true), [1, 0, 2]), [batch, info.outHeight, info.outWidth, info.inChannels]);
           dwTap = tf.reshape(tf.transpose(tf.matMul(xg, dyg, true, false), [1, 0, 2]), [cpg, info.outChannels]);
         } else {
@@ -272,8 +305,10 @@ export function compositeBackward(
                 if (mask != null) weight = tf.where(mask, weight, tf.zerosLike(weight));
               }
               const dT = tf.mul(dyG, weight); // [B, OH·OW, G, Opg]
-              const dxc = tf.sum(sf.multiplicative ? tf.mul(dT, rows[flat]) : dT, 3); // [B, OH·OW, G]
-              const perTerm = sf.multiplicative ? tf.mul(dT, cols[c]) : dT;
+              // ⊗ = ·: a term with zero weight (clamped, 𝟘, out of the image) adds nothing even
+              // when the other operand is ±∞.
+              const dxc = tf.sum(sf.multiplicative ? mulSkippingZero(dT, rows[flat]) : dT, 3); // [B, OH·OW, G]
+              const perTerm = sf.multiplicative ? mulSkippingZero(dT, cols[c]) : dT;
               const dwc = tf.matMul(onesOverPositions, tf.reshape(perTerm, [n, info.outChannels])); // [1, Cout]
               return [dxc, dwc];
             });

@@ -1,3 +1,5 @@
+import {describeValue} from './describe.js';
+
 /** Padding as the op accepts it (tf.conv2d's forms plus the short explicit form). */
 export type SemifieldPad =
   | 'valid'
@@ -58,14 +60,7 @@ export interface SemifieldConvAttrs {
   [key: string]: unknown;
 }
 
-function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+const show = describeValue;
 
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -99,12 +94,17 @@ export function computeSemifieldConvInfo(
   if (filterShape.length !== 4) {
     throw new Error(`filter: expected a rank-4 tensor [filterHeight, filterWidth, inChannels / groups, outChannels], but got shape [${filterShape}]`);
   }
-  if (!xShape.every(isPositiveInt)) throw new Error(`x: every dimension must be at least 1, but got shape [${xShape}]`);
+  // A batch of 0 images is allowed (tf.conv2d returns an empty [0, OH, OW, C] tensor); the image
+  // and channel dimensions must be at least 1.
+  if (!isNonNegativeInt(xShape[0]) || !xShape.slice(1).every(isPositiveInt)) {
+    throw new Error(`x: the batch must be a non-negative integer and every other dimension at least 1, but got shape [${xShape}]`);
+  }
   if (!filterShape.every(isPositiveInt)) throw new Error(`filter: every dimension must be at least 1, but got shape [${filterShape}]`);
   const [batch, inHeight, inWidth, inChannels] = xShape;
   const [filterHeight, filterWidth, filterIn, outChannels] = filterShape;
   const [strideHeight, strideWidth] = parsePair(options.strides, 'strides', 1);
-  const [dilationHeight, dilationWidth] = parsePair(options.dilations, 'dilations', 1);
+  // tf.conv2d accepts dilations: null for the default.
+  const [dilationHeight, dilationWidth] = parsePair(options.dilations ?? undefined, 'dilations', 1);
   const groups = options.groups ?? 1;
   if (!isPositiveInt(groups)) throw new Error(`groups: expected a positive integer, but got ${show(groups)}`);
   if (inChannels % groups !== 0) {
@@ -148,6 +148,14 @@ export function computeSemifieldConvInfo(
     pad[0][0] === 0 && pad[0][1] === 0 && pad[3][0] === 0 && pad[3][1] === 0
   ) {
     [, [padTop, padBottom], [padLeft, padRight]] = pad as [[number, number], [number, number], [number, number], [number, number]];
+  } else if (
+    Array.isArray(pad) &&
+    pad.length === 4 &&
+    pad.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt))
+  ) {
+    throw new Error(
+      `pad: a 4-pair explicit pad [[0, 0], [top, bottom], [left, right], [0, 0]] must not pad the batch or the channels, but got batch pair ${show(pad[0])} and channel pair ${show(pad[3])}`,
+    );
   } else {
     throw new Error(
       `pad: expected 'valid', 'same', a non-negative integer, [[top, bottom], [left, right]] or [[0, 0], [top, bottom], [left, right], [0, 0]] of non-negative integers, but got ${show(pad)}`,

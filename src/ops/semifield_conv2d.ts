@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {getSemifield} from '../semifields/registry.js';
 import type {Semifield, SemifieldConfig} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
+import {describeJson, tensorArgument} from './describe.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
 import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from './kernel_names.js';
 import {registerSemifieldConv2DGradient} from './semifield_conv2d_grad.js';
@@ -25,7 +26,7 @@ function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: objec
 function checkImplementation(value: unknown): 'auto' | 'fused' | 'composite' {
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'fused' || value === 'composite') return value;
-  throw new Error(`implementation: expected 'auto', 'fused' or 'composite', but got ${JSON.stringify(value)}`);
+  throw new Error(`implementation: expected 'auto', 'fused' or 'composite', but got ${describeJson(value)}`);
 }
 
 /**
@@ -53,6 +54,18 @@ function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: Se
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return forward(x, filter) as tf.Tensor4D;
+}
+
+/**
+ * A batch of 0 images (as tf.conv2d allows): an empty [0, OH, OW, Cout] result on every path, whose
+ * gradients are an empty dx and a zero dfilter. No kernel runs.
+ */
+function emptyBatch(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor4D {
+  const forward = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor) => ({
+    value: tf.zeros([0, info.outHeight, info.outWidth, info.outChannels]),
+    gradFunc: () => [tf.zerosLike(xIn), tf.zerosLike(wIn)],
+  })) as unknown as Parameters<typeof tf.customGrad>[0]);
   return forward(x, filter) as tf.Tensor4D;
 }
 
@@ -89,18 +102,9 @@ export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D = tf.Tensor4
   const sf = getSemifield(semifield, 'semifield');
   const implementation = checkImplementation(options?.implementation);
   const kind = options?.kind ?? 'corr';
-  if (kind !== 'corr' && kind !== 'conv') throw new Error(`kind: expected 'corr' or 'conv', but got ${JSON.stringify(kind)}`);
+  if (kind !== 'corr' && kind !== 'conv') throw new Error(`kind: expected 'corr' or 'conv', but got ${describeJson(kind)}`);
   const created: tf.Tensor[] = [];
-  const asTensor = (value: unknown, name: string): tf.Tensor => {
-    if (value instanceof tf.Tensor) {
-      if (value.dtype !== 'float32') throw new Error(`${name}: expected a float32 tensor, but got a ${value.dtype} tensor`);
-      if (value.isDisposed) throw new Error(`${name}: the tensor is disposed`);
-      return value;
-    }
-    const t = tf.tensor(value as tf.TensorLike, undefined, 'float32');
-    created.push(t);
-    return t;
-  };
+  const asTensor = (value: unknown, name: string): tf.Tensor => tensorArgument(value, name, created);
   try {
     const $x = asTensor(x, 'x');
     const $filter = asTensor(filter, 'filter');
@@ -118,7 +122,7 @@ export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D = tf.Tensor4
     const result = tf.tidy(() => {
       const x4 = ($x.rank === 3 ? tf.expandDims($x, 0) : $x) as tf.Tensor4D;
       const w4 = (kind === 'conv' ? tf.reverse($filter, [0, 1]) : $filter) as tf.Tensor4D;
-      const y = conv2dCore(x4, w4, sf, info, fused);
+      const y = info.batch === 0 ? emptyBatch(x4, w4, info) : conv2dCore(x4, w4, sf, info, fused);
       return $x.rank === 3 ? tf.squeeze(y, [0]) : y;
     });
     return result as T;

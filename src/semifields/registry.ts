@@ -1,3 +1,4 @@
+import {describeValue} from '../ops/describe.js';
 import {linear} from './linear.js';
 import {logSemifield} from './log.js';
 import {maxplus} from './maxplus.js';
@@ -25,13 +26,7 @@ const entries: SemifieldEntry[] = [
 const byName = new Map(entries.map((e) => [e.name as string, e]));
 const cache = new Map<string, Semifield>();
 
-function describe(value: unknown): string {
-  try {
-    return typeof value === 'string' ? `'${value}'` : JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+const describe = describeValue;
 
 const expected = `one of ${entries.map((e) => `'${e.name}'`).join(', ')} or an object {name, ...params}`;
 

@@ -54,7 +54,10 @@ export function rootSemifield(p: number): InvertibleSemifield {
     gradWeightTensor: (t, y) =>
       tf.tidy(() => {
         const dead = tf.logicalOr(tf.logicalOr(tf.equal(y, zero), tf.equal(y, 0)), tf.lessEqual(t, 0));
-        const live = tf.where(tf.equal(t, y), tf.scalar(1), tf.pow(tf.div(t, y), p - 1));
+        // p < 1: (t/y)^{p−1} = e^{(p−1)(ln t − ln y)}. The float32 ratio t/y underflows to 0 (and
+        // the weight to ∞) for live terms far below y (p ∈ (0, 1)); the logarithms do not.
+        const ratioPow = p < 1 ? tf.exp(tf.mul(p - 1, tf.sub(tf.log(t), tf.log(y)))) : tf.pow(tf.div(t, y), p - 1);
+        const live = tf.where(tf.equal(t, y), tf.scalar(1), ratioPow);
         return tf.where(dead, tf.scalar(0), live);
       }),
     shader(lang: ShaderLanguage): ShaderSnippets {
@@ -74,7 +77,9 @@ export function rootSemifield(p: number): InvertibleSemifield {
             lang,
             anyOf(lang, `${y} == ${z}`, `${y} == ${f(0)}`, `${t} <= ${f(0)}`),
             f(0),
-            ternary(lang, `${t} == ${y}`, f(1), pow(`${t} / ${y}`, p - 1)),
+            // p < 1: e^{(p−1)(ln t − ln y)}, not pow(t / y, p − 1): the float32 ratio of a live
+            // term far below y underflows to 0 and the weight to ∞ (issue 15).
+            ternary(lang, `${t} == ${y}`, f(1), p < 1 ? `exp(${f(p - 1)} * (log(${t}) - log(${y})))` : pow(`${t} / ${y}`, p - 1)),
           ),
         // p > 0 only: (x·w)^p = (|x|/X)^p·(|w|/W)^p·(X·W)^p for x, w of equal sign (other pairs are
         // clamped to 0), X / W the largest |x| / |w|, so both factors are ≤ 1. For p < 0 the

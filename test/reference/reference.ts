@@ -42,6 +42,9 @@ export function refTerm(sf: RefSemifield | string, x: number, w: number): number
 /** ⊕ over a whole list of terms (empty list → 𝟘). */
 export function refReduce(sf: RefSemifield | string, terms: number[]): number {
   const s = normalise(sf);
+  // An undefined term (∞ − ∞, 0 · ∞, a NaN operand) leaves the output undefined: NaN here, and a
+  // kernel may return anything for it (NaN in may give NaN out). Every other limit is defined.
+  if (terms.some(Number.isNaN)) return NaN;
   switch (s.name) {
     case 'maxplus':
       return terms.reduce((a, b) => Math.max(a, b), -Infinity);
@@ -159,6 +162,10 @@ export function finiteDifferenceGrad(
   return out;
 }
 
+/** float32's representable range with margin: products and outputs outside it under- or overflow. */
+const F32_LOW = 1e-37;
+const F32_HIGH = 1e37;
+
 /**
  * dL/dx and dL/dw of L = Σ r·y by DESIGN.md §4, in float64: selection routes r to the first term
  * (scan order di, dj, c) equal to y; invertible semifields weight r by ∂y/∂t from the textbook
@@ -173,9 +180,21 @@ export function referenceConv2dGrads(
   sf: RefSemifield | string,
   geo: RefGeometry,
   upstream: ArrayLike<number>,
-): {dx: Float64Array; dw: Float64Array} {
+  /**
+   * The forward output the backward pass reads (DESIGN.md §4 recomputes terms and reads y), e.g. a
+   * backend's float32 y; default the float64 reference y. Outputs the reference finds undefined
+   * (NaN) stay undefined whatever is passed.
+   */
+  yRead?: ArrayLike<number>,
+): {dx: Float64Array; dw: Float64Array; dxMag: Float64Array; dwMag: Float64Array; dxLoose: Uint8Array; dwLoose: Uint8Array} {
   const s = normalise(sf);
   const {y} = referenceConv2d(x, xShape, w, wShape, s, geo);
+  // (Selection semifields ignore it: they route to the term equal to the exact y.)
+  const y64 = Float64Array.from(y);
+  const inRange = (v: number) => v === 0 || !Number.isFinite(v) || (Math.abs(v) >= F32_LOW && Math.abs(v) <= F32_HIGH);
+  if (yRead && s.name !== 'maxplus' && s.name !== 'minplus') {
+    for (let k = 0; k < y.length; k++) if (Number.isFinite(y[k]) && inRange(y[k]) && Number.isFinite(yRead[k])) y[k] = yRead[k];
+  }
   const [B, H, W, Cin] = xShape;
   const [kh, kw, cpg, Cout] = wShape;
   const [sh, sw] = geo.strides;
@@ -186,12 +205,21 @@ export function referenceConv2dGrads(
   const OW = Math.floor((W + geo.pad[2] + geo.pad[3] - ((kw - 1) * dwl + 1)) / sw) + 1;
   const dx = new Float64Array(x.length);
   const dw = new Float64Array(w.length);
+  // Σ |contribution| per entry: the scale a float32 sum of the same contributions is accurate to.
+  const dxMag = new Float64Array(x.length);
+  const dwMag = new Float64Array(w.length);
+  // Operands of windows float32 cannot represent (y or a term beyond [1e-37, 1e37], as root's
+  // products of values up to 1e35 are): a float32 backend's gradient there is only held to the
+  // NaN rule, since its terms and y have under- or overflowed where the float64 ones have not.
+  const dxLoose = new Uint8Array(x.length);
+  const dwLoose = new Uint8Array(w.length);
   const multiplicative = s.name === 'root' || s.name === 'linear';
   const zero = s.name === 'maxplus' || (s.name === 'log' && s.mu! > 0) ? -Infinity : s.name === 'minplus' || (s.name === 'log' && s.mu! < 0) || (s.name === 'root' && s.p! < 0) ? Infinity : 0;
   const weight = (raw: number, yv: number): number => {
     switch (s.name) {
       case 'log':
-        return yv === zero ? 0 : Math.exp((raw - yv) / s.mu!);
+        // raw === yv covers a term equal to an infinite y (e^{(∞−∞)/μ} would be NaN).
+        return yv === zero ? 0 : raw === yv ? 1 : Math.exp((raw - yv) / s.mu!);
       case 'root':
         if (yv === zero || yv === 0 || raw <= 0) return 0;
         return raw === yv ? 1 : Math.pow(raw / yv, s.p! - 1);
@@ -208,6 +236,58 @@ export function referenceConv2dGrads(
           const yv = y[at];
           const g = Math.floor(o / opg);
           let selected = false;
+          let loose = !inRange(y64[at]);
+          for (let di = 0; di < kh && !loose; di++)
+            for (let dj = 0; dj < kw; dj++)
+              for (let c = 0; c < cpg; c++) {
+                const ih = i * sh + di * dh - pt;
+                const iw = j * sw + dj * dwl - pl;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const xi = ((b * H + ih) * W + iw) * Cin + g * cpg + c;
+                const wi = ((di * kw + dj) * cpg + c) * Cout + o;
+                if (!inRange(multiplicative ? x[xi] * w[wi] : x[xi] + w[wi])) loose = true;
+              }
+          if (loose) {
+            for (let di = 0; di < kh; di++)
+              for (let dj = 0; dj < kw; dj++)
+                for (let c = 0; c < cpg; c++) {
+                  const ih = i * sh + di * dh - pt;
+                  const iw = j * sw + dj * dwl - pl;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                  dxLoose[((b * H + ih) * W + iw) * Cin + g * cpg + c] = 1;
+                  dwLoose[((di * kw + dj) * cpg + c) * Cout + o] = 1;
+                }
+          }
+          // Undefined gradients: y itself undefined (NaN), or y = ±∞ (not 𝟘) reached by more than one
+          // infinite term of an invertible semifield (how the gradient splits between them has no
+          // limit). Every operand of such a window gets NaN: a kernel may return anything there.
+          let undefinedWindow = Number.isNaN(yv);
+          if (!undefinedWindow && !Number.isFinite(yv) && yv !== zero && s.name !== 'maxplus' && s.name !== 'minplus') {
+            let ties = 0;
+            for (let di = 0; di < kh; di++)
+              for (let dj = 0; dj < kw; dj++)
+                for (let c = 0; c < cpg; c++) {
+                  const ih = i * sh + di * dh - pt;
+                  const iw = j * sw + dj * dwl - pl;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                  const xi = ((b * H + ih) * W + iw) * Cin + g * cpg + c;
+                  const wi = ((di * kw + dj) * cpg + c) * Cout + o;
+                  if (refTerm(s, x[xi], w[wi]) === yv) ties++;
+                }
+            undefinedWindow = ties > 1;
+          }
+          if (undefinedWindow && r !== 0) {
+            for (let di = 0; di < kh; di++)
+              for (let dj = 0; dj < kw; dj++)
+                for (let c = 0; c < cpg; c++) {
+                  const ih = i * sh + di * dh - pt;
+                  const iw = j * sw + dj * dwl - pl;
+                  if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                  dx[((b * H + ih) * W + iw) * Cin + g * cpg + c] = NaN;
+                  dw[((di * kw + dj) * cpg + c) * Cout + o] = NaN;
+                }
+            continue;
+          }
           for (let di = 0; di < kh && !selected; di++)
             for (let dj = 0; dj < kw && !selected; dj++)
               for (let c = 0; c < cpg && !selected; c++) {
@@ -220,6 +300,8 @@ export function referenceConv2dGrads(
                   if (yv !== zero && x[xi] + w[wi] === yv) {
                     dx[xi] += r;
                     dw[wi] += r;
+                    dxMag[xi] += Math.abs(r);
+                    dwMag[wi] += Math.abs(r);
                     selected = true;
                   }
                   continue;
@@ -227,9 +309,13 @@ export function referenceConv2dGrads(
                 const raw = multiplicative ? x[xi] * w[wi] : x[xi] + w[wi];
                 const gt = r * weight(raw, yv);
                 if (gt === 0) continue;
-                dx[xi] += multiplicative ? gt * w[wi] : gt;
-                dw[wi] += multiplicative ? gt * x[xi] : gt;
+                const cx = multiplicative ? gt * w[wi] : gt;
+                const cw = multiplicative ? gt * x[xi] : gt;
+                dx[xi] += cx;
+                dw[wi] += cw;
+                dxMag[xi] += Math.abs(cx);
+                dwMag[wi] += Math.abs(cw);
               }
         }
-  return {dx, dw};
+  return {dx, dw, dxMag, dwMag, dxLoose, dwLoose};
 }

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {initializers, type LayerVariable} from '@tensorflow/tfjs-layers';
 import {checkPositivePair, tapOffsets, windowRadius} from './grid.js';
 import type {AddWeight, AnisotropicKernelConfig, SemifieldKernelModule} from './types.js';
+import {describeJson} from '../../ops/describe.js';
 
 /**
  * Anisotropic quadratic structuring function q_c(z) = −zᵀ Σ_c⁻¹ z / 4 with
@@ -29,7 +30,7 @@ export class AnisotropicQuadraticKernel implements SemifieldKernelModule {
 
   constructor(config: AnisotropicKernelConfig, argName: string) {
     const init = config.init ?? 'orientation-space';
-    if (init !== 'orientation-space') throw new Error(`${argName}.init: expected 'orientation-space', but got ${JSON.stringify(init)}`);
+    if (init !== 'orientation-space') throw new Error(`${argName}.init: expected 'orientation-space', but got ${describeJson(init)}`);
     this.axisScales = checkPositivePair(config.axisScales, `${argName}.axisScales`);
   }
 

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {describeJson} from '../../ops/describe.js';
 
 /**
  * Tap offsets from the window centre, z = (di − (kh−1)/2, dj − (kw−1)/2), as two [kh, kw, 1, 1]
@@ -36,5 +37,5 @@ export function checkPositivePair(value: unknown, argName: string): [number, num
   if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
     return [value[0], value[1]];
   }
-  throw new Error(`${argName}: expected a pair of finite positive numbers, but got ${JSON.stringify(value)}`);
+  throw new Error(`${argName}: expected a pair of finite positive numbers, but got ${describeJson(value)}`);
 }

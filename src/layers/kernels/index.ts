@@ -3,6 +3,7 @@ import {AnisotropicQuadraticKernel} from './anisotropic_quadratic_kernel.js';
 import {FreeKernel} from './free_kernel.js';
 import {IsotropicQuadraticKernel} from './isotropic_quadratic_kernel.js';
 import type {KernelConfig, KernelConfigObject, SemifieldKernelModule} from './types.js';
+import {describeJson} from '../../ops/describe.js';
 
 export {AnisotropicQuadraticKernel} from './anisotropic_quadratic_kernel.js';
 export {FreeKernel} from './free_kernel.js';
@@ -44,7 +45,7 @@ export function createKernelModule(
     anisotropic: ['type', 'init', 'axisScales'],
   };
   if (object == null || !kernelTypes.includes(object.type)) {
-    throw new Error(`${argName}: expected 'free', 'isotropic', 'anisotropic' or an object {type, ...}, but got ${JSON.stringify(config)}`);
+    throw new Error(`${argName}: expected 'free', 'isotropic', 'anisotropic' or an object {type, ...}, but got ${describeJson(config)}`);
   }
   for (const key of Object.keys(object)) {
     if (!allowed[object.type].includes(key)) {

@@ -2,6 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {initializers, type LayerVariable} from '@tensorflow/tfjs-layers';
 import {checkPositivePair, evenlySpread, tapOffsets, windowRadius} from './grid.js';
 import type {AddWeight, IsotropicKernelConfig, SemifieldKernelModule} from './types.js';
+import {describeJson} from '../../ops/describe.js';
 
 /**
  * Isotropic quadratic structuring function q(z) = −‖z‖² / (4·s), the morphological scale-space
@@ -24,7 +25,7 @@ export class IsotropicQuadraticKernel implements SemifieldKernelModule {
   constructor(config: IsotropicKernelConfig, argName: string) {
     const init = config.init ?? 'scale-space';
     if (init !== 'scale-space' && !(typeof init === 'number' && Number.isFinite(init) && init > 0)) {
-      throw new Error(`${argName}.init: expected 'scale-space' or a positive scale, but got ${JSON.stringify(init)}`);
+      throw new Error(`${argName}.init: expected 'scale-space' or a positive scale, but got ${describeJson(init)}`);
     }
     this.init = init;
     this.scaleRange = checkPositivePair(config.scaleRange, `${argName}.scaleRange`);

@@ -1,4 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
+import {describeValue, tensorArgument} from '../../ops/describe.js';
 
 /** Padding in tf.conv2d's forms: 'valid', 'same', a number, or explicit [[0,0],[t,b],[l,r],[0,0]]. */
 export type Conv2dPad = 'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
@@ -24,14 +25,8 @@ export interface ConvGeometry {
   padRight: number;
 }
 
-export function show(value: unknown): string {
-  if (typeof value === 'string') return `'${value}'`;
-  try {
-    return JSON.stringify(value) ?? String(value);
-  } catch {
-    return String(value);
-  }
-}
+/** A value as an error message shows it (NaN and ±Infinity as such, not null). */
+export const show = describeValue;
 
 const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
 const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
@@ -79,7 +74,7 @@ export function convGeometry(
     throw new Error(`filter: filter.shape[2] must equal the input channels x.shape[3] = ${xShape[3]}, but got ${filterShape[2]} (filter shape [${filterShape}])`);
   }
   const [sh, sw] = parsePair(strides, 'strides');
-  const [dh, dw] = parsePair(dilations, 'dilations');
+  const [dh, dw] = parsePair(dilations ?? undefined, 'dilations');
   if ((sh > 1 || sw > 1) && (dh > 1 || dw > 1)) {
     // tf.conv2d's own rule; kept so every algorithm accepts exactly what tf.conv2d accepts.
     throw new Error(`strides: tf.conv2d does not allow strides > 1 together with dilations > 1, but got strides ${show(strides)} and dilations ${show(dilations)}`);
@@ -148,10 +143,7 @@ export function withConvArgs<T extends tf.Tensor3D | tf.Tensor4D>(
       if (value.dtype !== 'float32') throw new Error(`${name}: ${opName} expects a float32 tensor, but got a ${value.dtype} tensor`);
       return value;
     }
-    if (value == null) throw new Error(`${name}: ${opName} expects a tensor or nested array, but got ${show(value)}`);
-    const t = tf.tensor(value as tf.TensorLike, undefined, 'float32');
-    created.push(t);
-    return t;
+    return tensorArgument(value, name, created, opName);
   };
   try {
     if (dataFormat !== undefined && dataFormat !== 'NHWC') {

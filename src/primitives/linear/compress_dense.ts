@@ -4,6 +4,7 @@ import {checkInteger, checkNumberInRange, checkOptionsObject, describe} from './
 import {lowRankFactors} from './low_rank_factors.js';
 import {LowRankDense} from './low_rank_dense.js';
 import {matrixSvd, rankForEnergy, type MatrixSvd} from './matrix_svd.js';
+import {describeJson} from '../../ops/describe.js';
 
 /**
  * How to pick each replaced layer's rank; exactly one of:
@@ -44,7 +45,7 @@ function checkCompressOptions(options: unknown): {mode: 'rank' | 'ratio' | 'ener
   const opts = checkOptionsObject('options', options);
   const given = (['rank', 'ratio', 'energy'] as const).filter((k) => opts[k] !== undefined);
   if (given.length !== 1) {
-    throw new Error(`options: expected exactly one of {rank}, {ratio} or {energy}, but got ${JSON.stringify(opts)}`);
+    throw new Error(`options: expected exactly one of {rank}, {ratio} or {energy}, but got ${describeJson(opts)}`);
   }
   const mode = given[0];
   const value =
@@ -96,7 +97,7 @@ export async function compressDense(model: LayersModel, options: CompressDenseOp
   const chosen = names ?? denseNames;
   for (const name of chosen) {
     if (!denseNames.includes(name)) {
-      throw new Error(`options.layers: expected names of Dense layers of the model (${denseNames.join(', ')}), but got ${JSON.stringify(name)}`);
+      throw new Error(`options.layers: expected names of Dense layers of the model (${denseNames.join(', ')}), but got ${describeJson(name)}`);
     }
   }
 

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {checkInteger, checkNumberInRange, checkOptionsObject, describe} from './checks.js';
 import {matrixSvd, rankForEnergy, type MatrixSvd} from './matrix_svd.js';
+import {describeJson} from '../../ops/describe.js';
 
 /** How much of W to keep: exactly one of `rank` (1…min(rows, cols)) or `energy` (0 < e ≤ 1). */
 export interface LowRankOptions {
@@ -23,7 +24,7 @@ export function resolveRank(options: unknown, svd: Pick<MatrixSvd, 'k' | 's'>, a
   const hasRank = opts.rank !== undefined;
   const hasEnergy = opts.energy !== undefined;
   if (hasRank === hasEnergy) {
-    throw new Error(`${argName}: expected exactly one of {rank} or {energy}, but got ${JSON.stringify(opts)}`);
+    throw new Error(`${argName}: expected exactly one of {rank} or {energy}, but got ${describeJson(opts)}`);
   }
   if (hasRank) return checkInteger(`${argName}.rank`, opts.rank, 1, svd.k);
   const energy = checkNumberInRange(`${argName}.energy`, opts.energy, 0, 1, true);
