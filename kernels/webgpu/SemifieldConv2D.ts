@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
 import {
   channelsPerThreadAuto,
@@ -59,7 +59,7 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
 };
 
 export const semifieldConv2DWebGPUConfig: KernelConfig = {
-  kernelName: SemifieldConv2D,
+  kernelName: SEMIFIELD_CONV2D_KERNEL,
   backendName: 'webgpu',
   kernelFunc: semifieldConv2DWebGPU,
 };
