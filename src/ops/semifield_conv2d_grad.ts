@@ -32,5 +32,5 @@ export const semifieldConv2DGradConfig: tf.GradConfig = {
 
 /** Register once; a second import of the package finds it registered. */
 export function registerSemifieldConv2DGradient(): void {
-  if (tf.getGradient(SemifieldConv2D) == null) tf.registerGradient(semifieldConv2DGradConfig);
+  if (tf.getGradient(SEMIFIELD_CONV2D_KERNEL) == null) tf.registerGradient(semifieldConv2DGradConfig);
 }
