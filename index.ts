@@ -5,6 +5,7 @@
 // backend imports `tfjs-semifield/cpu`, `/webgl` or `/webgpu` instead, so that its bundle carries
 // only that backend's kernels.
 import './src/tfjs_core_guard.js';
+import './src/layer_hints.js';
 import './kernels/cpu/register.js';
 import './kernels/webgl/register.js';
 import './kernels/webgpu/register.js';

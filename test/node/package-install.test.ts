@@ -104,6 +104,37 @@ describe('package from npm pack, in fresh folders (issue 16)', function () {
     expect(r.last).to.deep.equal({isClass: true, loaded: 'SemifieldConv2D', loss: true});
   });
 
+  it("a saved model with a SemifieldConv2D layer, loaded without importing tfjs-semifield/layers, names the missing import", () => {
+    const app = makeApp('umbrella-hint', umbrella);
+    const saved = runNode(app, 'save.mjs', [
+      "import * as tf from '@tensorflow/tfjs';",
+      "import {layers} from 'tfjs-semifield/layers';",
+      "const model = tf.sequential({layers: [layers.semifieldConv2d({inputShape: [5, 5, 1], filters: 1, kernelSize: 2})]});",
+      'let artifacts;',
+      'await model.save(tf.io.withSaveHandler(async (a) => { artifacts = a; return {modelArtifactsInfo: {dateSaved: new Date(), modelTopologyType: \'JSON\'}}; }));',
+      'console.log(JSON.stringify({topology: artifacts.modelTopology, weightSpecs: artifacts.weightSpecs, weights: Array.from(new Float32Array(artifacts.weightData))}));',
+    ].join('\n'));
+    expect(saved.code, saved.err).to.equal(0);
+    fs.writeFileSync(path.join(app, 'model.json'), JSON.stringify(saved.last));
+    const load = (imports: string) => runNode(app, 'load.mjs', [
+      "import * as tf from '@tensorflow/tfjs';",
+      "import fs from 'node:fs';",
+      imports,
+      "const m = JSON.parse(fs.readFileSync('model.json', 'utf8'));",
+      'const model = await tf.loadLayersModel(tf.io.fromMemory(m.topology, m.weightSpecs, new Float32Array(m.weights).buffer));',
+      'console.log(JSON.stringify({loaded: model.layers[0].getClassName()}));',
+    ].join('\n'));
+    const rootOnly = load("import 'tfjs-semifield';");
+    expect(rootOnly.code).to.not.equal(0);
+    expect(rootOnly.err).to.contain("SemifieldConv2D of tfjs-semifield, which is registered by importing 'tfjs-semifield/layers'");
+    // Either order of the two imports loads the real class.
+    for (const imports of ["import 'tfjs-semifield';\nimport 'tfjs-semifield/layers';", "import 'tfjs-semifield/layers';\nimport 'tfjs-semifield/webgl';"]) {
+      const r = load(imports);
+      expect(r.code, r.err).to.equal(0);
+      expect(r.last).to.deep.equal({loaded: 'SemifieldConv2D'});
+    }
+  });
+
   it('(c) a .cjs file with require runs the op, from the CommonJS build (require(esm) switched off)', () => {
     const app = makeApp('cjs', coreAndCpu);
     const source = [
