@@ -8,7 +8,8 @@ import '@tensorflow/tfjs-backend-wasm';
 import {SingleBar, Presets} from 'cli-progress';
 import {Command} from 'commander';
 // The package entry registers the fused kernels.
-import {hasFusedKernels, semifieldConv2d, semifieldConv2dIm2col, type SemifieldConfig} from '../../index.js';
+import {hasFusedKernels, semifieldConv2d, type SemifieldConfig} from '../../index.js';
+import {semifieldConv2dIm2col} from '../../src/primitives/index.js';
 import {TIMING_SPECS, measureRow, type TimingRow} from '../precision-study/timing_rows.js';
 
 const opts = new Command()

@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import cliProgress from 'cli-progress';
 import {Command} from 'commander';
-import {lnsMatMul, lnsMatMulEmulated, logMatMul, LowRankDense} from '../../src/index.js';
+import {lnsMatMul, lnsMatMulEmulated, logMatMul, LowRankDense} from '../../src/primitives/index.js';
 import {gaussianValues} from '../compression-study/data.js';
 import {fmt, markdownTable} from '../compression-study/plot.js';
 import {interleavedMedians} from '../compression-study/timing.js';

@@ -15,7 +15,7 @@ import {setWebGPUBackpropFilterProgram} from '../../kernels/webgpu/SemifieldConv
 import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
 import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
 import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
-import {SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 
 const opts = new Command()

@@ -12,7 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
-import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from '../../index.js';
+import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput, SEMIFIELD_CONV2D_KERNEL as SemifieldConv2D} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
 import {setWebGPUFilterInvocations} from '../../kernels/webgpu/semifield_conv2d_backprop_filter_sliced_webgpu.js';

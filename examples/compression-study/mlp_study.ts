@@ -1,7 +1,7 @@
 // Compresses the trained MNIST MLP at a range of target ratios with compressDense and measures test
 // accuracy and inference time (model.predict on the active backend), optionally after fine-tuning.
 import * as tf from '@tensorflow/tfjs';
-import {compressDense, lowRankCompressionRatio, type LowRankDense, type MatrixSvd} from '../../src/index.js';
+import {compressDense, lowRankCompressionRatio, type LowRankDense, type MatrixSvd} from '../../src/primitives/index.js';
 import type {MnistSplit} from './data.js';
 import {compileMlp, testAccuracy, trainMlp} from './mlp.js';
 import {interleavedMedians} from './timing.js';

@@ -1,7 +1,7 @@
 // Rank vs reconstruction error of four kinds of matrix, and rank vs measured time of the factorised
 // product (x·A)·B against the dense x·W for each layer shape of the MNIST MLP.
 import * as tf from '@tensorflow/tfjs';
-import {lowRankFactors, matrixSvd, type MatrixSvd} from '../../src/index.js';
+import {lowRankFactors, matrixSvd, type MatrixSvd} from '../../src/primitives/index.js';
 import {gaussianValues} from './data.js';
 import {breakEvenRank, interleavedMedians} from './timing.js';
 

@@ -6,7 +6,7 @@ import {fileURLToPath} from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import cliProgress from 'cli-progress';
 import {Command} from 'commander';
-import {lnsErrorBound, lnsMatMul, lnsMatMulEmulated, logMatMul} from '../../src/index.js';
+import {lnsErrorBound, lnsMatMul, lnsMatMulEmulated, logMatMul} from '../../src/primitives/index.js';
 import {gaussianValues} from '../compression-study/data.js';
 import {fmt, markdownTable, savePlot} from '../compression-study/plot.js';
 import {BFLOAT16, FLOAT16, matMulInFormat} from './float_formats.js';

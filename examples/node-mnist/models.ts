@@ -23,7 +23,8 @@
  * step (docs/mnist-example.md has the measurements behind both choices).
  */
 import * as tf from '@tensorflow/tfjs';
-import {defaultSemifieldKernelInitializer, getSemifield, layers, type SemifieldConfig} from '../../index.js';
+import {getSemifield, type SemifieldConfig} from '../../index.js';
+import {defaultSemifieldKernelInitializer, layers} from '../../src/layers/index.js';
 
 export const variantNames = ['baseline', 'quadratic-pool', 'anisotropic-pool', 'maxplus-conv', 'log-conv'] as const;
 export type VariantName = (typeof variantNames)[number];

@@ -1,20 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import {
-  WINOGRAD_F2x2_3x3,
-  WINOGRAD_F4x4_3x3,
-  conv2dDirect,
-  conv2dFft,
-  conv2dIm2col,
-  conv2dWinograd,
-  emulatedDirect,
-  emulatedFft,
-  emulatedIm2col,
-  emulatedWinograd,
-  float64,
-  studyFormats,
-  type EmulatedConvProblem,
-  type NumberFormat,
-} from '../../src/index.js';
+import {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3, conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, emulatedDirect, emulatedFft, emulatedIm2col, emulatedWinograd, float64, studyFormats, type EmulatedConvProblem, type NumberFormat} from '../../src/primitives/index.js';
 import {makeProblem, relativeError, samePad, type StudyProblem} from './problems.js';
 
 /** Algorithms of the linear table, with how each runs in an emulated format (null: not defined there). */

@@ -1,5 +1,5 @@
 import {writeFileSync} from 'node:fs';
-import {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3, type WinogradTransform} from '../../src/index.js';
+import {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3, type WinogradTransform} from '../../src/primitives/index.js';
 import type {ErrorCell} from './linear_errors.js';
 import type {TimingRow, TimingRowSpec} from './timing_rows.js';
 

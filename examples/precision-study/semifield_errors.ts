@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 // The package entry: semifieldConv2d runs the fused cpu kernel, as it does for users.
-import {bfloat16, float16, float32, semifieldConv2d, type NumberFormat, type SemifieldConfig} from '../../index.js';
+import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
+import {bfloat16, float16, float32, type NumberFormat} from '../../src/primitives/index.js';
 import type {ErrorCell} from './linear_errors.js';
 import {makeProblem, relativeError, samePad, type StudyProblem} from './problems.js';
 

@@ -1,6 +1,6 @@
 // Timing rows for the study, shared by Node (cpu) and the browser page (webgl): same code, same rules.
 import * as tf from '@tensorflow/tfjs';
-import {CONV_ALGORITHMS, findConvAlgorithm, runConvAlgorithm, type ConvAlgorithm} from '../../src/index.js';
+import {CONV_ALGORITHMS, findConvAlgorithm, runConvAlgorithm, type ConvAlgorithm} from '../../src/primitives/index.js';
 
 export interface TimingRowSpec {
   size: number;

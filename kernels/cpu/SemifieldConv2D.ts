@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {InvertibleSemifield, SelectionSemifield} from '../../src/semifields/types.js';
 import {type CpuBackendLike, kernelSetup, values} from './cpu_util.js';
@@ -262,7 +262,7 @@ export const semifieldConv2DCpu: KernelFunc = ({inputs, backend, attrs}) => {
 };
 
 export const semifieldConv2DCpuConfig: KernelConfig = {
-  kernelName: SemifieldConv2D,
+  kernelName: SEMIFIELD_CONV2D_KERNEL,
   backendName: 'cpu',
   kernelFunc: semifieldConv2DCpu,
 };

@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL} from '../../src/ops/kernel_names.js';
 import {type CpuBackendLike, decodeProvenance, kernelSetup, values} from './cpu_util.js';
 import {logConvBackpropFilter} from './log_factorised.js';
 
@@ -91,7 +91,7 @@ export const semifieldConv2DBackpropFilterCpu: KernelFunc = ({inputs, backend, a
 };
 
 export const semifieldConv2DBackpropFilterCpuConfig: KernelConfig = {
-  kernelName: SemifieldConv2DBackpropFilter,
+  kernelName: SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL,
   backendName: 'cpu',
   kernelFunc: semifieldConv2DBackpropFilterCpu,
 };

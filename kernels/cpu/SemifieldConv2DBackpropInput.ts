@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from '../../src/ops/kernel_names.js';
 import {type CpuBackendLike, decodeProvenance, kernelSetup, values} from './cpu_util.js';
 import {logConvBackpropInput} from './log_factorised.js';
 
@@ -90,7 +90,7 @@ export const semifieldConv2DBackpropInputCpu: KernelFunc = ({inputs, backend, at
 };
 
 export const semifieldConv2DBackpropInputCpuConfig: KernelConfig = {
-  kernelName: SemifieldConv2DBackpropInput,
+  kernelName: SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL,
   backendName: 'cpu',
   kernelFunc: semifieldConv2DBackpropInputCpu,
 };

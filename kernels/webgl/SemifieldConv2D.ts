@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import {InvertibleForwardProgram, SelectedTermProgram, SelectionScanProgram} from './semifield_conv2d_gpu.js';
 import {PackedForwardProgram, PackedSelectedTermProgram} from './semifield_conv2d_packed_gpu.js';
 import {kernelSetup, type MathBackendWebGL, packedPrograms, provenanceStoredExactly} from './webgl_util.js';
@@ -38,7 +38,7 @@ export const semifieldConv2DWebGL: KernelFunc = ({inputs, backend, attrs}) => {
 };
 
 export const semifieldConv2DWebGLConfig: KernelConfig = {
-  kernelName: SemifieldConv2D,
+  kernelName: SEMIFIELD_CONV2D_KERNEL,
   backendName: 'webgl',
   kernelFunc: semifieldConv2DWebGL,
 };

@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL} from '../../src/ops/kernel_names.js';
 import {SemifieldBackpropFilterProgram} from './semifield_conv2d_backprop_filter_gpu.js';
 import {runBackprop} from './backprop_common.js';
 import {PackedBackpropFilterProgram} from './semifield_conv2d_backprop_packed_gpu.js';
@@ -17,7 +17,7 @@ export const semifieldConv2DBackpropFilterWebGL: KernelFunc = ({inputs, backend,
 };
 
 export const semifieldConv2DBackpropFilterWebGLConfig: KernelConfig = {
-  kernelName: SemifieldConv2DBackpropFilter,
+  kernelName: SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL,
   backendName: 'webgl',
   kernelFunc: semifieldConv2DBackpropFilterWebGL,
 };

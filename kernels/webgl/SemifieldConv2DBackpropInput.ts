@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from '../../src/ops/kernel_names.js';
 import {SemifieldBackpropInputProgram} from './semifield_conv2d_backprop_input_gpu.js';
 import {runBackprop} from './backprop_common.js';
 import {PackedBackpropInputProgram} from './semifield_conv2d_backprop_packed_gpu.js';
@@ -17,7 +17,7 @@ export const semifieldConv2DBackpropInputWebGL: KernelFunc = ({inputs, backend, 
 };
 
 export const semifieldConv2DBackpropInputWebGLConfig: KernelConfig = {
-  kernelName: SemifieldConv2DBackpropInput,
+  kernelName: SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL,
   backendName: 'webgl',
   kernelFunc: semifieldConv2DBackpropInputWebGL,
 };

@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2D} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
 import {defaultMMTile, SemifieldConv2DMMProgram, WindowAnchorProgram} from './semifield_conv2d_mm_webgpu.js';
 import {
@@ -80,7 +80,7 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
 };
 
 export const semifieldConv2DWebGPUConfig: KernelConfig = {
-  kernelName: SemifieldConv2D,
+  kernelName: SEMIFIELD_CONV2D_KERNEL,
   backendName: 'webgpu',
   kernelFunc: semifieldConv2DWebGPU,
 };

@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2DBackpropFilter} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL} from '../../src/ops/kernel_names.js';
 import {filterInvocationsFor, SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {SemifieldConv2DBackpropFilterProgram} from './semifield_conv2d_backprop_filter_webgpu.js';
 import {SemifieldConv2DBackpropFilterFactorisedProgram} from './semifield_conv2d_backprop_filter_factorised_webgpu.js';
@@ -50,7 +50,7 @@ export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend
 };
 
 export const semifieldConv2DBackpropFilterWebGPUConfig: KernelConfig = {
-  kernelName: SemifieldConv2DBackpropFilter,
+  kernelName: SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL,
   backendName: 'webgpu',
   kernelFunc: semifieldConv2DBackpropFilterWebGPU,
 };

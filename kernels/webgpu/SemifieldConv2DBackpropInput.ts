@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from '../../src/ops/kernel_names.js';
 import {SemifieldConv2DBackpropInputFactorisedProgram} from './semifield_conv2d_backprop_input_factorised_webgpu.js';
 import {SemifieldConv2DBackpropInputProgram} from './semifield_conv2d_backprop_input_webgpu.js';
 import {runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
@@ -45,7 +45,7 @@ export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend,
 };
 
 export const semifieldConv2DBackpropInputWebGPUConfig: KernelConfig = {
-  kernelName: SemifieldConv2DBackpropInput,
+  kernelName: SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL,
   backendName: 'webgpu',
   kernelFunc: semifieldConv2DBackpropInputWebGPU,
 };

@@ -27,7 +27,8 @@ import type {Initializer} from './layer_args.js';
  *   p-norm of a window of unit inputs near 1, so stacked layers neither blow up nor vanish.
  *
  * @example
- * import {defaultSemifieldKernelInitializer, getSemifield} from 'tfjs-semifield';
+ * import {getSemifield} from 'tfjs-semifield';
+ * import {defaultSemifieldKernelInitializer} from 'tfjs-semifield/layers';
  * const init = defaultSemifieldKernelInitializer(getSemifield({name: 'log', mu: 0.5}), 3 * 3 * 8, 42);
  * const kernel = init.apply([3, 3, 8, 16]); // values around −0.5·log(72) ≈ −2.14
  */
@@ -52,7 +53,8 @@ export function defaultSemifieldKernelInitializer(sf: Semifield, fanIn: number, 
  * The bias starts at 𝟙 (0 when ⊗ is +, 1 when ⊗ is ·), so an untrained bias changes nothing.
  *
  * @example
- * import {defaultSemifieldBiasInitializer, getSemifield} from 'tfjs-semifield';
+ * import {getSemifield} from 'tfjs-semifield';
+ * import {defaultSemifieldBiasInitializer} from 'tfjs-semifield/layers';
  * defaultSemifieldBiasInitializer(getSemifield('root')).apply([4]); // [1, 1, 1, 1]
  */
 export function defaultSemifieldBiasInitializer(sf: Semifield): Initializer {

@@ -8,6 +8,8 @@ import {MorphologicalOpening2D} from './morphological_opening2d_layer.js';
 import {SemifieldConv2D, type SemifieldConv2DLayerArgs} from './semifield_conv2d_layer.js';
 import {SemifieldPooling2D, type SemifieldPooling2DLayerArgs} from './semifield_pooling2d_layer.js';
 
+export {SemifieldConv2D} from './semifield_conv2d_layer.js';
+/** The same class as {@link SemifieldConv2D} (its earlier export name). */
 export {SemifieldConv2D as SemifieldConv2DLayer} from './semifield_conv2d_layer.js';
 export type {SemifieldConv2DLayerArgs} from './semifield_conv2d_layer.js';
 export {SemifieldPooling2D} from './semifield_pooling2d_layer.js';
@@ -32,7 +34,7 @@ export type {
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {layers} from 'tfjs-semifield';
+ * import {layers} from 'tfjs-semifield/layers';
  * const model = tf.sequential({layers: [
  *   tf.layers.conv2d({inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu'}),
  *   layers.semifieldPooling2d({poolSize: 3, strides: 2, padding: 'same'}),

@@ -9,7 +9,7 @@ import {MorphologicalLayer2D, type MorphologicalLayer2DArgs} from './morphologic
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {layers} from 'tfjs-semifield';
+ * import {layers} from 'tfjs-semifield/layers';
  * const closing = layers.morphologicalClosing2d({kernelSize: 5, kernel: 'anisotropic'});
  * const y = closing.apply(tf.randomUniform([1, 8, 8, 2])) as tf.Tensor; // y ≥ x everywhere
  */

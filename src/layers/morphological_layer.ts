@@ -54,7 +54,7 @@ function adjointPair(config: SemifieldConfig | undefined): {dilation: Semifield;
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {layers} from 'tfjs-semifield';
+ * import {layers} from 'tfjs-semifield/layers';
  * const closing = layers.morphologicalClosing2d({kernelSize: 3});
  * const x = tf.randomUniform([1, 8, 8, 2]) as tf.Tensor4D;
  * closing.build(x.shape);

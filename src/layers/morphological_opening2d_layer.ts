@@ -9,7 +9,7 @@ import {MorphologicalLayer2D, type MorphologicalLayer2DArgs} from './morphologic
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {layers} from 'tfjs-semifield';
+ * import {layers} from 'tfjs-semifield/layers';
  * const opening = layers.morphologicalOpening2d({kernelSize: 3, kernel: {type: 'free'}});
  * const y = opening.apply(tf.randomUniform([1, 8, 8, 2])) as tf.Tensor; // y ≤ x everywhere
  */

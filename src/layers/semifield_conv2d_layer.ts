@@ -99,7 +99,7 @@ export interface SemifieldConv2DLayerArgs extends NonNullable<LayerArgs> {
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {layers} from 'tfjs-semifield';
+ * import {layers} from 'tfjs-semifield/layers';
  * const model = tf.sequential({layers: [
  *   layers.semifieldConv2d({inputShape: [28, 28, 1], filters: 8, kernelSize: 3, semifield: 'maxplus', padding: 'same'}),
  *   tf.layers.flatten(),

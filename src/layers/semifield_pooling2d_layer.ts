@@ -68,7 +68,7 @@ function defaultFreePoolingInitializer(sf: Semifield, poolSize: [number, number]
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {layers} from 'tfjs-semifield';
+ * import {layers} from 'tfjs-semifield/layers';
  * const model = tf.sequential({layers: [
  *   tf.layers.conv2d({inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu'}),
  *   layers.semifieldPooling2d({poolSize: 3, strides: 2, padding: 'same', semifield: 'maxplus', kernel: 'isotropic'}),

@@ -13,7 +13,8 @@ import type {Semifield} from '../semifields/types.js';
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {getSemifield, structuringToSemifield} from 'tfjs-semifield';
+ * import {getSemifield} from 'tfjs-semifield';
+ * import {structuringToSemifield} from 'tfjs-semifield/layers';
  * const q = tf.tensor4d([-1, 0, -1], [1, 3, 1, 1]);
  * structuringToSemifield(q, getSemifield('linear')); // e^{q}: [0.37, 1, 0.37]
  */

@@ -1,14 +1,17 @@
 /**
- * Names of the fused kernels every backend may register (tf.registerKernel).
+ * Names of the fused kernels every backend may register (tf.registerKernel). The constants are
+ * SCREAMING_CASE so that they never collide with the layer class `SemifieldConv2D`
+ * (`tfjs-semifield/layers`); the strings themselves are the kernel names tfjs sees.
  *
- * - `SemifieldConv2D`: inputs {x, filter}; attrs {@link SemifieldConvAttrs}; outputs [y] for
- *   invertible semifields, [y, provenance (int32, same shape as y)] for selection semifields.
- *   Provenance is the flat filter index (di·kw + dj)·(Cin/groups) + c of the selected term, −1 when
- *   the window had no term.
- * - `SemifieldConv2DBackpropInput` / `SemifieldConv2DBackpropFilter`: inputs {dy, x, filter, aux},
- *   aux being the provenance for selection semifields and y for invertible ones; output dx / dfilter.
+ * - `SEMIFIELD_CONV2D_KERNEL` ('SemifieldConv2D'): inputs {x, filter}; attrs
+ *   {@link SemifieldConvAttrs}; outputs [y] for invertible semifields, [y, provenance (int32, same
+ *   shape as y)] for selection semifields. Provenance is the flat filter index
+ *   (di·kw + dj)·(Cin/groups) + c of the selected term, −1 when the window had no term.
+ * - `SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL` / `SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL`: inputs
+ *   {dy, x, filter, aux}, aux being the provenance for selection semifields and y for invertible
+ *   ones; output dx / dfilter.
  */
-export const SemifieldConv2D = 'SemifieldConv2D';
-export const SemifieldConv2DBackpropInput = 'SemifieldConv2DBackpropInput';
-export const SemifieldConv2DBackpropFilter = 'SemifieldConv2DBackpropFilter';
+export const SEMIFIELD_CONV2D_KERNEL = 'SemifieldConv2D';
+export const SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL = 'SemifieldConv2DBackpropInput';
+export const SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL = 'SemifieldConv2DBackpropFilter';
 export type {SemifieldConvAttrs} from './conv_info.js';

@@ -4,7 +4,7 @@ import type {Semifield, SemifieldConfig} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
 import {describeJson, tensorArgument} from './describe.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
-import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from './kernel_names.js';
+import {SEMIFIELD_CONV2D_KERNEL, SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from './kernel_names.js';
 import {registerSemifieldConv2DGradient} from './semifield_conv2d_grad.js';
 
 registerSemifieldConv2DGradient();
@@ -12,9 +12,9 @@ registerSemifieldConv2DGradient();
 /** Does the active backend have our fused kernels registered? */
 export function hasFusedKernels(backendName = tf.getBackend()): boolean {
   return (
-    tf.getKernel(SemifieldConv2D, backendName) != null &&
-    tf.getKernel(SemifieldConv2DBackpropInput, backendName) != null &&
-    tf.getKernel(SemifieldConv2DBackpropFilter, backendName) != null
+    tf.getKernel(SEMIFIELD_CONV2D_KERNEL, backendName) != null &&
+    tf.getKernel(SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL, backendName) != null &&
+    tf.getKernel(SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL, backendName) != null
   );
 }
 
@@ -38,7 +38,7 @@ function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: Se
   if (fused) {
     // The kernel's registered gradient (semifield_conv2d_grad.ts) covers this path; the
     // provenance output stays on the tape for it and is dropped here.
-    return runKernel(SemifieldConv2D, {x, filter}, attrs)[0] as tf.Tensor4D;
+    return runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter}, attrs)[0] as tf.Tensor4D;
   }
   // tfjs types customGrad's arguments loosely (tensors and the save function share one rest type).
   const forward = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {semifieldFromKey} from '../semifields/registry.js';
 import type {SemifieldConvAttrs} from './conv_info.js';
-import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropInput} from './kernel_names.js';
+import {SEMIFIELD_CONV2D_KERNEL, SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from './kernel_names.js';
 
 /**
  * Gradient of the fused SemifieldConv2D kernel (DESIGN.md §4), registered with tf.registerGradient
@@ -13,7 +13,7 @@ import {SemifieldConv2D, SemifieldConv2DBackpropFilter, SemifieldConv2DBackpropI
  * `aux` = provenance for selection semifields and y for invertible ones.
  */
 export const semifieldConv2DGradConfig: tf.GradConfig = {
-  kernelName: SemifieldConv2D,
+  kernelName: SEMIFIELD_CONV2D_KERNEL,
   inputsToSave: ['x', 'filter'],
   // Selection kernels have two outputs [y, provenance]; invertible ones one (the second flag is
   // then ignored by the engine).
@@ -26,11 +26,11 @@ export const semifieldConv2DGradConfig: tf.GradConfig = {
     const selection = semifieldFromKey(convAttrs.semifield).kind === 'selection';
     const inputs = {dy: dy0, x, filter, aux: selection ? provenance : y} as unknown as tf.NamedTensorMap;
     const run = (kernelName: string) => tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor;
-    return {x: () => run(SemifieldConv2DBackpropInput), filter: () => run(SemifieldConv2DBackpropFilter)};
+    return {x: () => run(SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL), filter: () => run(SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL)};
   },
 };
 
 /** Register once; a second import of the package finds it registered. */
 export function registerSemifieldConv2DGradient(): void {
-  if (tf.getGradient(SemifieldConv2D) == null) tf.registerGradient(semifieldConv2DGradConfig);
+  if (tf.getGradient(SEMIFIELD_CONV2D_KERNEL) == null) tf.registerGradient(semifieldConv2DGradConfig);
 }

@@ -4,7 +4,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {layers, type SemifieldConfig} from '../../index.js';
+import {type SemifieldConfig} from '../../index.js';
+import {layers} from '../../src/layers/index.js';
 import {normal} from '../reference/random.js';
 import {useWebGL} from './webgl_helpers.js';
 

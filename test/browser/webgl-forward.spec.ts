@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {SemifieldConv2D} from '../../index.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../index.js';
 import {allCases, maxRelError} from '../reference/cases.js';
 import {referenceConv2d} from '../reference/reference.js';
 import {onBackend, rendererName, useWebGL} from './webgl_helpers.js';
@@ -30,7 +30,7 @@ for (const pack of [true, false]) describe(`webgl: fused forward kernel vs the f
         pad: c.geometry.pad,
         groups: c.geometry.groups,
       };
-      const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
+      const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
       const {y: ref} = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
       const y = await outs[0].data();
       expect(maxRelError(y, ref), 'y vs float64 reference').to.be.at.most(TOL);
@@ -41,7 +41,7 @@ for (const pack of [true, false]) describe(`webgl: fused forward kernel vs the f
         const cpuProv = await onBackend('cpu', async () => {
           const xc = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
           const wc = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-          const o = tf.engine().runKernel(SemifieldConv2D, {x: xc, filter: wc} as never, attrs as never) as unknown as tf.Tensor[];
+          const o = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x: xc, filter: wc} as never, attrs as never) as unknown as tf.Tensor[];
           const p = await o[1].data();
           tf.dispose([xc, wc, ...o]);
           return p;
@@ -80,7 +80,7 @@ describe('webgl: provenance ties keep the first term in scan order (di, dj, c)',
           const prov = async () => {
             const x = tf.tensor4d(xv, xShape);
             const w = tf.tensor4d(wv, wShape);
-            const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
+            const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
             const p = Array.from(await outs[1].data());
             const y = Array.from(await outs[0].data());
             tf.dispose([x, w, ...outs]);

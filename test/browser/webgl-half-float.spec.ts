@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {SemifieldConv2D} from '../../index.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../index.js';
 import {allCases, type ConvCase, maxRelError} from '../reference/cases.js';
 import {normal} from '../reference/random.js';
 import {type CaseResult, f16Array, onBackend, runCase, useWebGL} from './webgl_helpers.js';
@@ -100,7 +100,7 @@ describe('webgl, half-float textures: provenance of windows with more than 2048 
       const provOn = async () => {
         const xt = tf.tensor4d(c.x, xShape);
         const wt = tf.tensor4d(c.w, wShape);
-        const outs = tf.engine().runKernel(SemifieldConv2D, {x: xt, filter: wt} as never, attrs as never) as unknown as tf.Tensor[];
+        const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x: xt, filter: wt} as never, attrs as never) as unknown as tf.Tensor[];
         const p = Array.from(await outs[1].data());
         tf.dispose([xt, wt, ...outs]);
         return p;

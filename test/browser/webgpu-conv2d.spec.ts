@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
-import {SemifieldConv2D} from '../../index.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../index.js';
 import {allCases, maxRelError, probeCoords, upstreamFor, type ConvCase} from '../reference/cases.js';
 import {finiteDifferenceGrad, referenceConv2d, referenceConv2dGrads} from '../reference/reference.js';
 import {filterSliceCases, factorisedCases, mmCases, negativeRootCases} from '../reference/webgpu_cases.js';
@@ -29,7 +29,7 @@ async function provenanceOf(c: ConvCase): Promise<number[] | null> {
   if (c.ref.name !== 'maxplus' && c.ref.name !== 'minplus') return null;
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const prov = Array.from(await outs[1].data());
   tf.dispose([x, w, ...outs]);
   return prov;
@@ -94,7 +94,7 @@ describe('webgpu (browser): the tiled forward program, forced', function () {
       await tf.setBackend('webgpu');
       const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
       const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-      const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+      const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
       const y = await outs[0].data();
       const prov = outs.length > 1 ? Array.from(await outs[1].data()) : null;
       tf.dispose([x, w, ...outs]);
@@ -111,7 +111,7 @@ describe('webgpu (browser): the tiled forward program, forced', function () {
 async function forwardY(c: ConvCase): Promise<Float32Array> {
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const y = (await outs[0].data()) as Float32Array;
   tf.dispose([x, w, ...outs]);
   return y;
@@ -225,7 +225,7 @@ describe('webgpu (browser): the implicit-GEMM forward program, forced', function
       setWebGPUForwardTiling(tiling);
       const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
       const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-      const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+      const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
       const y = await outs[0].data();
       const prov = outs.length > 1 ? Array.from(await outs[1].data()) : null;
       tf.dispose([x, w, ...outs]);

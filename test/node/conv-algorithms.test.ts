@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, type Conv2dPad} from '../../src/index.js';
+import {conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, type Conv2dPad} from '../../src/primitives/index.js';
 import {expectThrowsNoLeak, meanAbsError, randomArray, referenceConv2d, samePad, scaledMaxError, seededUniform} from './conv-reference.js';
 
 /*
@@ -209,7 +209,7 @@ describe('Winograd F(4×4,3×3) is less accurate than F(2×2,3×3), and why', fu
   });
 
   it('why: the transform constants amplify rounding — (max row sums of |Aᵀ|·|G|·|Bᵀ|)² is 36100 for F(4,3) vs 81 for F(2,3)', async () => {
-    const {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3} = await import('../../src/index.js');
+    const {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3} = await import('../../src/primitives/index.js');
     // A rounding error δ in one transform-domain product reaches an output multiplied by an Aᵀ entry
     // (twice, rows and columns); the products themselves carry |G|·|Bᵀ| times the input magnitudes.
     // The largest such factor bounds the error growth of the algorithm relative to the direct sum.

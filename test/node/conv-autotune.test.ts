@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {CONV_ALGORITHMS, clearConvAlgorithmCache, conv2dAuto, findConvAlgorithm, getCachedConvAlgorithm, runConvAlgorithm} from '../../src/index.js';
+import {CONV_ALGORITHMS, clearConvAlgorithmCache, conv2dAuto, findConvAlgorithm, getCachedConvAlgorithm, runConvAlgorithm} from '../../src/primitives/index.js';
 import {expectThrowsNoLeak} from './conv-reference.js';
 
 // Correctness of the tuner only: which algorithm wins is a measurement (BENCHMARKS.md), not a test.

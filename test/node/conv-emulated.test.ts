@@ -1,21 +1,6 @@
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {
-  WINOGRAD_F2x2_3x3,
-  WINOGRAD_F4x4_3x3,
-  bfloat16,
-  emulatedDirect,
-  emulatedFft,
-  emulatedIm2col,
-  emulatedWinograd,
-  float16,
-  float32,
-  float64,
-  intFormat,
-  roundToBinaryFloat,
-  wrapInt,
-  type EmulatedConvProblem,
-} from '../../src/index.js';
+import {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3, bfloat16, emulatedDirect, emulatedFft, emulatedIm2col, emulatedWinograd, float16, float32, float64, intFormat, roundToBinaryFloat, wrapInt, type EmulatedConvProblem} from '../../src/primitives/index.js';
 import {randomArray, referenceConv2d, seededUniform} from './conv-reference.js';
 
 function problem(x: ArrayLike<number>, h: number, w: number, cin: number, filter: ArrayLike<number>, k: number, cout: number, pad = 0): EmulatedConvProblem {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {fftRadix2, nextPowerOfTwo} from '../../src/index.js';
+import {fftRadix2, nextPowerOfTwo} from '../../src/primitives/index.js';
 import {expectThrowsNoLeak, randomArray, seededUniform} from './conv-reference.js';
 
 /** The DFT straight from its definition, in float64. */
@@ -89,7 +89,7 @@ describe('FFT conv on wasm, which registers no FFT kernel', function () {
   });
 
   it("'auto' runs the radix-2 transform and matches tf.conv2d; 'spectral' throws naming the option; the autotuner skips it", async () => {
-    const {conv2dFft, findConvAlgorithm} = await import('../../src/index.js');
+    const {conv2dFft, findConvAlgorithm} = await import('../../src/primitives/index.js');
     expect(tf.getBackend()).to.equal('wasm');
     expect(tf.getKernel('FFT', 'wasm')).to.equal(undefined);
     const x = tf.randomNormal([1, 13, 11, 2]) as tf.Tensor4D;

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {semifieldConv2d, semifieldConv2dIm2col, type SemifieldConfig} from '../../src/index.js';
+import {semifieldConv2d, type SemifieldConfig} from '../../src/index.js';
+import {semifieldConv2dIm2col} from '../../src/primitives/index.js';
 import {expectThrowsNoLeak, randomArray, seededUniform} from './conv-reference.js';
 
 const SEMIFIELDS: SemifieldConfig[] = ['maxplus', 'minplus', {name: 'log', mu: 0.5}, {name: 'log', mu: -1}, {name: 'root', p: 3}, 'linear'];

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {layers, semifieldConv2d} from '../../index.js';
+import {semifieldConv2d} from '../../index.js';
+import {layers} from '../../src/layers/index.js';
 import {describeValue} from '../../src/ops/describe.js';
 import {conv2dAuto, conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, semifieldConv2dIm2col} from '../../src/primitives/conv/index.js';
 

@@ -174,7 +174,7 @@ describe('issue 15 reproductions: arguments (cpu)', () => {
 describe('batch 0 through every layer, with gradients (cpu and wasm)', () => {
   for (const backend of ['cpu', 'wasm']) {
     it(`${backend}: every layer maps [0, 6, 6, 2] to an empty output; gradients have the right shapes`, async () => {
-      const {layers} = await import('../../index.js');
+      const {layers} = await import('../../src/layers/index.js');
       await tf.setBackend(backend);
       try {
         const made = [

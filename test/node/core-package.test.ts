@@ -21,8 +21,9 @@ describe('package', () => {
   });
   it("imports by name through exports['.'] with types, registers the cpu kernels and computes", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
-    expect(pkg.exports['.'].import).to.equal('./dist/index.js');
-    expect(fs.existsSync(path.join(root, pkg.exports['.'].types))).to.equal(true);
+    expect(pkg.exports['.'].import.default).to.equal('./dist/index.js');
+    expect(fs.existsSync(path.join(root, pkg.exports['.'].import.types))).to.equal(true);
+    expect(fs.existsSync(path.join(root, pkg.exports['.'].require.default))).to.equal(true);
     const script = [
       "import * as tf from '@tensorflow/tfjs';",
       "import * as sf from 'tfjs-semifield';",

@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {layers, semifieldConv2d, type SemifieldConfig} from '../../index.js';
+import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
+import {layers} from '../../src/layers/index.js';
 import {normal, uniform} from '../reference/random.js';
 import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
 import {expectClose, onCpu, refSemifield} from './layers-helpers.js';

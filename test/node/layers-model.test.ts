@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {layers, type SemifieldConfig} from '../../index.js';
+import {type SemifieldConfig} from '../../index.js';
+import {layers} from '../../src/layers/index.js';
 import {rng} from '../reference/random.js';
 import {expectThrowsMentioning, onCpu, roundTrip} from './layers-helpers.js';
 

@@ -7,7 +7,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {layers, type SemifieldConfig} from '../../index.js';
+import {type SemifieldConfig} from '../../index.js';
+import {layers} from '../../src/layers/index.js';
 import {normal, uniform} from '../reference/random.js';
 import {finiteDifferenceGrad, referenceConv2d} from '../reference/reference.js';
 import {expectClose, onCpu, refSemifield} from './layers-helpers.js';

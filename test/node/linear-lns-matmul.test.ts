@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {lnsErrorBound, lnsMatMul, lnsMatMulEmulated, lnsQuantize, mitchellMaxRatio} from '../../src/index.js';
+import {lnsErrorBound, lnsMatMul, lnsMatMulEmulated, lnsQuantize, mitchellMaxRatio} from '../../src/primitives/index.js';
 
 /** Seeded Gaussian values (mulberry32 + Box–Muller). */
 function gaussian(count: number, seed: number, scale = 1): number[] {

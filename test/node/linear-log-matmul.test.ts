@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {logMatMul} from '../../src/index.js';
+import {logMatMul} from '../../src/primitives/index.js';
 
 /** Float64 reference product and Σ_k |a_ik·b_kj| (the scale of the rounding errors). */
 function reference(a: number[][], b: number[][]): {y: number[]; scale: number[]} {

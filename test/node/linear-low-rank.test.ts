@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
 import {Matrix} from 'ml-matrix';
-import {compressDense, lowRankFactors, LowRankDense, matrixSvd, rankForEnergy} from '../../src/index.js';
+import {compressDense, lowRankFactors, LowRankDense, matrixSvd, rankForEnergy} from '../../src/primitives/index.js';
 
 /** Seeded Gaussian matrix (mulberry32 + Box–Muller), so failures reproduce from the fast-check seed. */
 function gaussian(rows: number, cols: number, seed: number): number[][] {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {SemifieldConv2D} from '../../index.js';
+import {SEMIFIELD_CONV2D_KERNEL} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 
@@ -41,7 +41,7 @@ async function provenanceOf(c: ConvCase): Promise<Int32Array | null> {
   if (c.ref.name !== 'maxplus' && c.ref.name !== 'minplus') return null;
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const prov = (await outs[1].data()) as Int32Array;
   tf.dispose([x, w, ...outs]);
   return prov.slice();
@@ -115,7 +115,7 @@ function refSize(c: ConvCase): number {
 async function forwardOnGpu(c: ConvCase): Promise<{y: Float32Array; prov: Int32Array | null}> {
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const y = (await outs[0].data()) as Float32Array;
   const prov = outs.length > 1 ? ((await outs[1].data()) as Int32Array) : null;
   tf.dispose([x, w, ...outs]);

@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {layers} from '../../index.js';
+import '../../index.js';
+import {layers} from '../../src/layers/index.js';
 
 import {normal} from '../reference/random.js';
 import {initWebGPUForTests} from './webgpu_helpers.js';

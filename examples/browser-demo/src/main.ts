@@ -8,7 +8,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-webgpu';
-import {SemifieldConv2DLayer, SemifieldPooling2D} from '../../../index.js';
+import '../../../index.js';
+import {SemifieldConv2DLayer, SemifieldPooling2D} from '../../../src/layers/index.js';
 import {benchBackend, benchCases} from './bench.js';
 import {LineChart} from './charts.js';
 import {type Digits, gather, HELD_OUT, loadDigits, seededRandom, shuffleInPlace, splits} from './data.js';

@@ -12,7 +12,8 @@
  * Kept DOM-free so that it can be checked in Node as well.
  */
 import * as tf from '@tensorflow/tfjs';
-import {defaultSemifieldKernelInitializer, getSemifield, layers, type SemifieldConfig} from '../../../index.js';
+import {getSemifield, type SemifieldConfig} from '../../../index.js';
+import {defaultSemifieldKernelInitializer, layers} from '../../../src/layers/index.js';
 
 export const variants = {
   baseline: {label: 'Linear conv + max-pool (baseline)', conv2: null, semifieldPool: false},

@@ -1,7 +1,8 @@
 // Bundled by esbuild into the headless-Chromium page (see chromium.ts). Exposes window.conv6Study.
 import * as tf from '@tensorflow/tfjs';
 // The package entry (registers the fused kernels), as an application would import it.
-import {semifieldConv2d, semifieldConv2dIm2col, hasFusedKernels, type SemifieldConfig} from '../../../index.js';
+import {semifieldConv2d, hasFusedKernels, type SemifieldConfig} from '../../../index.js';
+import {semifieldConv2dIm2col} from '../../../src/primitives/index.js';
 import {TFJS_ALGORITHMS} from '../linear_errors.js';
 import type {StudyProblem} from '../problems.js';
 import {measureRow, type TimingRowSpec} from '../timing_rows.js';

@@ -87,7 +87,7 @@ function notApplicable(algorithm: ConvAlgorithm, filterShape: readonly number[],
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {runConvAlgorithm} from 'tfjs-semifield';
+ * import {runConvAlgorithm} from 'tfjs-semifield/primitives';
  * const y = runConvAlgorithm('winograd-f2x2', tf.ones([1, 6, 6, 1]), tf.ones([3, 3, 1, 1]), {pad: 'same'});
  */
 export function runConvAlgorithm(
@@ -166,7 +166,7 @@ function timeCall(call: () => void): number {
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {findConvAlgorithm} from 'tfjs-semifield';
+ * import {findConvAlgorithm} from 'tfjs-semifield/primitives';
  * const choice = findConvAlgorithm([1, 32, 32, 8], [3, 3, 8, 8], {pad: 'same'});
  * console.log(choice.best, choice.timings.map((t) => `${t.algorithm}: ${t.ms} ms`));
  */
@@ -285,7 +285,7 @@ export function findConvAlgorithm(
  * {@link findConvAlgorithm} has not run for them.
  *
  * @example
- * import {getCachedConvAlgorithm} from 'tfjs-semifield';
+ * import {getCachedConvAlgorithm} from 'tfjs-semifield/primitives';
  * getCachedConvAlgorithm([1, 32, 32, 8], [3, 3, 8, 8], {pad: 'same'})?.best;
  */
 export function getCachedConvAlgorithm(
@@ -300,7 +300,7 @@ export function getCachedConvAlgorithm(
  * Forget every cached choice (e.g. after switching devices).
  *
  * @example
- * import {clearConvAlgorithmCache} from 'tfjs-semifield';
+ * import {clearConvAlgorithmCache} from 'tfjs-semifield/primitives';
  * clearConvAlgorithmCache();
  */
 export function clearConvAlgorithmCache(): void {
@@ -314,7 +314,7 @@ export function clearConvAlgorithmCache(): void {
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {conv2dAuto} from 'tfjs-semifield';
+ * import {conv2dAuto} from 'tfjs-semifield/primitives';
  * const x = tf.randomNormal([1, 32, 32, 4]);
  * const w = tf.randomNormal([5, 5, 4, 4]);
  * const y = conv2dAuto(x, w, 1, 'same'); // same values as tf.conv2d, fastest measured algorithm

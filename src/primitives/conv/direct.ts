@@ -16,7 +16,7 @@ import {padInput, tapView, withConvArgs, type Conv2dPad} from './conv_args.js';
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {conv2dDirect} from 'tfjs-semifield';
+ * import {conv2dDirect} from 'tfjs-semifield/primitives';
  * const x = tf.randomNormal([1, 8, 8, 2]);
  * const w = tf.randomNormal([3, 3, 2, 4]);
  * conv2dDirect(x, w, 1, 'same').shape; // [1, 8, 8, 4]

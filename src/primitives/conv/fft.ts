@@ -89,7 +89,7 @@ function inverse2d(s: Spectrum, transform: 'spectral' | 'radix2'): tf.Tensor {
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {conv2dFft} from 'tfjs-semifield';
+ * import {conv2dFft} from 'tfjs-semifield/primitives';
  * const x = tf.randomNormal([1, 32, 32, 1]);
  * const w = tf.randomNormal([11, 11, 1, 2]);
  * conv2dFft(x, w, 1, 'same').shape; // [1, 32, 32, 2]

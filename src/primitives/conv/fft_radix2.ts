@@ -12,7 +12,7 @@ const isPowerOfTwo = (n: number): boolean => n >= 1 && (n & (n - 1)) === 0;
  * Smallest power of two ≥ n.
  *
  * @example
- * import {nextPowerOfTwo} from 'tfjs-semifield';
+ * import {nextPowerOfTwo} from 'tfjs-semifield/primitives';
  * nextPowerOfTwo(33); // 64
  */
 export function nextPowerOfTwo(n: number): number {
@@ -49,7 +49,7 @@ const BASE = 16;
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {fftRadix2} from 'tfjs-semifield';
+ * import {fftRadix2} from 'tfjs-semifield/primitives';
  * const {re, im} = fftRadix2({re: tf.tensor2d([[1, 0, 0, 0]]), im: null}); // all ones, zeros
  */
 export function fftRadix2(x: ComplexParts, inverse = false): {re: tf.Tensor; im: tf.Tensor} {

@@ -16,7 +16,7 @@ import {unfoldPatches} from './patches.js';
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {conv2dIm2col} from 'tfjs-semifield';
+ * import {conv2dIm2col} from 'tfjs-semifield/primitives';
  * const x = tf.randomNormal([2, 9, 9, 3]);
  * const w = tf.randomNormal([5, 5, 3, 8]);
  * conv2dIm2col(x, w, 2, 'same').shape; // [2, 5, 5, 8]

@@ -23,7 +23,7 @@ import {unfoldPatches} from './patches.js';
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {semifieldConv2dIm2col} from 'tfjs-semifield';
+ * import {semifieldConv2dIm2col} from 'tfjs-semifield/primitives';
  * const x = tf.randomNormal([1, 12, 12, 2]);
  * const w = tf.zeros([3, 3, 2, 2]);
  * semifieldConv2dIm2col(x, w, 'maxplus', {pad: 'same'}).shape; // [1, 12, 12, 2]

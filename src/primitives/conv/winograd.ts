@@ -24,7 +24,7 @@ export type WinogradVariant = 'F2x2_3x3' | 'F4x4_3x3';
  *
  * @example
  * import * as tf from '@tensorflow/tfjs';
- * import {conv2dWinograd} from 'tfjs-semifield';
+ * import {conv2dWinograd} from 'tfjs-semifield/primitives';
  * const x = tf.randomNormal([1, 15, 15, 4]);
  * const w = tf.randomNormal([3, 3, 4, 8]);
  * const y = conv2dWinograd(x, w, 1, 'same', 'NHWC', 1, 'F4x4_3x3'); // [1, 15, 15, 8]
@@ -93,7 +93,7 @@ function checkWinogradApplicable(g: {filterHeight: number; filterWidth: number; 
  * Can `conv2dWinograd` run this geometry? (3×3 filter, stride 1, dilation 1.)
  *
  * @example
- * import {winogradApplicable} from 'tfjs-semifield';
+ * import {winogradApplicable} from 'tfjs-semifield/primitives';
  * winogradApplicable([3, 3, 8, 8]);    // true
  * winogradApplicable([3, 3, 8, 8], 2); // false: stride 2
  */

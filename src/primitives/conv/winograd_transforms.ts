@@ -94,7 +94,7 @@ export const WINOGRAD_F4x4_3x3: WinogradTransform = {
  * The transform for a variant name.
  *
  * @example
- * import {winogradTransform} from 'tfjs-semifield';
+ * import {winogradTransform} from 'tfjs-semifield/primitives';
  * winogradTransform('F4x4_3x3').scaledG; // 24·G, integer entries
  */
 export function winogradTransform(variant: 'F2x2_3x3' | 'F4x4_3x3'): WinogradTransform {

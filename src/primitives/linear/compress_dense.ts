@@ -33,7 +33,7 @@ type JsonDict = {[key: string]: unknown};
  *
  * @example
  * ```ts
- * import {lowRankCompressionRatio} from 'tfjs-semifield';
+ * import {lowRankCompressionRatio} from 'tfjs-semifield/primitives';
  * console.log(lowRankCompressionRatio(784, 512, 64)); // 4.84
  * ```
  */
@@ -80,7 +80,7 @@ function checkCompressOptions(options: unknown): {mode: 'rank' | 'ratio' | 'ener
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {compressDense} from 'tfjs-semifield';
+ * import {compressDense} from 'tfjs-semifield/primitives';
  * const model = tf.sequential({layers: [
  *   tf.layers.dense({inputShape: [784], units: 512, activation: 'relu'}),
  *   tf.layers.dense({units: 10, activation: 'softmax'})]});

@@ -75,7 +75,7 @@ export function lnsDecode(negative: boolean, exponent: number | null, fmt: Resol
  *
  * @example
  * ```ts
- * import {lnsQuantize} from 'tfjs-semifield';
+ * import {lnsQuantize} from 'tfjs-semifield/primitives';
  * console.log(lnsQuantize([3, -0.1, 0], {fracBits: 2})); // [2.828…, -0.105…, 0]: 2^(6/4), -2^(-13/4)
  * ```
  */
@@ -118,7 +118,7 @@ export function mitchellMaxRatio(fracBits: number, hybridBits: number): number {
  *
  * @example
  * ```ts
- * import {lnsErrorBound} from 'tfjs-semifield';
+ * import {lnsErrorBound} from 'tfjs-semifield/primitives';
  * console.log(lnsErrorBound({fracBits: 8})); // 0.00407…
  * ```
  */

@@ -44,7 +44,7 @@ function decodeTensor(sign: tf.Tensor, exponent: tf.Tensor, fmt: ResolvedLnsOpti
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {lnsMatMul} from 'tfjs-semifield';
+ * import {lnsMatMul} from 'tfjs-semifield/primitives';
  * lnsMatMul(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]), {fracBits: 8}).print(); // [[11.0…]]
  * ```
  */

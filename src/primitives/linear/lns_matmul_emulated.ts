@@ -63,7 +63,7 @@ function encode(name: string, values: ArrayLike<number>, fmt: ResolvedLnsOptions
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {lnsMatMulEmulated} from 'tfjs-semifield';
+ * import {lnsMatMulEmulated} from 'tfjs-semifield/primitives';
  * const r = lnsMatMulEmulated(tf.tensor2d([[1, 2]]), tf.tensor2d([[3], [4]]), {fracBits: 8});
  * console.log(r.values[0]); // 11.0…: 11 rounded to the nearest 2^(e/256)
  * ```

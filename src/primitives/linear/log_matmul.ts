@@ -27,7 +27,7 @@ const TERMS_PER_CHUNK = 1 << 22;
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {logMatMul} from 'tfjs-semifield';
+ * import {logMatMul} from 'tfjs-semifield/primitives';
  * logMatMul(tf.tensor2d([[1, -2], [0, 3]]), tf.tensor2d([[4], [5]])).print(); // [[-6], [15]]
  * ```
  */

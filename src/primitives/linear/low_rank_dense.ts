@@ -32,7 +32,7 @@ export interface LowRankDenseArgs extends LayerArgs {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {LowRankDense} from 'tfjs-semifield';
+ * import {LowRankDense} from 'tfjs-semifield/primitives';
  * const model = tf.sequential();
  * model.add(new LowRankDense({inputShape: [784], units: 512, rank: 64, activation: 'relu'}));
  * model.add(tf.layers.dense({units: 10, activation: 'softmax'}));

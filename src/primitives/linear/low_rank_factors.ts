@@ -42,7 +42,7 @@ export function resolveRank(options: unknown, svd: Pick<MatrixSvd, 'k' | 's'>, a
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {lowRankFactors} from 'tfjs-semifield';
+ * import {lowRankFactors} from 'tfjs-semifield/primitives';
  * const w = tf.randomNormal([64, 32]) as tf.Tensor2D;
  * const {a, b, rank} = lowRankFactors(w, {energy: 0.9});
  * const approx = tf.matMul(a, b); // [64, 32], rank `rank`

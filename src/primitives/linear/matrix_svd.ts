@@ -27,7 +27,7 @@ export interface MatrixSvd {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {matrixSvd} from 'tfjs-semifield';
+ * import {matrixSvd} from 'tfjs-semifield/primitives';
  * const svd = matrixSvd(tf.tensor2d([[3, 0], [0, 4]]));
  * console.log(Array.from(svd.s)); // [4, 3]
  * ```
@@ -65,7 +65,7 @@ export function matrixSvd(w: tf.Tensor2D): MatrixSvd {
  * @example
  * ```ts
  * import * as tf from '@tensorflow/tfjs';
- * import {matrixSvd, rankForEnergy} from 'tfjs-semifield';
+ * import {matrixSvd, rankForEnergy} from 'tfjs-semifield/primitives';
  * const svd = matrixSvd(tf.tensor2d([[3, 0], [0, 4]]));
  * console.log(rankForEnergy(svd.s, 0.5)); // 1 (16 of 25 is kept by the first value)
  * ```

@@ -7,7 +7,7 @@ import {filterAt, outputSize, paddedReader, type EmulatedConvProblem} from './pr
  * Returns [outHeight, outWidth, outChannels].
  *
  * @example
- * import {emulatedDirect, float16} from 'tfjs-semifield';
+ * import {emulatedDirect, float16} from 'tfjs-semifield/primitives';
  * const y = emulatedDirect({x: [1, 2, 3, 4], height: 2, width: 2, inChannels: 1,
  *   filter: [1, 1, 1, 1], filterHeight: 2, filterWidth: 2, outChannels: 1, pad: [0, 0, 0, 0]}, float16());
  * // y[0] === 10

@@ -67,7 +67,7 @@ function fft2d(f: NumberFormat, re: number[][], im: number[][], inverse: boolean
  * Returns [outHeight, outWidth, outChannels].
  *
  * @example
- * import {emulatedFft, float16} from 'tfjs-semifield';
+ * import {emulatedFft, float16} from 'tfjs-semifield/primitives';
  * const y = emulatedFft({x: [1, 2, 3, 4], height: 2, width: 2, inChannels: 1,
  *   filter: [1, 1, 1, 1], filterHeight: 2, filterWidth: 2, outChannels: 1, pad: [0, 0, 0, 0]}, float16());
  * // y[0] ≈ 10

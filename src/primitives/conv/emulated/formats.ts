@@ -30,7 +30,7 @@ function stats(): {overflows: number; maxAbs: number} {
  * i.e. gradual underflow), round-half-to-even, ±∞ past the largest finite value.
  *
  * @example
- * import {roundToBinaryFloat} from 'tfjs-semifield';
+ * import {roundToBinaryFloat} from 'tfjs-semifield/primitives';
  * roundToBinaryFloat(1 / 3, 10, -14, 15); // 0.333251953125, the nearest float16
  */
 export function roundToBinaryFloat(v: number, mantissaBits: number, minExp: number, maxExp: number): number {
@@ -85,7 +85,7 @@ export const float32 = (): NumberFormat => floatFormat('float32', 32, Math.froun
  * `bfloat16()` work the same way.)
  *
  * @example
- * import {float16} from 'tfjs-semifield';
+ * import {float16} from 'tfjs-semifield/primitives';
  * const f = float16();
  * f.add(65504, 16); // Infinity; f.stats.overflows === 1
  */
@@ -97,7 +97,7 @@ export const bfloat16 = (): NumberFormat => floatFormat('bfloat16', 16, (v) => r
  * Two's-complement wrap of an integer-valued double into `bits` bits.
  *
  * @example
- * import {wrapInt} from 'tfjs-semifield';
+ * import {wrapInt} from 'tfjs-semifield/primitives';
  * wrapInt(128, 8); // -128
  */
 export function wrapInt(v: number, bits: number): number {
@@ -112,7 +112,7 @@ export function wrapInt(v: number, bits: number): number {
  * or a typed array (no saturation); `fromReal` rounds and saturates, like a quantiser.
  *
  * @example
- * import {intFormat} from 'tfjs-semifield';
+ * import {intFormat} from 'tfjs-semifield/primitives';
  * const i8 = intFormat(8);
  * i8.mul(16, 8);        // -128 (wrapped)
  * i8.stats.overflows;   // 1
@@ -155,7 +155,7 @@ export function intFormat(bits: 8 | 16 | 32): NumberFormat {
  * Every format of the study, fresh (with zeroed counters).
  *
  * @example
- * import {studyFormats} from 'tfjs-semifield';
+ * import {studyFormats} from 'tfjs-semifield/primitives';
  * studyFormats().map((f) => f.name); // ['float64', 'float32', 'float16', 'bfloat16', 'int32', 'int16', 'int8']
  */
 export function studyFormats(): NumberFormat[] {

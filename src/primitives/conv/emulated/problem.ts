@@ -21,7 +21,7 @@ export interface EmulatedConvProblem {
  * Output size [outHeight, outWidth] of a problem.
  *
  * @example
- * import {outputSize} from 'tfjs-semifield';
+ * import {outputSize} from 'tfjs-semifield/primitives';
  * outputSize({x: [], height: 5, width: 5, inChannels: 1, filter: [], filterHeight: 3, filterWidth: 3,
  *   outChannels: 1, pad: [1, 1, 1, 1]}); // [5, 5]
  */

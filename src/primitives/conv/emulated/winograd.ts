@@ -38,7 +38,7 @@ export type IntegerWinogradTransform = 'scaled' | 'truncated';
  * Returns [outHeight, outWidth, outChannels].
  *
  * @example
- * import {emulatedWinograd, intFormat, WINOGRAD_F2x2_3x3} from 'tfjs-semifield';
+ * import {emulatedWinograd, intFormat, WINOGRAD_F2x2_3x3} from 'tfjs-semifield/primitives';
  * const p = {x: Array.from({length: 16}, (_, i) => i), height: 4, width: 4, inChannels: 1,
  *   filter: [1, 2, 1, 0, 0, 0, -1, -2, -1], filterHeight: 3, filterWidth: 3, outChannels: 1,
  *   pad: [0, 0, 0, 0] as [number, number, number, number]};
