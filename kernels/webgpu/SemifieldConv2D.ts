@@ -2,6 +2,7 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
 import {defaultMMTile, SemifieldConv2DMMProgram, WindowAnchorProgram} from './semifield_conv2d_mm_webgpu.js';
+import {ChannelAnchorProgram} from './semifield_conv2d_grad_scale_webgpu.js';
 import {
   channelsPerThreadAuto,
   channelsPerThreadFor,
@@ -35,18 +36,24 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const kind = chooseForwardProgram(forwardTiling, sf, info, isSwiftShader(gpu));
+  // Selection semifields outside a gradient tape: y alone, straight from the main program.
+  const valueOnly = sf.kind === 'selection' && (attrs as {provenance?: boolean}).provenance === false;
   if (kind === 'mm') {
     const tile = forwardTiling.mmTile === 'auto' ? defaultMMTile(info.outChannelsPerGroup) : forwardTiling.mmTile;
-    const mm = new SemifieldConv2DMMProgram(sf, info, tile);
+    const mm = new SemifieldConv2DMMProgram(sf, info, tile, valueOnly);
     if (mm.mode === 'factorised') {
       const factors = gpu.runWebGPUProgram(new ScaledFilterProgram(sf, info), [filter], 'float32');
+      const channelProgram = new ChannelAnchorProgram(sf, info);
+      const channelAnchors = gpu.runWebGPUProgram(channelProgram, [x], 'float32', channelProgram.uniformData);
       const anchorProgram = new WindowAnchorProgram(sf, info);
-      const anchors = gpu.runWebGPUProgram(anchorProgram, [x], 'float32', anchorProgram.uniformData);
+      const anchors = gpu.runWebGPUProgram(anchorProgram, [channelAnchors], 'float32', anchorProgram.uniformData);
+      gpu.disposeData(channelAnchors.dataId);
       const y = gpu.runWebGPUProgram(mm, [x, filter, factors, anchors], 'float32', mm.uniformData);
       gpu.disposeData(factors.dataId);
       gpu.disposeData(anchors.dataId);
       return [y];
     }
+    if (mm.mode === 'select' && valueOnly) return [gpu.runWebGPUProgram(mm, [x, filter], 'float32', mm.uniformData)];
     if (mm.mode === 'select') {
       const provenance = gpu.runWebGPUProgram(mm, [x, filter], 'int32', mm.uniformData);
       const selected = new SelectedTermProgram(sf, info);
@@ -69,7 +76,8 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const program =
     kind === 'tiled'
       ? new SemifieldConv2DProgram(sf, info, forwardTiling)
-      : new SemifieldConv2DDirectProgram(sf, info, pixelsPerThreadFor(forwardTiling, info, 'direct'));
+      : new SemifieldConv2DDirectProgram(sf, info, pixelsPerThreadFor(forwardTiling, info, 'direct'), valueOnly);
+  if (valueOnly && kind === 'direct') return [gpu.runWebGPUProgram(program, [x, filter], 'float32', program.uniformData)];
   if (sf.kind === 'selection') {
     const provenance = gpu.runWebGPUProgram(program, [x, filter], 'int32', program.uniformData);
     const selected = new SelectedTermProgram(sf, info);

@@ -58,8 +58,9 @@ export class ChannelAnchorProgram implements WebGPUProgram {
   private readonly f: FactorisedSnippets;
 
   constructor(sf: Semifield, info: SemifieldConvInfo) {
-    const f = factorisedGradSnippets(sf);
-    if (f == null) throw new Error(`ChannelAnchorProgram: ${sf.key} has no factorised gradient`);
+    // The anchors are the forward's (FactorisedSnippets), so the forward's window anchors use it too.
+    const f = factorisedSnippets(sf);
+    if (f == null) throw new Error(`ChannelAnchorProgram: ${sf.key} has no factorised form`);
     this.f = f;
     this.outputShape = [info.batch, info.inHeight, info.inWidth, 2 * info.groups];
     this.dispatchLayout = {x: [0, 1, 2, 3]};

@@ -327,14 +327,18 @@ export class SemifieldConv2DDirectProgram implements WebGPUProgram {
   readonly uniformData: ProgramUniform[];
   private readonly acc: Accumulators;
 
-  constructor(sf: Semifield, info: SemifieldConvInfo, private readonly px = 2) {
+  /**
+   * @param valueOut selection semifields: write the selected term y instead of its provenance (the
+   *     caller does not need the provenance; the index bookkeeping is then dead code).
+   */
+  constructor(sf: Semifield, info: SemifieldConvInfo, private readonly px = 2, private readonly valueOut = false) {
     this.outputShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
     this.acc = new Accumulators(sf, px, true);
     const jBlocks = ceilDiv(info.outWidth, px);
     this.dispatchLayout = {x: [0, 1, 2, 3]};
     this.dispatch = [ceilDiv(info.batch * info.outHeight * jBlocks * info.outChannels, 64), 1, 1];
     this.uniformData = [...geometryUniforms(info), {type: 'int32', data: [jBlocks]}];
-    this.shaderKey = `semifieldConv2DDirect_${semifieldTag(sf)}_px${px}`;
+    this.shaderKey = `semifieldConv2DDirect_${semifieldTag(sf)}_px${px}${valueOut ? '_value' : ''}`;
   }
 
   getUserCode(): string {
@@ -347,7 +351,7 @@ export class SemifieldConv2DDirectProgram implements WebGPUProgram {
                 let t = ${acc.term('xv', 'wv')};
                 ${acc.accumulate(String(p), 't', 'k')}
               }`);
-      const value = acc.mode === 'select' ? `arg[${p}]` : acc.result(String(p));
+      const value = acc.mode === 'select' && !this.valueOut ? `arg[${p}]` : acc.result(String(p));
       writes.push(`if (j0 + ${p} < OW) { result[((b * OH + i) * OW + j0 + ${p}) * Cout + o] = ${value}; }`);
     }
     return `

@@ -57,6 +57,11 @@ export interface SemifieldConvAttrs {
   /** [top, bottom, left, right]. */
   pad: [number, number, number, number];
   groups: number;
+  /**
+   * Selection semifields: does the caller need the provenance output (default true)? The op passes
+   * false outside a gradient tape; a kernel may then return [y] alone.
+   */
+  provenance?: boolean;
   [key: string]: unknown;
 }
 

@@ -23,6 +23,16 @@ function runKernel(name: string, inputs: Record<string, tf.Tensor>, attrs: objec
   return Array.isArray(out) ? out : [out];
 }
 
+/**
+ * Is tfjs recording a gradient tape (inside tf.grad, tf.variableGrads, optimizer.minimize,
+ * model.fit)? Engine.isTapeOn is internal to tfjs-core; where it is missing, assume it is on, which
+ * only costs speed.
+ */
+function tapeIsOn(): boolean {
+  const engine = tf.engine() as unknown as {isTapeOn?: () => boolean};
+  return typeof engine.isTapeOn === 'function' ? engine.isTapeOn() : true;
+}
+
 function checkImplementation(value: unknown): 'auto' | 'fused' | 'composite' {
   if (value === undefined) return 'auto';
   if (value === 'auto' || value === 'fused' || value === 'composite') return value;
@@ -38,7 +48,9 @@ function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: Se
   if (fused) {
     // The kernel's registered gradient (semifield_conv2d_grad.ts) covers this path; the
     // provenance output stays on the tape for it and is dropped here.
-    return runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter}, attrs)[0] as tf.Tensor4D;
+    // Outside a gradient tape nothing will ask for the provenance: kernels that honour
+    // `provenance: false` (webgpu) then write y directly and skip the index bookkeeping.
+    return runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter}, {...attrs, provenance: sf.kind !== 'selection' || tapeIsOn()})[0] as tf.Tensor4D;
   }
   // tfjs types customGrad's arguments loosely (tensors and the save function share one rest type).
   const forward = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
