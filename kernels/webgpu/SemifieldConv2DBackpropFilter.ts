@@ -1,6 +1,6 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL} from '../../src/ops/kernel_names.js';
-import {filterInvocationsFor, SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
+import {filterInvocationsFor, parallelSliceSum, SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {SemifieldConv2DBackpropFilterProgram} from './semifield_conv2d_backprop_filter_webgpu.js';
 import {SemifieldConv2DBackpropFilterFactorisedProgram} from './semifield_conv2d_backprop_filter_factorised_webgpu.js';
 import {runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
@@ -28,22 +28,24 @@ export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend
   const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const byName: Record<string, TensorInfo> = {dy, aux, x, w: filter};
-  if (filterProgram === 'sliced' && useFactorisedBackward(sf, info, isSwiftShader(gpu))) {
+  const swiftShader = isSwiftShader(gpu);
+  const sumSlices = (partials: TensorInfo): TensorInfo => {
+    const parallel = parallelSliceSum(swiftShader, partials.shape[0]);
+    const dw = gpu.runWebGPUProgram(new SliceSumProgram(info, parallel), [partials], 'float32');
+    gpu.disposeData(partials.dataId);
+    return dw;
+  };
+  if (filterProgram === 'sliced' && useFactorisedBackward(sf, info, swiftShader)) {
     const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter}, 'filter');
-    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, 8, 16, filterInvocationsFor(isSwiftShader(gpu)));
+    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, 8, 16, filterInvocationsFor(swiftShader));
     const inputs = [dy, aux, x, filter, factors.gradFactor, factors.wf];
     const partials = gpu.runWebGPUProgram(partial, inputs, 'float32', partial.uniformData);
     factors.dispose();
-    const dw = gpu.runWebGPUProgram(new SliceSumProgram(info), [partials], 'float32');
-    gpu.disposeData(partials.dataId);
-    return dw;
+    return sumSlices(partials);
   }
   if (filterProgram === 'sliced') {
-    const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info, 4, filterInvocationsFor(isSwiftShader(gpu)));
-    const partials = gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData);
-    const dw = gpu.runWebGPUProgram(new SliceSumProgram(info), [partials], 'float32');
-    gpu.disposeData(partials.dataId);
-    return dw;
+    const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info, 4, filterInvocationsFor(swiftShader));
+    return sumSlices(gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData));
   }
   const program = new SemifieldConv2DBackpropFilterProgram(sf, info);
   return gpu.runWebGPUProgram(program, program.variableNames.map((n) => byName[n]), 'float32', program.uniformData);

@@ -31,7 +31,8 @@ import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniform
  * The filter factors and anchors, one invocation per output channel o: output rows
  * k·parts + part hold factorPart(w_k, factor(w_k, W_o), part) for filter row k (flat di, dj, c), 0
  * throughout a column with a non-finite entry,
- * row K·parts holds the anchor W_o and row K·parts + 1 holds 1 if the column is all finite, else 0.
+ * row K·parts holds the anchor W_o, row K·parts + 1 holds 1 if the column is all finite, else 0, and
+ * row K·parts + 2 holds 1 if the column has an entry outside the first part (root: w < 0).
  * K·Cout work per call, against K·Cout·B·OH·OW for the convolution.
  */
 export class ScaledFilterProgram implements WebGPUProgram {
@@ -51,7 +52,7 @@ export class ScaledFilterProgram implements WebGPUProgram {
     if (f == null) throw new Error(`ScaledFilterProgram: ${sf.key} has no factorised form`);
     this.f = f;
     const rows = info.filterHeight * info.filterWidth * info.inChannelsPerGroup;
-    this.outputShape = [rows * f.parts + 2, info.outChannels];
+    this.outputShape = [rows * f.parts + 3, info.outChannels];
     this.dispatchLayout = {x: [0, 1]};
     this.dispatch = [info.outChannels, 1, 1];
     this.shaderKey = `semifieldScaledFilter_${semifieldTag(sf)}`;
@@ -62,11 +63,15 @@ export class ScaledFilterProgram implements WebGPUProgram {
     // A column with a non-finite entry gets factors 0 (not NaN): its outputs take the exact path
     // anyway, and the backward kernels can then read the factors without a test.
     const parts = Array.from({length: f.parts}, (_, part) => `result[(k * ${f.parts} + ${part}) * Cout + o] = select(0.0, ${f.factorPart('v', 'fv', part)}, finite);`);
+    // Row K·parts + 2: does the column have an entry outside the first part (root: w < 0)? Where
+    // no column of a tile has one, the implicit-GEMM program skips the other parts' products.
+    const laterPart = f.parts > 1 && f.inFirstPart != null ? `later = later | (!${f.inFirstPart('v')} & (v != 0.0));` : '';
     return `
     ${isFiniteSnippet}
     ${flatWorkgroupIndexSnippet}
     var<workgroup> anchors : array<f32, 64>;
     var<workgroup> finites : array<u32, 64>;
+    var<workgroup> laters : array<u32, 64>;
     fn main(index : i32) {
       let Cout = uniforms.wShape.w;
       let K = uniforms.wShape.x * uniforms.wShape.y * uniforms.wShape.z;
@@ -74,15 +79,18 @@ export class ScaledFilterProgram implements WebGPUProgram {
       let t = i32(localIndex);
       var anchor = ${f.anchorInit};
       var fin = true;
+      var later = false;
       if (o < Cout) {
         for (var k = t; k < K; k = k + 64) {
           let v = w[k * Cout + o];
           anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
           fin = fin & isFiniteF32(v);
+          ${laterPart}
         }
       }
       anchors[t] = anchor;
       finites[t] = select(0u, 1u, fin);
+      laters[t] = select(0u, 1u, later);
       workgroupBarrier();
       for (var stride = 32; stride > 0; stride = stride / 2) {
         if (t < stride) {
@@ -90,6 +98,7 @@ export class ScaledFilterProgram implements WebGPUProgram {
           let b = anchors[t + stride];
           anchors[t] = ${f.combineAnchors('a', 'b')};
           finites[t] = finites[t] & finites[t + stride];
+          laters[t] = laters[t] | laters[t + stride];
         }
         workgroupBarrier();
       }
@@ -106,6 +115,7 @@ export class ScaledFilterProgram implements WebGPUProgram {
       if (t == 0) {
         result[K * ${f.parts} * Cout + o] = a0;
         result[(K * ${f.parts} + 1) * Cout + o] = select(0.0, 1.0, finite);
+        result[(K * ${f.parts} + 2) * Cout + o] = select(0.0, 1.0, laters[0] != 0u);
       }
     }`;
   }

@@ -206,23 +206,34 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
         : `Bs[kk * ${TN} + nLoad] = select(0.0, w[k * Cout + oLoad], live);`;
 
     // Inner loop over the staged chunk.
-    const inner: string[] = [];
-    for (let part = 0; part < P; part++) {
-      inner.push(`for (var r = 0; r < ${RM}; r++) { a${part}[r] = As[(ty + r * ${TY}) * ${TKP} + kk * ${P} + ${part}]; }`);
-      inner.push(`for (var c = 0; c < ${RN}; c++) { b${part}[c] = Bs[(kk * ${P} + ${part}) * ${TN} + tx + c * ${TX}]; }`);
-    }
-    const combine: string[] = [];
-    for (let r = 0; r < RM; r++) {
-      for (let c = 0; c < RN; c++) {
-        const q = r * RN + c;
-        if (mode === 'select') {
-          combine.push(`{ let t = a0[${r}] + b0[${c}]; let wins = ${s.better!('t', `acc[${q}]`)}; acc[${q}] = select(acc[${q}], t, wins); arg[${q}] = select(arg[${q}], k, wins); }`);
-        } else {
-          const terms = Array.from({length: P}, (_, part) => `a${part}[${r}] * b${part}[${c}]`);
-          combine.push(`acc[${q}] = ${terms.map((t) => `fma(${t.replace(' * ', ', ')}, `).join('')}acc[${q}]${')'.repeat(P)};`);
+    // One chunk entry's products for the first `parts` parts.
+    const step = (parts: number): string => {
+      const lines: string[] = [];
+      for (let part = 0; part < parts; part++) {
+        lines.push(`for (var r = 0; r < ${RM}; r++) { a${part}[r] = As[(ty + r * ${TY}) * ${TKP} + kk * ${P} + ${part}]; }`);
+        lines.push(`for (var c = 0; c < ${RN}; c++) { b${part}[c] = Bs[(kk * ${P} + ${part}) * ${TN} + tx + c * ${TX}]; }`);
+      }
+      for (let r = 0; r < RM; r++) {
+        for (let c = 0; c < RN; c++) {
+          const q = r * RN + c;
+          if (mode === 'select') {
+            lines.push(`{ let t = a0[${r}] + b0[${c}]; let wins = ${s.better!('t', `acc[${q}]`)}; acc[${q}] = select(acc[${q}], t, wins); arg[${q}] = select(arg[${q}], k, wins); }`);
+          } else {
+            const terms = Array.from({length: parts}, (_, part) => `a${part}[${r}], b${part}[${c}]`);
+            lines.push(`acc[${q}] = ${terms.map((t) => `fma(${t}, `).join('')}acc[${q}]${')'.repeat(parts)};`);
+          }
         }
       }
-    }
+      return lines.join('\n          ');
+    };
+    // Root: a tile whose filter columns have no entry outside the first part (w ≥ 0, root's
+    // domain) has zero second-part products — the uniform branch skips them (half the work).
+    const skippableParts = mode === 'factorised' && P > 1 && f!.inFirstPart != null;
+    const chunkStep = skippableParts ? `if (allParts) {
+          ${step(P)}
+          } else {
+          ${step(1)}
+          }` : step(P);
 
     // Writes, per register-block entry.
     const writes: string[] = [];
@@ -262,6 +273,7 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
     ${mode === 'select' ? '' : exactOutputSnippet(this.sf)}
     var<workgroup> As : array<f32, ${TM * TKP}>;
     var<workgroup> Bs : array<f32, ${TK * TN * P}>;
+    ${mode === 'factorised' && P > 1 ? 'var<workgroup> tileLaterParts : u32;' : ''}
 
     fn main(index : i32) {
       let H = uniforms.xShape.y;
@@ -312,6 +324,12 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
 
       ${accType}
       ${regs}
+      ${skippableParts ? `if (lid == 0) { tileLaterParts = 0u; }
+      workgroupBarrier();
+      if (lid < ${TN}) {
+        if (wf[(KP + 2) * Cout + g * opg + min(n0 + lid, opg - 1)] > 0.5) { tileLaterParts = 1u; }
+      }
+      let allParts = workgroupUniformLoad(&tileLaterParts) != 0u;` : ''}
       for (var k0 = 0; k0 < K; k0 = k0 + ${TK}) {
         {
           let kk = kkA;
@@ -340,8 +358,7 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
         // Entries past K were staged as absent (A 𝟘 or 0, B 0): the loop runs the whole chunk.
         for (var kk = 0; kk < ${TK}; kk++) {
           let k = k0 + kk;
-          ${inner.join('\n          ')}
-          ${combine.join('\n          ')}
+          ${chunkStep}
         }
         workgroupBarrier();
       }

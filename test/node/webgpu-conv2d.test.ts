@@ -2,6 +2,8 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {SEMIFIELD_CONV2D_KERNEL, semifieldConv2d} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
+import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
+import {setWebGPUFilterInvocations, setWebGPUSliceSum} from '../../kernels/webgpu/semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
@@ -253,6 +255,22 @@ describe('webgpu (Node, Dawn): dL/dfilter over row slices', function () {
       const got = await runCaseAsync(c, 'fused', upstreamFor(refSize(c), n));
       expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
       expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+    });
+    // The hardware GPU choices: the parallel slice sum, and the slice counts of 262144 invocations
+    // (every output row its own slice here), with 8-pixel backprop-input invocations.
+    it(`hardware choices (parallel slice sum, 262144 invocations, 8 px) | ${c.name}`, async () => {
+      setWebGPUSliceSum('parallel');
+      setWebGPUFilterInvocations(262144);
+      setWebGPUBackpropInputPixelsPerThread(8);
+      try {
+        const got = await runCaseAsync(c, 'fused', upstreamFor(refSize(c), n));
+        expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+        expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
+      } finally {
+        setWebGPUSliceSum('auto');
+        setWebGPUFilterInvocations('auto');
+        setWebGPUBackpropInputPixelsPerThread('auto');
+      }
     });
   });
 });

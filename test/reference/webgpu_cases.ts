@@ -229,6 +229,28 @@ export function mmCases(): ConvCase[] {
       });
     }
   }
+  // Root on mixed signs: tiles whose filter columns hold negative entries run both sign parts,
+  // the others only the first (one filter column block all positive, one with negatives).
+  {
+    const l = layers[2];
+    const wShape = [2, 2, 70, 70];
+    const x = normal(l.xShape.reduce((a, b) => a * b, 1), 411);
+    const w = uniform(2 * 2 * 70 * 70, 0.1, 1, 412);
+    for (let e = 0; e < w.length; e++) if (e % 70 >= 40 && e % 3 === 0) w[e] = -w[e];
+    for (const p of [2, 1.5]) {
+      cases.push({
+        name: `root(p=${p}) | mixed signs: negative filter entries in output channels ≥ 40 only`,
+        semifield: {name: 'root', p},
+        ref: {name: 'root', p},
+        options: {strides: l.strides, dilations: l.dilations, pad: [[l.pad[0], l.pad[1]], [l.pad[2], l.pad[3]]], groups: 1},
+        geometry: {strides: l.strides, dilations: l.dilations, pad: l.pad, groups: 1},
+        xShape: l.xShape,
+        wShape,
+        x,
+        w,
+      });
+    }
+  }
   // Linear with ±∞ filter entries: out-of-image taps are skipped (not 0 · ∞ = NaN).
   {
     const l = layers[0];
