@@ -28,10 +28,11 @@ const cli = new Command()
   .option('--shapes <set>', "'hardware' (issue 14's shapes) or 'small'", 'hardware')
   .option('--reps <n>', 'timed calls per variant (median)', (v) => parseInt(v, 10), 5)
   .option('--filter <text>', 'only variants whose label contains this')
+  .option('--layers <text>', 'only layers whose name contains this')
   .option('--check', 'check every forward program against float64 first')
   .option('--no-backward', 'skip the backward kernels')
   .parse();
-const opts = cli.opts<{shapes: string; reps: number; filter?: string; check?: boolean; backward: boolean}>();
+const opts = cli.opts<{shapes: string; reps: number; filter?: string; layers?: string; check?: boolean; backward: boolean}>();
 
 interface Layer {
   name: string;
@@ -167,7 +168,7 @@ async function main(): Promise<void> {
     console.log(line);
   };
   const wanted = (label: string) => !opts.filter || label.includes(opts.filter);
-  for (const layer of layers) {
+  for (const layer of layers.filter((l) => !opts.layers || l.name.includes(opts.layers!))) {
     const C = layer.x[3];
     const cout = C;
     const cpg = C / layer.groups;

@@ -401,6 +401,8 @@ export const MM_TILE_CANDIDATES: MMTile[] = [
   {tm: 64, tn: 64, rm: 4, rn: 4, tk: 8},
   {tm: 128, tn: 128, rm: 8, rn: 8, tk: 8},
   {tm: 64, tn: 32, rm: 4, rn: 2, tk: 16},
+  {tm: 128, tn: 32, rm: 8, rn: 2, tk: 16},
+  {tm: 32, tn: 32, rm: 2, rn: 2, tk: 16},
   {tm: 64, tn: 16, rm: 4, rn: 1, tk: 16},
   {tm: 64, tn: 8, rm: 4, rn: 1, tk: 16},
 ];
