@@ -15,6 +15,7 @@ import {Command} from 'commander';
 import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput, SEMIFIELD_CONV2D_KERNEL as SemifieldConv2D} from '../../index.js';
 import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
+import {setWebGPUFilterBlocks} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
 import {setWebGPUFilterInvocations} from '../../kernels/webgpu/semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 import {MM_TILE_CANDIDATES, mmTileKey, type MMTile} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
@@ -27,7 +28,7 @@ import {referenceConv2d, type RefSemifield} from '../../test/reference/reference
 const cli = new Command()
   .option('--shapes <set>', "'hardware' (issue 14's shapes) or 'small'", 'hardware')
   .option('--reps <n>', 'timed calls per variant (median)', (v) => parseInt(v, 10), 5)
-  .option('--filter <text>', 'only variants whose label contains this')
+  .option('--filter <regex>', "only variants whose label ('<semifield> forward|backward <variant>') matches this")
   .option('--layers <text>', 'only layers whose name contains this')
   .option('--check', 'check every forward program against float64 first')
   .option('--no-backward', 'skip the backward kernels')
@@ -81,8 +82,7 @@ async function kernelTime(run: () => tf.Tensor | tf.Tensor[]): Promise<number> {
     await Promise.all(list.map((t) => t.data()));
     tf.dispose(list);
   };
-  await once();
-  await once();
+  for (let i = 0; i < 4; i++) await once();
   const times: number[] = [];
   if (backend().supportTimestampQuery) {
     for (let r = 0; r < opts.reps; r++) {
@@ -161,13 +161,21 @@ async function main(): Promise<void> {
   const info = await initNodeWebGPU({dawnFlags: ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization']});
   console.log(`adapter ${JSON.stringify(info.adapter)}; timestamp-query: ${backend().supportTimestampQuery ? 'yes (GPU timestamps)' : 'no (wall time of 10 back-to-back calls)'}`);
   if (opts.check) await check();
+  // Bring the GPU's clocks up before timing anything: short kernels after an idle spell (pipeline
+  // compiles on the CPU) ran up to 3× slower in the first H200 sweeps.
+  {
+    const a = tf.randomUniform([4096, 4096]);
+    const start = performance.now();
+    while (performance.now() - start < 3000) await tf.tidy(() => tf.matMul(a, a).sum()).data();
+    a.dispose();
+  }
   const rows: string[] = ['| layer | semifield | kernel | variant | kernel ms |', '|---|---|---|---|---:|'];
   const emit = (layer: Layer, sf: string, kernel: string, variant: string, ms: number) => {
     const line = `| ${layer.name} | ${sf} | ${kernel} | ${variant} | ${ms.toFixed(3)} |`;
     rows.push(line);
     console.log(line);
   };
-  const wanted = (label: string) => !opts.filter || label.includes(opts.filter);
+  const wanted = (label: string) => !opts.filter || new RegExp(opts.filter).test(label);
   for (const layer of layers.filter((l) => !opts.layers || l.name.includes(opts.layers!))) {
     const C = layer.x[3];
     const cout = C;
@@ -222,7 +230,22 @@ async function main(): Promise<void> {
         ['input 4 px', () => setWebGPUBackpropInputPixelsPerThread(4)],
         ['input 8 px', () => setWebGPUBackpropInputPixelsPerThread(8)],
       ];
-      if (sf.label === 'log' || sf.label === 'root') bwdVariants.push(['per-term (factorised never)', () => setWebGPUFactorisedBackward('never')]);
+      bwdVariants.push(['filter blocks 8 (per-term)', () => setWebGPUFilterBlocks({perTerm: 8, factorised: [8, 16]})]);
+      if (sf.label === 'log' || sf.label === 'root') {
+        bwdVariants.push(['per-term (factorised never)', () => setWebGPUFactorisedBackward('never')]);
+        for (const px of [4, 8, 16]) {
+          bwdVariants.push([`input factorised ${px} px`, () => {
+            setWebGPUFactorisedBackward('always');
+            setWebGPUBackpropInputPixelsPerThread(px);
+          }]);
+        }
+        for (const block of [[4, 4], [4, 8], [8, 8], [8, 16]] as Array<[number, number]>) {
+          bwdVariants.push([`filter factorised ${block[0]}x${block[1]}`, () => {
+            setWebGPUFactorisedBackward('always');
+            setWebGPUFilterBlocks({perTerm: 4, factorised: block});
+          }]);
+        }
+      }
       for (const [label, setup] of bwdVariants) {
         if (!wanted(`${sf.label} backward ${label}`)) continue;
         setup();
@@ -235,6 +258,7 @@ async function main(): Promise<void> {
         setWebGPUFilterInvocations('auto');
         setWebGPUBackpropInputPixelsPerThread('auto');
         setWebGPUFactorisedBackward('auto');
+        setWebGPUFilterBlocks(null);
       }
       tf.dispose([...outs, dy]);
     }

@@ -17,6 +17,15 @@ import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.
  */
 
 let filterProgram: 'sliced' | 'blocked' = 'sliced';
+let filterBlocks: {perTerm: number; factorised: [number, number]} | null = null;
+
+/**
+ * Override the channel blocks of the dL/dfilter programs (benchmarks): per-term cb = ob = perTerm
+ * (default 4), factorised [input, output] channels per invocation (default [8, 16]).
+ */
+export function setWebGPUFilterBlocks(blocks: {perTerm: number; factorised: [number, number]} | null): void {
+  filterBlocks = blocks;
+}
 
 /** Choose the dL/dfilter program (benchmarks compare them). */
 export function setWebGPUBackpropFilterProgram(program: 'sliced' | 'blocked'): void {
@@ -37,14 +46,14 @@ export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend
   };
   if (filterProgram === 'sliced' && useFactorisedBackward(sf, info, swiftShader)) {
     const factors = runGradFactorPasses(gpu, sf, info, {dy, y: aux, x, filter}, 'filter');
-    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, 8, 16, filterInvocationsFor(swiftShader));
+    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, filterBlocks?.factorised[0] ?? 8, filterBlocks?.factorised[1] ?? 16, filterInvocationsFor(swiftShader));
     const inputs = [dy, aux, x, filter, factors.gradFactor, factors.wf];
     const partials = gpu.runWebGPUProgram(partial, inputs, 'float32', partial.uniformData);
     factors.dispose();
     return sumSlices(partials);
   }
   if (filterProgram === 'sliced') {
-    const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info, 4, filterInvocationsFor(swiftShader));
+    const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info, filterBlocks?.perTerm ?? 4, filterInvocationsFor(swiftShader));
     return sumSlices(gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData));
   }
   const program = new SemifieldConv2DBackpropFilterProgram(sf, info);
