@@ -1,3 +1,4 @@
+import {SCALED_FILTER_EXTRA_ROWS} from './semifield_conv2d_factorised_webgpu.js';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {factorisedGradSnippets, gradFactorLayout} from './semifield_conv2d_grad_scale_webgpu.js';
@@ -153,7 +154,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
       let kw = uniforms.filterHW.y;
       let taps = uniforms.filterHW.x * kw;
       let entries = taps * cpg * Cout;
-      let filterRows = uniforms.wfShape.x - 2;
+      let filterRows = uniforms.wfShape.x - ${SCALED_FILTER_EXTRA_ROWS};
       ${gradFactorLayout}
       var e = index;
       let oig0 = (e % uniforms.oBlocks) * ${OB}; e = e / uniforms.oBlocks;

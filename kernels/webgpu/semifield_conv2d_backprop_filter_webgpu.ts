@@ -85,7 +85,7 @@ export class SemifieldConv2DBackpropFilterProgram implements WebGPUProgram {
         } else {
           const gw = acc.gradWeight(acc.rawTerm(`xv[${cb}]`, `wv[${q}]`), 'yv');
           const gt = readsY ? `g * ${gw}` : 'g';
-          body.push(`            { let gt = ${gt}; part[${q}] = part[${q}] + ${sf.multiplicative ? `gt * xv[${cb}]` : 'gt'}; }`);
+          body.push(`            { let gt = ${gt}; part[${q}] = part[${q}] + ${sf.multiplicative ? `select(gt * xv[${cb}], 0.0, gt == 0.0)` : 'gt'}; }`);
         }
       }
       body.push('          }');

@@ -1,3 +1,4 @@
+import {SCALED_FILTER_EXTRA_ROWS} from './semifield_conv2d_factorised_webgpu.js';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {factorisedGradSnippets, gradFactorLayout} from './semifield_conv2d_grad_scale_webgpu.js';
@@ -111,7 +112,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       let opg = uniforms.opg;
       let groups = Cout / opg;
       let kw = uniforms.filterHW.y;
-      let filterRows = uniforms.wfShape.x - 2;
+      let filterRows = uniforms.wfShape.x - ${SCALED_FILTER_EXTRA_ROWS};
       ${gradFactorLayout}
       let cBlocks = Cin / ${CB};
       if (index >= uniforms.outShape.x * H * uniforms.wBlocks * cBlocks) { return; }

@@ -86,7 +86,7 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
           inner.push(`if (a == k0 + ${q}) { d[${e}] = d[${e}] + ${sf.multiplicative ? `g * wv[${q}]` : 'g'}; }`);
         } else {
           const weight = readsY ? ` * ${acc.gradWeight(acc.rawTerm(`xv[${e}]`, `wv[${q}]`), 'yv')}` : '';
-          inner.push(`{ let gt = g${weight}; d[${e}] = d[${e}] + ${sf.multiplicative ? `gt * wv[${q}]` : 'gt'}; }`);
+          inner.push(`{ let gt = g${weight}; d[${e}] = d[${e}] + ${sf.multiplicative ? `select(gt * wv[${q}], 0.0, gt == 0.0)` : 'gt'}; }`);
         }
       }
       lines.push(`if (hits[${p}]) {\n              ${inner.join('\n              ')}\n            }`);

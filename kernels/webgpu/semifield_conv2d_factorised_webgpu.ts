@@ -35,6 +35,9 @@ import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniform
  * row K·parts + 2 holds 1 if the column has an entry outside the first part (root: w < 0).
  * K·Cout work per call, against K·Cout·B·OH·OW for the convolution.
  */
+/** Rows of ScaledFilterProgram's output after the K·parts factor rows (anchor, finite, later part). */
+export const SCALED_FILTER_EXTRA_ROWS = 3;
+
 export class ScaledFilterProgram implements WebGPUProgram {
   outputShape: number[];
   shaderKey: string;
@@ -52,7 +55,7 @@ export class ScaledFilterProgram implements WebGPUProgram {
     if (f == null) throw new Error(`ScaledFilterProgram: ${sf.key} has no factorised form`);
     this.f = f;
     const rows = info.filterHeight * info.filterWidth * info.inChannelsPerGroup;
-    this.outputShape = [rows * f.parts + 3, info.outChannels];
+    this.outputShape = [rows * f.parts + SCALED_FILTER_EXTRA_ROWS, info.outChannels];
     this.dispatchLayout = {x: [0, 1]};
     this.dispatch = [info.outChannels, 1, 1];
     this.shaderKey = `semifieldScaledFilter_${semifieldTag(sf)}`;

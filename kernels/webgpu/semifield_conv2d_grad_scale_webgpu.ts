@@ -1,7 +1,7 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js';
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {ScaledFilterProgram} from './semifield_conv2d_factorised_webgpu.js';
+import {ScaledFilterProgram, SCALED_FILTER_EXTRA_ROWS} from './semifield_conv2d_factorised_webgpu.js';
 import {FACTORISED_MIN_CHANNELS} from './semifield_conv2d_webgpu.js';
 import {factorisedSnippets, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type WebGPUBackendLike, type WebGPUProgram} from './webgpu_util.js';
@@ -164,7 +164,7 @@ export class GradFactorProgram implements WebGPUProgram {
       let xa = select(uniforms.INFINITY, anchor, finite);
       result[2 * pixels * Cout + index] = xa;
       var anyExact = false;
-      let filterRows = uniforms.wfShape.x - 2;
+      let filterRows = uniforms.wfShape.x - ${SCALED_FILTER_EXTRA_ROWS};
       let opg = uniforms.opg;
       for (var oo = 0; oo < opg; oo++) {
         let o = g * opg + oo;
