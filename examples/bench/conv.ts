@@ -11,6 +11,7 @@ import {Command} from 'commander';
 import {hasFusedKernels, semifieldConv2d, type SemifieldConfig} from '../../index.js';
 import {semifieldConv2dIm2col} from '../../src/primitives/index.js';
 import {TIMING_SPECS, measureRow, type TimingRow} from '../precision-study/timing_rows.js';
+import {readBackSync, timeSync} from './timing.js';
 
 const opts = new Command()
   .name('bench:conv')
@@ -45,20 +46,6 @@ const SEMIFIELDS: Array<{label: string; config: SemifieldConfig}> = [
   {label: 'log μ=1', config: 'log'},
   {label: 'root p=2', config: 'root'},
 ];
-
-function medianMs(fn: () => tf.Tensor, reps: number): number {
-  for (let i = 0; i < 2; i++) tf.tidy(fn).dataSync();
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const t0 = performance.now();
-    const y = tf.tidy(fn);
-    y.dataSync();
-    y.dispose();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
-  return times[times.length >> 1];
-}
 
 async function peakMiB(fn: () => tf.Tensor): Promise<number> {
   const info = await tf.profile(() => fn());
@@ -100,7 +87,7 @@ for (const shape of SEMIFIELD_SHAPES) {
         cells.push('—');
         continue;
       }
-      const ms = medianMs(impls[name], reps);
+      const ms = timeSync(readBackSync(impls[name]), {reps, warmup: 2}).medianMs;
       const mib = await peakMiB(impls[name]);
       cells.push(`${ms.toFixed(2)} ms / ${mib.toFixed(2)} MiB`);
     }

@@ -13,7 +13,7 @@ import cliProgress from 'cli-progress';
 import os from 'node:os';
 import fs from 'node:fs';
 import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
-import {medianMs, peakExtraBytes} from './timing.js';
+import {peakExtraBytes, readBackAsync, timeAsync} from './timing.js';
 
 const program = new Command()
   .option('--backend <name>', 'tfjs backend (cpu, wasm, webgpu via tfjs-semifield node helper)', 'cpu')
@@ -144,7 +144,7 @@ async function main() {
     bar.update(results.length, {row: `${row.shape} ${row.method} ${row.pass}`});
     if (!process.stderr.isTTY) console.error(`bench ${results.length + 1}/${rows.length}: ${row.shape} ${row.method} ${row.pass}`);
     if (row.method.includes('fused') && tf.getKernel('SemifieldConv2D', tf.getBackend()) == null) continue;
-    const {ms, reps} = await medianMs(row.run, opts.reps, 2, opts.rowBudget * 1000);
+    const {medianMs: ms, reps} = await timeAsync(readBackAsync(row.run), {reps: opts.reps, warmup: 2, budgetMs: opts.rowBudget * 1000});
     const peak = await peakExtraBytes(row.run);
     results.push({...row, ms, reps, peak});
   }

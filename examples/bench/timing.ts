@@ -1,38 +1,27 @@
+// tfjs adapters for the package's timing helper (src/util/timing.ts): a call whose tensors are
+// read back (so asynchronous backends are timed to completion) and disposed, and peak memory.
 import * as tf from '@tensorflow/tfjs';
 
-/**
- * Median of `reps` timed calls after `warmup` untimed ones; each call's result is read back.
- * With `budgetMs`, a row whose warm-up call shows it cannot fit is cut to fewer calls (at least 3);
- * the count actually used is returned so tables can say so.
- */
-export async function medianMs(
-  fn: () => tf.Tensor | tf.Tensor[],
-  reps: number,
-  warmup = 2,
-  budgetMs = Infinity,
-): Promise<{ms: number; reps: number}> {
-  const run = async () => {
+export {median, summarizeTimes, timeAsync, timeInterleaved, timeSync, type TimingResult} from '../../src/util/timing.js';
+
+/** `fn` run in tf.tidy with its output read back synchronously (dataSync) and disposed. */
+export function readBackSync(fn: () => tf.Tensor | tf.Tensor[]): () => void {
+  return () => {
+    const out = tf.tidy(fn);
+    const list = Array.isArray(out) ? out : [out];
+    for (const t of list) t.dataSync();
+    tf.dispose(list);
+  };
+}
+
+/** `fn` run in tf.tidy with its output read back asynchronously (await data()) and disposed. */
+export function readBackAsync(fn: () => tf.Tensor | tf.Tensor[]): () => Promise<void> {
+  return async () => {
     const out = tf.tidy(fn);
     const list = Array.isArray(out) ? out : [out];
     await Promise.all(list.map((t) => t.data()));
     tf.dispose(list);
   };
-  let warmupMs = 0;
-  for (let i = 0; i < warmup; i++) {
-    const start = performance.now();
-    await run();
-    warmupMs = performance.now() - start;
-  }
-  if (warmupMs * reps > budgetMs) reps = Math.max(3, Math.floor(budgetMs / warmupMs));
-  const times: number[] = [];
-  for (let i = 0; i < reps; i++) {
-    const start = performance.now();
-    await run();
-    times.push(performance.now() - start);
-  }
-  times.sort((a, b) => a - b);
-  const mid = Math.floor(times.length / 2);
-  return {ms: times.length % 2 ? times[mid] : (times[mid - 1] + times[mid]) / 2, reps};
 }
 
 /** Peak bytes in use during one call (tf.profile): includes every live tensor, not only what the call adds. */

@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type {MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
 import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
+import {median, timeOnceAsync} from '../../src/util/timing.js';
 
 export interface BenchOptions {
   reps: number;
@@ -49,12 +50,6 @@ async function readAll(out: tf.Tensor | tf.Tensor[]): Promise<void> {
   const list = Array.isArray(out) ? out : [out];
   await Promise.all(list.map((t) => t.data()));
   tf.dispose(list);
-}
-
-function median(times: number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
 /**
@@ -205,12 +200,7 @@ async function semifieldBench(options: BenchOptions): Promise<{rows: BenchRow[];
       for (const [k, v] of Object.entries(saved)) tf.env().set(k, v);
     }
   };
-  const timeOne = async (spec: RowSpec) =>
-    withFlags(spec, async () => {
-      const start = performance.now();
-      await readAll(tf.tidy(spec.run));
-      return performance.now() - start;
-    });
+  const timeOne = async (spec: RowSpec) => withFlags(spec, () => timeOnceAsync(() => readAll(tf.tidy(spec.run))));
   const results = new Map<RowSpec, {times: number[]; peak: number; error?: string}>();
   const fail = (spec: RowSpec, e: unknown) => {
     // A row that cannot run on webgl is a result too (reported, not fatal).

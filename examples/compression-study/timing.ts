@@ -1,5 +1,5 @@
-import * as tf from '@tensorflow/tfjs';
-import {median} from './plot.js';
+import type * as tf from '@tensorflow/tfjs';
+import {readBackSync, timeInterleaved} from '../bench/timing.js';
 
 /**
  * Median wall time (ms) of each candidate, measured round-robin: every repetition times all
@@ -8,22 +8,9 @@ import {median} from './plot.js';
  * asynchronous backends are timed to completion.
  */
 export function interleavedMedians(candidates: Map<string, () => tf.Tensor>, reps: number, warmup: number, tick?: () => void): Map<string, number> {
-  const run = (fn: () => tf.Tensor) => {
-    const out = tf.tidy(fn);
-    out.dataSync();
-    out.dispose();
-  };
-  for (let w = 0; w < warmup; w++) for (const fn of candidates.values()) run(fn);
-  const times = new Map<string, number[]>([...candidates.keys()].map((k) => [k, []]));
-  for (let r = 0; r < reps; r++) {
-    for (const [name, fn] of candidates) {
-      const start = performance.now();
-      run(fn);
-      times.get(name)!.push(performance.now() - start);
-      tick?.();
-    }
-  }
-  return new Map([...times].map(([k, v]) => [k, median(v)]));
+  const calls = new Map([...candidates].map(([name, fn]) => [name, readBackSync(fn)]));
+  const results = timeInterleaved(calls, {reps, warmup, onCall: () => tick?.()});
+  return new Map([...results].map(([name, r]) => [name, r.medianMs]));
 }
 
 /**

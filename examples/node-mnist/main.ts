@@ -77,7 +77,7 @@ const program = new Command()
   .option('--test <n>', 'held-out test digits', positiveInt('--test'), 2000)
   .option('--quick', 'smoke run: 2,000 / 500 digits, 1 epoch')
   .option('--out <dir>', 'where trained models are saved (one folder per variant)', join('examples', 'node-mnist', 'out'))
-  .option('--tfjs-cpu-kernels', "train with tfjs-backend-cpu's own kernels only, not the example's typed-array replacements (cpu_kernels/)")
+  .option('--tfjs-cpu-kernels', "train with tfjs-backend-cpu's own kernels only, not the typed-array replacements of registerFastCpuKernels (tfjs-semifield/cpu-fast)")
   .option('--no-progress', 'plain log lines instead of progress bars');
 
 interface Options extends RunOptions {

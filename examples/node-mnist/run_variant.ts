@@ -1,15 +1,16 @@
 /*
  * One variant from start to finish — build, train, evaluate, save, reload and re-check — and the
- * per-process setup it needs (backend, the example's cpu kernels, the data). Used in-process by
+ * per-process setup it needs (backend, the package's fast cpu kernels, the data). Used in-process by
  * main.ts with --jobs 1 and by each child process (variant_process.ts) otherwise.
  */
+import * as tf from '@tensorflow/tfjs';
 import {join} from 'node:path';
 import '../../index.js'; // registers the fused kernels and the semifield layer classes
 import {selectBackend} from './backend.js';
-import {installWasmConv2DBackpropFilter} from './cpu_kernels/conv2d_backprop_filter.js';
-import {installFastCpuKernels} from './cpu_kernels/register.js';
+// The package's public helpers (tfjs-semifield/cpu-fast and tfjs-semifield/node), from source.
+import {registerFastCpuKernels, registerWasmConv2DBackpropFilter} from '../../src/entries/cpu-fast.js';
+import {fileSystemIO} from '../../src/entries/node.js';
 import {loadMnist, type MnistSplit} from './data.js';
-import {loadModelFromFolder, saveModelToFolder} from './model_io.js';
 import {buildModel, type VariantName} from './models.js';
 import {accuracy, trainAndEvaluate, type TrainEvent} from './train.js';
 
@@ -43,8 +44,8 @@ export interface VariantResult {
 /** Select the backend and install the example's kernels for it; returns tf.getBackend(). */
 export async function prepareBackend(options: RunOptions): Promise<string> {
   const backend = await selectBackend(options.backend);
-  if (backend === 'cpu' && !options.tfjsCpuKernels) installFastCpuKernels();
-  if (backend === 'wasm') installWasmConv2DBackpropFilter();
+  if (backend === 'cpu' && !options.tfjsCpuKernels) registerFastCpuKernels();
+  if (backend === 'wasm') registerWasmConv2DBackpropFilter();
   return backend;
 }
 
@@ -65,8 +66,8 @@ export async function runVariant(variant: VariantName, options: RunOptions, data
       onProgress,
     });
     const folder = join(options.out, variant);
-    await saveModelToFolder(model, folder);
-    const reloaded = await loadModelFromFolder(folder);
+    await model.save(fileSystemIO(folder));
+    const reloaded = await tf.loadLayersModel(fileSystemIO(folder));
     const reloadedAccuracy = await accuracy(reloaded, data.testImages, data.testLabels);
     reloaded.dispose();
     const timed = result.secondsPerEpoch.length > 1 ? result.secondsPerEpoch.slice(1) : result.secondsPerEpoch;

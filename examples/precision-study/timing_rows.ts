@@ -1,6 +1,7 @@
 // Timing rows for the study, shared by Node (cpu) and the browser page (webgl): same code, same rules.
 import * as tf from '@tensorflow/tfjs';
 import {CONV_ALGORITHMS, findConvAlgorithm, runConvAlgorithm, type ConvAlgorithm} from '../../src/primitives/index.js';
+import {median, timeInterleaved} from '../../src/util/timing.js';
 
 export interface TimingRowSpec {
   size: number;
@@ -24,12 +25,6 @@ export interface TimingRow extends TimingRowSpec {
 
 export const TIMING_SPECS: TimingRowSpec[] = [3, 5, 11].flatMap((k) => [32, 64].map((size) => ({size, k, channels: 8})));
 
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /**
  * Measure one row: the autotuner's find step first (its pick), then an independent table with
  * interleaved rounds (every algorithm once per round, order rotated each round, so slow drifts hit
@@ -45,12 +40,10 @@ export function measureRow(spec: TimingRowSpec, options: {minTimeMs: number; max
   const applicable = choice.timings.filter((t) => t.applicable).map((t) => t.algorithm);
   const x = tf.randomNormal(xShape) as tf.Tensor4D;
   const w = tf.randomNormal(wShape) as tf.Tensor4D;
-  const once = (a: ConvAlgorithm): number => {
-    const t0 = performance.now();
+  const once = (a: ConvAlgorithm) => () => {
     const y = runConvAlgorithm(a, x, w, geometry);
     y.dataSync();
     y.dispose();
-    return performance.now() - t0;
   };
   // Algorithms the tuner found over 20× slower than its best keep the tuner's measurement (calls of
   // several seconds, e.g. tfjs's cpu rfft, are not repeated); the rest are re-timed here.
@@ -58,16 +51,12 @@ export function measureRow(spec: TimingRowSpec, options: {minTimeMs: number; max
   const tunerBest = Math.min(...tunerMs.values());
   const contenders = applicable.filter((a) => tunerMs.get(a)! <= 20 * tunerBest);
   const samples = new Map<ConvAlgorithm, number[]>(applicable.map((a) => [a, contenders.includes(a) ? [] : [tunerMs.get(a)!]]));
-  for (const a of contenders) once(a); // warm-up
-  const start = performance.now();
-  for (let round = 0; round < options.maxRounds; round++) {
-    // Rotated order each round, as in the tuner: no algorithm always runs right after the same one.
-    for (let i = 0; i < contenders.length; i++) {
-      const a = contenders[(i + round) % contenders.length];
-      samples.get(a)!.push(once(a));
-    }
-    if (round >= 4 && performance.now() - start > options.minTimeMs * contenders.length) break;
-  }
+  // One warm-up round, then interleaved rounds in an order rotated each round, as in the tuner (no
+  // algorithm always runs right after the same one): at least 5, until minTimeMs per contender.
+  const timed = timeInterleaved(new Map(contenders.map((a) => [a, once(a)])), {
+    warmup: 1, reps: options.maxRounds, rotate: true, minReps: 5, budgetMs: Math.max(options.minTimeMs * contenders.length, Number.MIN_VALUE),
+  });
+  for (const [a, r] of timed) samples.get(a as ConvAlgorithm)!.push(...r.samplesMs);
   tf.dispose([x, w]);
   const ms: Record<string, number | null> = {};
   for (const a of CONV_ALGORITHMS) ms[a] = samples.has(a) ? median(samples.get(a)!) : null;

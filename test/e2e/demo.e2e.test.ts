@@ -7,7 +7,8 @@
  * offline. Then: choose webgl, train one short epoch on a few hundred digits (chosen through the
  * page's own controls, with a Stop / Resume in the middle), assert the held-out accuracy is well
  * above chance, draw a digit on the canvas and assert a prediction with class probabilities
- * appears, run the benchmark panel on a tiny input, and save a screenshot to
+ * appears, run the benchmark panel on a tiny input, check the page fits a 390 px wide phone
+ * screen (no horizontal scrolling, before and after training), and save a screenshot to
  * test-artifacts/browser-demo.png. Any console error or page error fails the test.
  *
  *     npm run test:e2e          # builds the demo, then runs this file
@@ -185,6 +186,66 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
     // Every semifield row and tf.conv2d must have a time on webgl (tf.dilation2d may be n/a on some backends).
     expect(webgl.slice(0, 4).map(Number).every((ms) => ms > 0), `webgl timings: ${webgl.join(', ')}`).to.equal(true);
     expect(await page.locator('#backend-info').textContent(), 'backend restored after the benchmark').to.contain('webgl');
+  });
+
+  it('fits a 390 px wide phone screen: no horizontal overflow before and after training, readable empty charts, selects wide enough', async function () {
+    const phone = {width: 390, height: 844};
+    // What overflows, for the failure message: elements whose right edge passes the viewport.
+    const layout = (p: Page) =>
+      p.evaluate(() => {
+        const width = document.documentElement.clientWidth;
+        const overflowing = Array.from(document.querySelectorAll('body *'))
+          .filter((e) => e.getBoundingClientRect().right > width + 0.5 && e.closest('#kernels, #pooling, #activations, .table-scroll') == null)
+          .slice(0, 5)
+          .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : ''}`);
+        // Each select must be wider than its longest option's text (plus room for the arrow).
+        const ctx = document.createElement('canvas').getContext('2d')!;
+        const clipped = Array.from(document.querySelectorAll('select')).flatMap((sel) => {
+          ctx.font = getComputedStyle(sel).font;
+          const text = Math.max(...Array.from(sel.options).map((o) => ctx.measureText(o.text).width));
+          return sel.clientWidth >= text + 16 ? [] : [`#${sel.id}: ${sel.clientWidth} px for ${Math.ceil(text)} px of text`];
+        });
+        return {scrollWidth: document.documentElement.scrollWidth, overflowing, clipped};
+      });
+
+    // A fresh page at phone size, before any training (empty charts, placeholder panels).
+    const fresh = await page.context().newPage();
+    fresh.on('pageerror', (err) => consoleErrors.push(`pageerror (390 px page): ${err.message}`));
+    try {
+      await fresh.setViewportSize(phone);
+      await fresh.goto(`${origin}/`);
+      await fresh.waitForSelector('#status[data-state="idle"]', {timeout: 60_000});
+      const before = await layout(fresh);
+      expect(before.scrollWidth, `before training, overflowing: ${before.overflowing.join(', ')}`).to.be.at.most(phone.width);
+      expect(before.clipped, 'selects narrower than their text').to.deep.equal([]);
+      // The empty loss chart carries no tick labels (they would all read 0.00): its canvas has
+      // only the grid and a "no data yet" note, so the left margin where labels go is blank.
+      const labelMarginInk = await fresh.evaluate(() => {
+        const c = document.querySelector('#loss-chart') as HTMLCanvasElement;
+        const d = c.getContext('2d')!.getImageData(0, 0, Math.floor(c.width * 0.1), c.height).data;
+        let ink = 0;
+        for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
+        return ink;
+      });
+      expect(labelMarginInk, 'ink in the empty loss chart\'s tick-label margin').to.equal(0);
+    } finally {
+      await fresh.close();
+    }
+
+    // The trained page (learned panel, prediction and benchmark table filled) at phone size.
+    await page.setViewportSize(phone);
+    try {
+      await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
+      expect(await page.locator('#kernels canvas').count(), 'the learned panel is filled').to.be.greaterThan(8);
+      const after = await layout(page);
+      expect(after.scrollWidth, `after training, overflowing: ${after.overflowing.join(', ')}`).to.be.at.most(phone.width);
+      expect(after.clipped, 'selects narrower than their text').to.deep.equal([]);
+      mkdirSync(artifactsDir, {recursive: true});
+      await page.evaluate(() => window.scrollTo(0, 0));
+      await page.screenshot({path: join(artifactsDir, 'browser-demo-390px.png'), fullPage: true});
+    } finally {
+      await page.setViewportSize({width: 1440, height: 900});
+    }
   });
 
   it('saves a screenshot, with no console errors and no off-site requests', async function () {

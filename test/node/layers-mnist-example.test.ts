@@ -1,6 +1,7 @@
 /*
  * The pieces of examples/node-mnist that are not just wiring: the seeded split of the mnist
- * package, the wasm Conv2DBackpropFilter the example adds, the model folder format (reloads to identical predictions), and every variant's shapes.
+ * package, the model folder format (tfjs-semifield/node's fileSystemIO: reloads to identical predictions), and every variant's shapes.
+ * The fast cpu kernels and the wasm Conv2DBackpropFilter it uses are tested in cpu-fast-kernels.test.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
@@ -10,12 +11,10 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {loadMnist, seededRandom, shiftDigits} from '../../examples/node-mnist/data.js';
-import '@tensorflow/tfjs-backend-wasm';
-import {installWasmConv2DBackpropFilter} from '../../examples/node-mnist/cpu_kernels/conv2d_backprop_filter.js';
-import {loadModelFromFolder, saveModelToFolder} from '../../examples/node-mnist/model_io.js';
+import {fileSystemIO} from '../../src/entries/node.js';
 import {buildModel, variantNames} from '../../examples/node-mnist/models.js';
 import {normal} from '../reference/random.js';
-import {expectClose, onCpu} from './layers-helpers.js';
+import {onCpu} from './layers-helpers.js';
 
 describe('examples/node-mnist', () => {
   onCpu();
@@ -61,26 +60,6 @@ describe('examples/node-mnist', () => {
     expect(Array.from(shiftDigits(images, 0, seededRandom(5)))).to.deep.equal(Array.from(images));
   });
 
-  it("the wasm Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22) equals the cpu gradient (rtol 1e-5)", async () => {
-    const x = tf.tensor4d(normal(2 * 7 * 6 * 3, 64), [2, 7, 6, 3]);
-    const w = tf.tensor4d(normal(3 * 3 * 3 * 4, 65), [3, 3, 3, 4]);
-    const r = tf.tensor4d(normal(2 * 4 * 3 * 4, 66), [2, 4, 3, 4]);
-    const loss = (wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wv as tf.Tensor4D, 2, 'same'), r));
-    const onCpu = tf.grad(loss)(w).dataSync().slice();
-    const xs = x.dataSync().slice();
-    const ws = w.dataSync().slice();
-    const rs = r.dataSync().slice();
-    try {
-      await tf.setBackend('wasm');
-      installWasmConv2DBackpropFilter();
-      const [xw, ww, rw] = [tf.tensor4d(xs, [2, 7, 6, 3]), tf.tensor4d(ws, [3, 3, 3, 4]), tf.tensor4d(rs, [2, 4, 3, 4])];
-      const onWasm = tf.grad((wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xw, wv as tf.Tensor4D, 2, 'same'), rw)))(ww).dataSync();
-      expectClose(onWasm, onCpu, 1e-5, 1e-5, 'wasm dW');
-    } finally {
-      await tf.setBackend('cpu');
-    }
-  });
-
   it('every variant maps [b, 28, 28, 1] to [b, 10] and reloads from its folder with identical predictions', async () => {
     const folder = await mkdtemp(join(tmpdir(), 'semifield-mnist-'));
     try {
@@ -89,8 +68,8 @@ describe('examples/node-mnist', () => {
         const model = buildModel(variant, 1);
         const y = model.predict(x) as tf.Tensor;
         expect(y.shape, variant).to.deep.equal([3, 10]);
-        await saveModelToFolder(model, join(folder, variant));
-        const loaded = await loadModelFromFolder(join(folder, variant));
+        await model.save(fileSystemIO(join(folder, variant)));
+        const loaded = await tf.loadLayersModel(fileSystemIO(join(folder, variant)));
         expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync()), variant).to.deep.equal(Array.from(y.dataSync()));
         model.dispose();
         loaded.dispose();

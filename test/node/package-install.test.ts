@@ -156,18 +156,21 @@ describe('package from npm pack, in fresh folders (issue 16)', function () {
     const app = makeApp('cjs-subpaths', umbrella);
     const r = runNode(app, 'main.cjs', [
       "const tf = require('@tensorflow/tfjs');",
-      "const names = ['tfjs-semifield', 'tfjs-semifield/cpu', 'tfjs-semifield/webgl', 'tfjs-semifield/webgpu', 'tfjs-semifield/layers', 'tfjs-semifield/primitives', 'tfjs-semifield/node', 'tfjs-semifield/node-webgpu'];",
+      "const names = ['tfjs-semifield', 'tfjs-semifield/cpu', 'tfjs-semifield/cpu-fast', 'tfjs-semifield/webgl', 'tfjs-semifield/webgpu', 'tfjs-semifield/layers', 'tfjs-semifield/primitives', 'tfjs-semifield/node', 'tfjs-semifield/node-webgpu'];",
       'const out = {};',
       'for (const n of names) out[n] = Object.keys(require(n)).length > 0;',
       "out.layerClass = typeof require('tfjs-semifield/layers').SemifieldConv2D === 'function' && require('tfjs-semifield/layers').SemifieldConv2D.className;",
       "out.kernelName = require('tfjs-semifield').SEMIFIELD_CONV2D_KERNEL;",
       "out.rootHasNoLayerName = !('SemifieldConv2D' in require('tfjs-semifield'));",
+      "out.fastKernels = require('tfjs-semifield/cpu-fast').registerFastCpuKernels(['Conv2D']);",
+      "out.fileSystemIO = typeof require('tfjs-semifield/node').fileSystemIO;",
       'console.log(JSON.stringify(out));',
     ].join('\n'), ['--no-experimental-require-module']);
     expect(r.code, r.err).to.equal(0);
     expect(r.last).to.deep.equal({
       'tfjs-semifield': true,
       'tfjs-semifield/cpu': true,
+      'tfjs-semifield/cpu-fast': true,
       'tfjs-semifield/webgl': true,
       'tfjs-semifield/webgpu': true,
       'tfjs-semifield/layers': true,
@@ -177,6 +180,8 @@ describe('package from npm pack, in fresh folders (issue 16)', function () {
       layerClass: 'SemifieldConv2D',
       kernelName: 'SemifieldConv2D',
       rootHasNoLayerName: true,
+      fastKernels: ['Conv2D'],
+      fileSystemIO: 'function',
     });
   });
 

@@ -1,10 +1,12 @@
 /*
  * Benchmark panel: the fused semifield op against tfjs's own linear and morphological ops, on each
- * backend this browser offers, in milliseconds per call (warm-up calls first, so shader compilation
- * is not counted; the result of the last call is downloaded so queued GPU work is included).
+ * backend this browser offers: the median of the timed calls, in milliseconds (two warm-up calls
+ * first, so shader compilation is not counted; every call's result is downloaded, so its GPU work
+ * is included). Timing by the package's helper (src/util/timing.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import {semifieldConv2d} from '../../../index.js';
+import {timeAsync, type TimingResult} from '../../../src/util/timing.js';
 
 export interface BenchCase {
   name: string;
@@ -20,37 +22,39 @@ export const benchCases: BenchCase[] = [
   {name: 'tf.dilation2d (3×3, C)', run: (x, _w, _wd, wDil) => tf.dilation2d(x, wDil, 1, 'same')},
 ];
 
+export interface BenchResult {
+  /** Median ms per call (NaN when the op failed). */
+  ms: number;
+  timing?: TimingResult;
+  error?: string;
+}
+
 export interface BenchShape {
   batch: number;
   size: number;
   channels: number;
 }
 
-/** ms per call for every case on the *current* backend (NaN + message where the op is not supported). */
-export async function benchBackend(shape: BenchShape, iterations: number): Promise<Array<{ms: number; error?: string}>> {
+/** Median ms per call for every case on the *current* backend (NaN + message where the op is not supported). */
+export async function benchBackend(shape: BenchShape, iterations: number): Promise<BenchResult[]> {
   const {batch, size, channels} = shape;
   const x = tf.randomUniform([batch, size, size, channels], 0, 1, 'float32', 1) as tf.Tensor4D;
   const w = tf.randomUniform([3, 3, channels, 2 * channels], -0.2, 0.2, 'float32', 2) as tf.Tensor4D;
   const wd = tf.randomUniform([3, 3, 1, channels], -0.2, 0.2, 'float32', 3) as tf.Tensor4D;
   const wDil = tf.reshape(wd, [3, 3, channels]) as tf.Tensor3D;
-  const results: Array<{ms: number; error?: string}> = [];
+  const results: BenchResult[] = [];
   try {
     for (const c of benchCases) {
       try {
-        for (let k = 0; k < 2; k++) {
-          const y = c.run(x, w, wd, wDil);
-          await y.data();
-          y.dispose();
-        }
-        const t0 = performance.now();
-        let last: tf.Tensor | null = null;
-        for (let k = 0; k < iterations; k++) {
-          last?.dispose();
-          last = c.run(x, w, wd, wDil);
-        }
-        await last!.data();
-        last!.dispose();
-        results.push({ms: (performance.now() - t0) / iterations});
+        const timing = await timeAsync(
+          async () => {
+            const y = c.run(x, w, wd, wDil);
+            await y.data();
+            y.dispose();
+          },
+          {reps: iterations, warmup: 2},
+        );
+        results.push({ms: timing.medianMs, timing});
       } catch (e) {
         results.push({ms: NaN, error: e instanceof Error ? e.message : String(e)});
       }

@@ -37,28 +37,42 @@ export class LineChart {
     ctx.clearRect(0, 0, cssW, cssH);
     const pad = {l: 44, r: 10, t: 22, b: 24};
     const all = this.series.flatMap((s) => s.points);
+    const empty = all.length === 0;
     const xMax = Math.max(1, ...all.map((p) => p[0]));
-    let yMin = opts.yMin ?? Math.min(0, ...all.map((p) => p[1]));
-    let yMax = opts.yMax ?? Math.max(1e-6, ...all.map((p) => p[1]));
+    // No data yet: the fixed range if the chart has one, else 0…1 (not 0…1e-6, whose ticks all read 0.00).
+    let yMin = opts.yMin ?? (empty ? 0 : Math.min(0, ...all.map((p) => p[1])));
+    let yMax = opts.yMax ?? (empty ? 1 : Math.max(1e-6, ...all.map((p) => p[1])));
     if (!(yMax > yMin)) [yMin, yMax] = [0, 1];
     const X = (x: number) => pad.l + (x / xMax) * (cssW - pad.l - pad.r);
     const Y = (y: number) => pad.t + (1 - (y - yMin) / (yMax - yMin)) * (cssH - pad.t - pad.b);
-    const fmt = opts.yFormat ?? ((v: number) => v.toFixed(2));
+    const ticks = [0, 1, 2, 3, 4].map((k) => yMin + ((yMax - yMin) * k) / 4);
+    let fmt = opts.yFormat ?? ((v: number) => v.toFixed(2));
+    // A narrow range (tiny losses) would print the same label on every tick: use 3 significant digits.
+    if (opts.yFormat == null && new Set(ticks.map(fmt)).size < ticks.length) fmt = (v: number) => Number(v.toPrecision(3)).toString();
     ctx.font = '11px system-ui, sans-serif';
     ctx.strokeStyle = '#d7dce3';
     ctx.fillStyle = '#555';
     ctx.lineWidth = 1;
-    for (let k = 0; k <= 4; k++) {
-      const v = yMin + ((yMax - yMin) * k) / 4;
+    for (const v of ticks) {
       ctx.beginPath();
       ctx.moveTo(pad.l, Y(v));
       ctx.lineTo(cssW - pad.r, Y(v));
       ctx.stroke();
       ctx.textAlign = 'right';
-      ctx.fillText(fmt(v), pad.l - 4, Y(v) + 4);
+      // Without data only the fixed-range labels mean something.
+      if (!empty || (opts.yMin != null && opts.yMax != null)) ctx.fillText(fmt(v), pad.l - 4, Y(v) + 4);
     }
-    ctx.textAlign = 'right';
-    ctx.fillText(`${opts.xLabel} ${xMax}`, cssW - pad.r, cssH - 6);
+    if (empty) {
+      ctx.textAlign = 'center';
+      ctx.fillStyle = '#8a93a0';
+      ctx.font = '13px system-ui, sans-serif';
+      ctx.fillText('no data yet: press Train', (pad.l + cssW - pad.r) / 2, (pad.t + cssH - pad.b) / 2 + 4);
+      ctx.font = '11px system-ui, sans-serif';
+      ctx.fillStyle = '#555';
+    } else {
+      ctx.textAlign = 'right';
+      ctx.fillText(`${opts.xLabel} ${xMax}`, cssW - pad.r, cssH - 6);
+    }
     let legendX = pad.l;
     for (const s of this.series) {
       ctx.strokeStyle = s.color;

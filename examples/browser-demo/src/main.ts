@@ -476,7 +476,7 @@ async function runBenchmark(): Promise<void> {
   const [batch, size, channels] = ui.benchSize.value.split('x').map(Number);
   const previous = tf.getBackend();
   const backends = backendNames.filter((b) => available.get(b));
-  const head = el('tr', {}, el('th', {}, `op — input ${batch}×${size}×${size}×${channels}, ms per call`));
+  const head = el('tr', {}, el('th', {}, `op — input ${batch}×${size}×${size}×${channels}, ms per call (median)`));
   for (const b of backends) head.append(el('th', {}, b));
   const body = benchCases.map((c) => el('tr', {}, el('td', {}, c.name)));
   ui.benchTable.replaceChildren(el('thead', {}, head), el('tbody', {}, ...body));
@@ -489,10 +489,11 @@ async function runBenchmark(): Promise<void> {
       res.forEach((r, i) => {
         const td = el('td', {class: 'num', 'data-backend': b}, Number.isNaN(r.ms) ? 'n/a' : r.ms.toFixed(r.ms < 10 ? 2 : 1));
         if (r.error) td.title = r.error;
+        else if (r.timing) td.title = `median of ${r.timing.reps}; min ${r.timing.minMs.toFixed(2)}, max ${r.timing.maxMs.toFixed(2)} ms`;
         body[i].append(td);
       });
     }
-    ui.benchStatus.textContent = `done (${iterations} timed calls after 2 warm-up calls; n/a: op not available on that backend, hover for why)`;
+    ui.benchStatus.textContent = `done (median of ${iterations} timed calls after 2 warm-up calls; hover a time for min / max; n/a: op not available on that backend, hover for why)`;
     ui.benchTable.dataset.state = 'done';
   } finally {
     await useBackend(trainingBackend ?? previous);

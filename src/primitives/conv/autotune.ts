@@ -4,6 +4,7 @@ import {conv2dDirect} from './direct.js';
 import {conv2dFft} from './fft.js';
 import {conv2dIm2col} from './im2col.js';
 import {conv2dWinograd, winogradApplicable} from './winograd.js';
+import {median, timeOnce} from '../../util/timing.js';
 
 /** Every algorithm the autotuner knows; `'tfjs'` is the backend's own `tf.conv2d`. */
 export const CONV_ALGORITHMS = ['tfjs', 'direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4', 'fft-spectral', 'fft-radix2'] as const;
@@ -120,25 +121,12 @@ export function runConvAlgorithm(
   }
 }
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-}
-
 function checkCount(value: unknown, name: string, fallback: number, min: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < min) {
     throw new Error(`${name}: expected a number ≥ ${min}, but got ${show(value)}`);
   }
   return value;
-}
-
-/** Time one call, output read back (so GPU work is counted). */
-function timeCall(call: () => void): number {
-  const t0 = performance.now();
-  call();
-  return performance.now() - t0;
 }
 
 /**
@@ -223,9 +211,9 @@ export function findConvAlgorithm(
         contenders.push(algorithm);
         continue;
       }
-      const first = timeCall(call);
+      const first = timeOnce(call);
       let settled = first;
-      if (first <= 100 * bestSettled) for (let i = 1; i < warmup; i++) settled = timeCall(call);
+      if (first <= 100 * bestSettled) for (let i = 1; i < warmup; i++) settled = timeOnce(call);
       if (settled > 10 * bestSettled) {
         samples.set(algorithm, [settled]);
         continue;
@@ -242,7 +230,7 @@ export function findConvAlgorithm(
         // Rotate the order each round so no algorithm always runs right after the same other one.
         for (let i = 0; i < active.length; i++) {
           const a = active[(i + round) % active.length];
-          samples.get(a)!.push(timeCall(calls.get(a)!));
+          samples.get(a)!.push(timeOnce(calls.get(a)!));
         }
         if (prune && round + 1 >= 3 && active.length > 1) {
           const lead = leaderMs(active);

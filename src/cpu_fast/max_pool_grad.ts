@@ -3,14 +3,14 @@
  *
  * Why: tfjs-backend-cpu 4.22 recomputes the argmax positions through TensorBuffer.get() (a
  * bounds-checked, variadic call per element) and then, for every input element, searches the
- * windows that could contain it; in this example it was ~25% of a baseline epoch (maxPoolGrad,
+ * windows that could contain it; in the MNIST example (examples/node-mnist) it was ~25% of a baseline epoch (maxPoolGrad,
  * maxPoolPositions and the TensorBuffer.get calls). This version finds each window's argmax over
  * the typed array and adds dy to it: the same rule as tfjs's (the first strictly greatest element
  * in row-major window order; a window of NaN / −∞ passes no gradient), so results are identical
  * for non-overlapping windows and equal up to summation order where windows overlap.
  */
-import * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 interface MaxPoolGradAttrs {
   filterSize: [number, number] | number;

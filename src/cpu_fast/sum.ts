@@ -7,8 +7,8 @@
  * baseline epoch. Summing rows of the row-major array needs no copy. Accumulates in float64 in
  * the same element order as tfjs. Any other axis set or dtype goes to tfjs's own kernel.
  */
-import * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 export function sumLeadingAxes(xv: Float32Array, shape: number[], reduced: number): Float32Array {
   const inner = shape.slice(reduced).reduce((a, b) => a * b, 1);

@@ -2,15 +2,15 @@
  * Conv2D and FusedConv2D (conv + bias + relu/linear) for the cpu backend, NHWC.
  *
  * Why: tfjs-backend-cpu 4.22's conv2D adds every product straight into the float32 output buffer,
- * recomputing strided offsets and re-reading convInfo fields in the innermost loop; in this example
+ * recomputing strided offsets and re-reading convInfo fields in the innermost loop; in the MNIST example (examples/node-mnist)
  * it was the largest single cost of a baseline step (14% of a profiled epoch). This is the same sum
  * accumulated in float64 per output, skipping zero inputs — conv #2 reads post-ReLU features, about
  * half of them zero. Skipping a zero input
  * differs from tfjs only if the filter holds ±∞ or NaN (0·∞ is NaN there, nothing here).
  * NCHW, other activations and PReLU weights go to tfjs's own kernel.
  */
-import * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 interface ConvAttrs {
   strides: [number, number] | number;
@@ -37,7 +37,7 @@ export function conv2dNHWC(
   const y = new Float32Array(B * OH * OW * Cout);
   // Per output pixel: collect the window's non-zero inputs and their filter offsets once, then
   // sum 4 output channels at a time in local variables (registers, not a memory accumulator);
-  // 1.6–1.8× faster than one Float64Array accumulator over all channels on the example's shapes.
+  // 1.6–1.8× faster than one Float64Array accumulator over all channels on the MNIST example's shapes.
   const terms = kh * kw * Cin;
   const xs = new Float64Array(terms);
   const ws = new Int32Array(terms);

@@ -4,12 +4,12 @@
  *
  * Why: tfjs-backend-cpu 4.22 builds every binary op from one shared template that calls the op
  * through a closure and indexes with `i % length`; since all ops share that template's code, V8
- * cannot inline the closure, and in this example Add and Multiply (bias adds, ReLU gradients
+ * cannot inline the closure, and in the MNIST example (examples/node-mnist) Add and Multiply (bias adds, ReLU gradients
  * dy·step(x), Adam's updates) were ~15% of a profiled epoch. The loops below are written out per
  * op so each compiles to a plain loop. Other shapes and dtypes go to tfjs's kernel.
  */
-import type * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 /** [long, short] when `short`'s shape is a suffix of `long`'s (equal shapes included), else null. */
 function suffixPair(a: tf.TensorInfo, b: tf.TensorInfo): [tf.TensorInfo, tf.TensorInfo] | null {

@@ -6,8 +6,8 @@
  * template calls the op through a closure V8 cannot inline. Same values as tfjs's ops, NaN
  * included: relu(NaN) = NaN, relu(−0) = 0, step(NaN) = NaN, step(x ≤ 0) = alpha.
  */
-import type * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import type * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 export const reluReplacement: ReplacementKernel = (args, tfjsKernel) => {
   const {inputs, backend} = args as unknown as {inputs: {x: tf.TensorInfo}; backend: CpuBackendLike};

@@ -1,8 +1,8 @@
 /*
- * What the example's replacement cpu kernels need from tfjs-backend-cpu: reading a tensor's values
- * and wrapping a result. Typed structurally so the example does not import the backend's internals.
+ * What the fast cpu kernels need from tfjs-backend-cpu: reading a tensor's values
+ * and wrapping a result. Typed structurally so the package does not import the backend's internals.
  */
-import type * as tf from '@tensorflow/tfjs';
+import type * as tf from '@tensorflow/tfjs-core';
 
 export interface CpuBackendLike {
   data: {get(dataId: object): {values: unknown}};

@@ -1,5 +1,5 @@
 /*
- * The example's replacement cpu kernels (examples/node-mnist/cpu_kernels/) against tfjs-backend-cpu's
+ * tfjs-semifield/cpu-fast: the replacement cpu kernels (src/cpu_fast/) against tfjs-backend-cpu's
  * own kernels on random inputs. "Ours" is computed by calling the replacement directly with a
  * fallback that throws, so a case the replacement should handle cannot silently come from tfjs;
  * the reference is tfjs's registered kernel. Tolerance rtol 1e-5 / atol 1e-5 (float32 rounding in
@@ -7,7 +7,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {installFastCpuKernels, replacedCpuKernels, uninstallFastCpuKernels} from '../../examples/node-mnist/cpu_kernels/register.js';
+import '@tensorflow/tfjs-backend-wasm';
+import {
+  FAST_CPU_KERNEL_NAMES,
+  fastCpuKernels as replacedCpuKernels,
+  fastCpuKernelsRegistered,
+  registerFastCpuKernels,
+  registerWasmConv2DBackpropFilter,
+  unregisterFastCpuKernels,
+} from '../../src/entries/cpu-fast.js';
 import {normal} from '../reference/random.js';
 import {expectClose, onCpu} from './layers-helpers.js';
 
@@ -52,10 +60,10 @@ const convCases: Array<{x: [number, number, number, number]; k: number; cout: nu
   {x: [4, 13, 13, 8], k: 3, cout: 16, strides: 1, pad: 'valid', dilations: 1}, // the example's conv #2
 ];
 
-describe('examples/node-mnist replacement cpu kernels', () => {
+describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
   onCpu();
-  before(() => uninstallFastCpuKernels());
-  after(() => uninstallFastCpuKernels());
+  before(() => unregisterFastCpuKernels());
+  after(() => unregisterFastCpuKernels());
 
   it("Conv2D equals tfjs's kernel (strides, dilations, valid/same, sparse inputs)", () => {
     convCases.forEach((c, n) => {
@@ -198,9 +206,9 @@ describe('examples/node-mnist replacement cpu kernels', () => {
     expect(Object.is(ours('Relu', {x: tf.tensor1d([-0])}, {}).dataSync()[0], 0)).to.equal(true);
   });
 
-  it('installFastCpuKernels registers every replacement for the cpu backend and uninstall restores tfjs', () => {
+  it('registerFastCpuKernels registers every replacement for the cpu backend and uninstall restores tfjs', () => {
     const before = Object.keys(replacedCpuKernels).map((name) => tf.getKernel(name, 'cpu')!.kernelFunc);
-    installFastCpuKernels();
+    registerFastCpuKernels();
     try {
       Object.keys(replacedCpuKernels).forEach((name, k) => expect(tf.getKernel(name, 'cpu')!.kernelFunc, name).to.not.equal(before[k]));
       // Through the public ops, with the replacements installed: conv2d + its gradients agree with
@@ -210,17 +218,87 @@ describe('examples/node-mnist replacement cpu kernels', () => {
       const r = rand([2, 11, 11, 16], 1402);
       const loss = (xv: tf.Tensor, wv: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.conv2d(xv as tf.Tensor4D, wv as tf.Tensor4D, 1, 'valid')), r));
       const withOurs = tf.grads(loss)([x, w]).map((g) => g.dataSync());
-      uninstallFastCpuKernels();
+      unregisterFastCpuKernels();
       Object.keys(replacedCpuKernels).forEach((name, k) => expect(tf.getKernel(name, 'cpu')!.kernelFunc, name).to.equal(before[k]));
       const withTfjs = tf.grads(loss)([x, w]).map((g) => g.dataSync());
       expectClose(withOurs[0], withTfjs[0], 1e-5, 1e-5, 'dx through tf.grads');
       expectClose(withOurs[1], withTfjs[1], 1e-5, 1e-5, 'dw through tf.grads');
     } finally {
-      uninstallFastCpuKernels();
+      unregisterFastCpuKernels();
     }
   });
 
   it('rejects an unknown kernel name', () => {
-    expect(() => installFastCpuKernels(['Conv3D'])).to.throw(/names: expected some of Conv2D.*but got 'Conv3D'/);
+    expect(() => registerFastCpuKernels(['Conv3D'])).to.throw(/names: expected some of Conv2D.*but got 'Conv3D'/);
+    expect(() => unregisterFastCpuKernels(['Conv3D'])).to.throw(/unregisterFastCpuKernels: names: expected some of/);
+    expect(fastCpuKernelsRegistered()).to.deep.equal([]);
   });
+
+  it('registers a subset by name, idempotently, and reports what is registered', () => {
+    try {
+      expect(registerFastCpuKernels(['Conv2D', 'Relu'])).to.deep.equal(['Conv2D', 'Relu']);
+      const conv = tf.getKernel('Conv2D', 'cpu')!.kernelFunc;
+      expect(registerFastCpuKernels(['Conv2D'])).to.deep.equal(['Conv2D', 'Relu']);
+      expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc, 'a second register keeps the first replacement').to.equal(conv);
+      unregisterFastCpuKernels(['Relu']);
+      expect(fastCpuKernelsRegistered()).to.deep.equal(['Conv2D']);
+      expect(FAST_CPU_KERNEL_NAMES).to.deep.equal(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Add', 'Multiply', 'Relu', 'Step']);
+    } finally {
+      unregisterFastCpuKernels();
+    }
+    expect(fastCpuKernelsRegistered()).to.deep.equal([]);
+  });
+
+  it('a small tf.layers model trains to the same weights with and without the fast kernels', async () => {
+    const build = () => {
+      const m = tf.sequential({layers: [
+        tf.layers.conv2d({inputShape: [8, 8, 2], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 1})}),
+        tf.layers.maxPooling2d({poolSize: 2}),
+        tf.layers.flatten(),
+        tf.layers.dense({units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 2})}),
+      ]});
+      m.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
+      return m;
+    };
+    const xs = rand([6, 8, 8, 2], 2100);
+    const ys = tf.oneHot(tf.tensor1d([0, 1, 2, 0, 1, 2], 'int32'), 3);
+    const train = async () => {
+      const m = build();
+      await m.fit(xs, ys, {epochs: 3, batchSize: 3, shuffle: false, verbose: 0});
+      const w = m.getWeights().map((t) => t.dataSync().slice());
+      m.dispose();
+      return w;
+    };
+    const plain = await train();
+    registerFastCpuKernels();
+    let fast: tf.TypedArray[];
+    try {
+      fast = await train();
+    } finally {
+      unregisterFastCpuKernels();
+    }
+    plain.forEach((w, k) => expectClose(fast[k], w, 1e-4, 1e-5, `weight ${k}`));
+  });
+
+  it("the wasm Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22) equals the cpu gradient (rtol 1e-5)", async () => {
+    const x = tf.tensor4d(normal(2 * 7 * 6 * 3, 64), [2, 7, 6, 3]);
+    const w = tf.tensor4d(normal(3 * 3 * 3 * 4, 65), [3, 3, 3, 4]);
+    const r = tf.tensor4d(normal(2 * 4 * 3 * 4, 66), [2, 4, 3, 4]);
+    const loss = (wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(x, wv as tf.Tensor4D, 2, 'same'), r));
+    const onCpu = tf.grad(loss)(w).dataSync().slice();
+    const xs = x.dataSync().slice();
+    const ws = w.dataSync().slice();
+    const rs = r.dataSync().slice();
+    try {
+      await tf.setBackend('wasm');
+      registerWasmConv2DBackpropFilter();
+      expect(registerWasmConv2DBackpropFilter(), 'second call').to.equal(false);
+      const [xw, ww, rw] = [tf.tensor4d(xs, [2, 7, 6, 3]), tf.tensor4d(ws, [3, 3, 3, 4]), tf.tensor4d(rs, [2, 4, 3, 4])];
+      const onWasm = tf.grad((wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xw, wv as tf.Tensor4D, 2, 'same'), rw)))(ww).dataSync();
+      expectClose(onWasm, onCpu, 1e-5, 1e-5, 'wasm dW');
+    } finally {
+      await tf.setBackend('cpu');
+    }
+  });
+
 });

@@ -1,17 +1,17 @@
 /*
  * Conv2DBackpropFilter (the weight gradient of tf.conv2d) for the cpu backend, NHWC, and the
  * missing one for wasm: tfjs-backend-wasm 4.22 registers no Conv2DBackpropFilter at all, so
- * tf.layers.conv2d cannot be trained there without it (installed whenever --backend wasm).
+ * tf.layers.conv2d cannot be trained there without it (registerWasmConv2DBackpropFilter).
  *
  * Why: tfjs-backend-cpu 4.22 computes it with TensorBuffer.get() per term, looping over the
  * spatial positions innermost, which is ~100× slower than the rest of a training step; profiled on
- * this example it took ~90% of every baseline step (2.5 s for one batch of 32), so the baseline
+ * the MNIST example it took ~90% of every baseline step (2.5 s for one batch of 32), so the baseline
  * would have been compared against a strawman and the main command would take an hour. This
  * version is the same sum over typed arrays in memory order (output channels innermost), like the
  * fused semifield kernels, and accumulates in float64. NCHW still goes to tfjs's kernel.
  */
-import * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 type KernelFunc = tf.KernelConfig['kernelFunc'];
 interface WasmBackendLike {
@@ -39,7 +39,7 @@ function conv2DFilterGradient(xv: Float32Array, xShape: number[], dyv: Float32Ar
   const dw = new Float32Array(kh * kw * Cin * Cout);
   // One filter entry block (tap, input channel, 4 output channels) at a time, summed over every
   // output position in local variables: registers instead of a read-modify-write of a memory
-  // accumulator per term (1.5× faster on the example's shapes). Same order of summation per entry
+  // accumulator per term (1.5× faster on the MNIST example's shapes). Same order of summation per entry
   // (b, i, j) as a straightforward loop, in float64.
   for (let di = 0; di < kh; di++) {
     for (let dj = 0; dj < kw; dj++) {
@@ -93,15 +93,28 @@ export const conv2dBackpropFilterReplacement: ReplacementKernel = (args, tfjsKer
 /** The same for the wasm backend (reads the operands out of the wasm heap; NHWC only). */
 export const wasmConv2DBackpropFilter: KernelFunc = (args) => {
   const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo; dy: tf.TensorInfo}; backend: WasmBackendLike; attrs: Attrs};
-  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm, from examples/node-mnist): only NHWC is supported');
+  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm, tfjs-semifield/cpu-fast): only NHWC is supported');
   const xv = backend.readSync(inputs.x.dataId) as Float32Array;
   const dyv = backend.readSync(inputs.dy.dataId) as Float32Array;
   return backend.makeOutput(attrs.filterShape, 'float32', undefined, conv2DFilterGradient(xv, inputs.x.shape, dyv, attrs));
 };
 
-/** Give the wasm backend a Conv2DBackpropFilter if it has none (tfjs-backend-wasm 4.22 has none). */
-export function installWasmConv2DBackpropFilter(): void {
-  if (wasmInstalled || tf.getKernel('Conv2DBackpropFilter', 'wasm') != null) return;
+/**
+ * Give the wasm backend a Conv2DBackpropFilter if it has none: tfjs-backend-wasm 4.22 registers
+ * none, so `tf.layers.conv2d` (and the gradient of `tf.conv2d`) cannot be trained on wasm without
+ * it. NHWC only. Does nothing when the wasm backend already has one; the wasm backend need not be
+ * loaded yet (the kernel is registered by backend name).
+ *
+ * @returns true when this call registered the kernel.
+ *
+ * @example
+ * import '@tensorflow/tfjs-backend-wasm';
+ * import {registerWasmConv2DBackpropFilter} from 'tfjs-semifield/cpu-fast';
+ * registerWasmConv2DBackpropFilter();
+ */
+export function registerWasmConv2DBackpropFilter(): boolean {
+  if (wasmInstalled || tf.getKernel('Conv2DBackpropFilter', 'wasm') != null) return false;
   tf.registerKernel({kernelName: 'Conv2DBackpropFilter', backendName: 'wasm', kernelFunc: wasmConv2DBackpropFilter});
   wasmInstalled = true;
+  return true;
 }

@@ -2,14 +2,14 @@
  * Conv2DBackpropInput (the input gradient of tf.conv2d) for the cpu backend, NHWC.
  *
  * Why: tfjs-backend-cpu 4.22 gathers, for every input element, over all taps and output channels
- * with strided reads of dy and the filter; in this example it was 5.5% of a profiled baseline epoch
+ * with strided reads of dy and the filter; in the MNIST example (examples/node-mnist) it was 5.5% of a profiled baseline epoch
  * (conv #2's dx). This version scatters instead: for each output pixel and each non-zero dy entry
  * (ReLU zeroes most of them), it adds dy·w[tap, :, o] into the input pixel the tap reads, over a
  * filter transposed once per call to [kh, kw, Cout, Cin] so the innermost loop is contiguous.
  * Accumulates in float64.
  */
-import * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 interface BackpropInputAttrs {
   inputShape: [number, number, number, number];

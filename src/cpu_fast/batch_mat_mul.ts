@@ -10,8 +10,8 @@
  * and ReLU-masked gradients). Batch dimensions must be equal or one of them
  * 1; anything else goes to tfjs's kernel.
  */
-import * as tf from '@tensorflow/tfjs';
-import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './cpu_kernel_types.js';
+import * as tf from '@tensorflow/tfjs-core';
+import {type CpuBackendLike, type ReplacementKernel, valuesOf} from './kernel_types.js';
 
 interface MatMulAttrs {
   transposeA: boolean;
