@@ -26,3 +26,5 @@ export type {
 } from './semifields/types.js';
 export {getSemifield, listSemifields, semifieldFromKey, semifieldToConfig} from './semifields/registry.js';
 export {REQUIRED_TFJS_CORE_VERSION} from './tfjs_core_check.js';
+export * as morphology from './morphology/index.js';
+export type {GradientOptions, GradientVariant, MorphologyBorder, MorphologyOptions, ReconstructionOptions} from './morphology/index.js';
