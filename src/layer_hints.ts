@@ -11,6 +11,7 @@ const classes: Array<[className: string, entry: string]> = [
   ['SemifieldPooling2D', 'tfjs-semifield/layers'],
   ['MorphologicalOpening2D', 'tfjs-semifield/layers'],
   ['MorphologicalClosing2D', 'tfjs-semifield/layers'],
+  ['MorphologicalTopHat2D', 'tfjs-semifield/layers'],
   ['LowRankDense', 'tfjs-semifield/primitives'],
 ];
 

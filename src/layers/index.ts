@@ -5,6 +5,7 @@
 import {MorphologicalClosing2D} from './morphological_closing2d_layer.js';
 import type {MorphologicalLayer2DArgs} from './morphological_layer.js';
 import {MorphologicalOpening2D} from './morphological_opening2d_layer.js';
+import {MorphologicalTopHat2D, type MorphologicalTopHat2DArgs} from './morphological_top_hat2d_layer.js';
 import {SemifieldConv2D, type SemifieldConv2DLayerArgs} from './semifield_conv2d_layer.js';
 import {SemifieldPooling2D, type SemifieldPooling2DLayerArgs} from './semifield_pooling2d_layer.js';
 
@@ -17,6 +18,8 @@ export type {SemifieldPooling2DLayerArgs} from './semifield_pooling2d_layer.js';
 export {MorphologicalLayer2D} from './morphological_layer.js';
 export type {MorphologicalLayer2DArgs} from './morphological_layer.js';
 export {MorphologicalOpening2D} from './morphological_opening2d_layer.js';
+export {MorphologicalTopHat2D} from './morphological_top_hat2d_layer.js';
+export type {MorphologicalTopHat2DArgs} from './morphological_top_hat2d_layer.js';
 export {MorphologicalClosing2D} from './morphological_closing2d_layer.js';
 export {defaultSemifieldBiasInitializer, defaultSemifieldKernelInitializer} from './default_initializers.js';
 export {structuringToSemifield} from './structuring.js';
@@ -53,8 +56,11 @@ export const layers = {
   morphologicalOpening2d: (args: MorphologicalLayer2DArgs = {}): MorphologicalOpening2D => new MorphologicalOpening2D(args),
   /** A {@link MorphologicalClosing2D} layer (dilation then erosion). */
   morphologicalClosing2d: (args: MorphologicalLayer2DArgs = {}): MorphologicalClosing2D => new MorphologicalClosing2D(args),
+  /** A {@link MorphologicalTopHat2D} layer (white: x − opening, black: closing − x; learned element). */
+  morphologicalTopHat2d: (args: MorphologicalTopHat2DArgs = {}): MorphologicalTopHat2D => new MorphologicalTopHat2D(args),
   SemifieldConv2D,
   SemifieldPooling2D,
   MorphologicalOpening2D,
   MorphologicalClosing2D,
+  MorphologicalTopHat2D,
 };

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {layers as tfl, type LayerVariable} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
-import type {Semifield, SemifieldConfig, SemifieldConfigObject} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield, SemifieldConfig, SemifieldConfigObject} from '../semifields/types.js';
 import {defaultSemifieldBiasInitializer, defaultSemifieldKernelInitializer} from './default_initializers.js';
 import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
 import {structuringToSemifield} from './structuring.js';
@@ -51,7 +51,7 @@ export interface SemifieldConv2DLayerArgs extends NonNullable<LayerArgs> {
   /** Channel groups; must divide `filters` and (checked at build time) the input channels. Default 1. */
   groups?: number;
   /** The semifield, in its JSON config form (DESIGN.md §2). Default 'maxplus'. */
-  semifield?: SemifieldConfig;
+  semifield?: AnySemifieldConfig;
   /** 'corr' (default, tfjs's cross-correlation) or 'conv' (mirrored kernel, as morphology defines dilation). */
   kind?: 'corr' | 'conv';
   /**

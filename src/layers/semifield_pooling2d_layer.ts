@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {initializers, layers as tfl} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
-import type {Semifield, SemifieldConfig} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../semifields/types.js';
 import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
 import {
   checkDataFormat,
@@ -34,7 +34,7 @@ export interface SemifieldPooling2DLayerArgs extends NonNullable<LayerArgs> {
   /** Only 'channelsLast'. */
   dataFormat?: 'channelsLast';
   /** The semifield (JSON config form). Default 'maxplus'. */
-  semifield?: SemifieldConfig;
+  semifield?: AnySemifieldConfig;
   /** 'corr' (default) or 'conv' (mirrored kernel; only differs for non-symmetric free kernels). */
   kind?: 'corr' | 'conv';
   /**

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {getSemifield} from '../semifields/registry.js';
-import type {Semifield, SemifieldConfig} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
 import {describeJson, tensorArgument} from './describe.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
@@ -108,7 +108,7 @@ function emptyBatch(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo
 export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D = tf.Tensor4D>(
   x: T | tf.Tensor | tf.TensorLike,
   filter: tf.Tensor | tf.TensorLike,
-  semifield: SemifieldConfig | Semifield,
+  semifield: AnySemifieldConfig | Semifield,
   options: SemifieldConv2dOptions = {},
 ): T {
   const sf = getSemifield(semifield, 'semifield');
@@ -126,9 +126,13 @@ export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D = tf.Tensor4
     const x4Shape = $x.rank === 3 ? [1, ...$x.shape] : $x.shape;
     const info = computeSemifieldConvInfo(x4Shape, $filter.shape, options);
     const backend = tf.getBackend();
-    const fusedAvailable = hasFusedKernels(backend);
+    const fusedAvailable = hasFusedKernels(backend) && sf.compositeOnly !== true;
     if (implementation === 'fused' && !fusedAvailable) {
-      throw new Error(`implementation: 'fused' was requested but backend '${backend}' has no fused semifield kernels registered`);
+      throw new Error(
+        sf.compositeOnly === true
+          ? `implementation: 'fused' was requested but semifield '${sf.name}' has no fused forms (it runs the composite path; register it with \`fused\` scalar and shader forms for fused kernels)`
+          : `implementation: 'fused' was requested but backend '${backend}' has no fused semifield kernels registered`,
+      );
     }
     const fused = implementation === 'fused' || (implementation === 'auto' && fusedAvailable);
     const result = tf.tidy(() => {

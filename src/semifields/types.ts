@@ -24,6 +24,15 @@ export type SemifieldConfig =
   | {name: 'log'; mu?: number}
   | {name: 'root'; p?: number};
 
+/**
+ * A semifield registered with registerSemifield: its name (bare) or {name, ...params}. (The
+ * `string & {}` keeps editor completion of the built-in names.)
+ */
+export type CustomSemifieldConfig = (string & {}) | {name: string & {}; [param: string]: number | string};
+
+/** Anything a semifield argument accepts by name: a built-in config or a registered one. */
+export type AnySemifieldConfig = SemifieldConfig | CustomSemifieldConfig;
+
 /** Target languages of the generated kernel code. */
 export type ShaderLanguage = 'glsl' | 'wgsl';
 
@@ -147,6 +156,11 @@ interface SemifieldCommon {
   termTensor(x: tf.Tensor, w: tf.Tensor): tf.Tensor;
   /** Expression templates for generated GPU code. */
   shader(lang: ShaderLanguage): ShaderSnippets;
+  /**
+   * True for a registered semifield without scalar / shader forms (or whose rule the fused kernels
+   * do not cover): the op then runs the composite path on every backend.
+   */
+  readonly compositeOnly?: boolean;
 }
 
 /** max / min style ⊕: the output is one selected term; the gradient follows that term only. */

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {computeSemifieldConvInfo, type SemifieldConv2dOptions} from '../../ops/conv_info.js';
 import {getSemifield} from '../../semifields/registry.js';
-import type {Semifield, SemifieldConfig} from '../../semifields/types.js';
+import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../../semifields/types.js';
 import {show, type ConvGeometry} from './conv_args.js';
 import {unfoldPatches} from './patches.js';
 
@@ -31,7 +31,7 @@ import {unfoldPatches} from './patches.js';
 export function semifieldConv2dIm2col(
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
-  semifield: SemifieldConfig | Semifield,
+  semifield: AnySemifieldConfig | Semifield,
   options: SemifieldConv2dOptions = {},
 ): tf.Tensor4D {
   const sf = getSemifield(semifield, 'semifield');
