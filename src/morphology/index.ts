@@ -11,6 +11,7 @@ export {
   gradient,
   opening,
   reconstruction,
+  reconstructionAsync,
   topHat,
 } from './morphology.js';
 export type {GradientOptions, GradientVariant, MorphologyBorder, MorphologyOptions, ReconstructionOptions} from './morphology.js';

@@ -249,22 +249,62 @@ export function bottomHat<T extends tf.Tensor>(x: T | Input, se: Input, options?
  * const filled = morphology.reconstruction(marker, mask); // h-dome-like reconstruction
  */
 export function reconstruction<T extends tf.Tensor>(marker: T | Input, mask: Input, options?: ReconstructionOptions): T {
-  const fn = 'reconstruction';
+  const run = reconstructionRun('reconstruction', marker, mask, options);
+  try {
+    for (let step = 0; step < run.limit; step++) {
+      const {next, same} = run.step();
+      const stable = same.dataSync()[0] === 1;
+      same.dispose();
+      if (run.advance(next, stable)) break;
+    }
+    return run.result() as T;
+  } finally {
+    run.dispose();
+  }
+}
+
+/**
+ * {@link reconstruction} with asynchronous convergence checks (`await data()` instead of
+ * `dataSync()`): the form to use on webgpu, whose synchronous read-back is slow and, on some
+ * adapters, fails.
+ *
+ * @example
+ * const mask = tf.randomUniform([1, 16, 16, 1]);
+ * const marker = tf.mul(mask, tf.randomUniform([1, 16, 16, 1]).greater(0.9));
+ * const rec = await morphology.reconstructionAsync(marker, mask);
+ */
+export async function reconstructionAsync<T extends tf.Tensor>(marker: T | Input, mask: Input, options?: ReconstructionOptions): Promise<T> {
+  const run = reconstructionRun('reconstructionAsync', marker, mask, options);
+  try {
+    for (let step = 0; step < run.limit; step++) {
+      const {next, same} = run.step();
+      const stable = (await same.data())[0] === 1;
+      same.dispose();
+      if (run.advance(next, stable)) break;
+    }
+    return run.result() as T;
+  } finally {
+    run.dispose();
+  }
+}
+
+/** The shared state of both reconstruction forms: argument checks, one step, the result. */
+function reconstructionRun(fn: string, marker: tf.Tensor | Input, mask: Input, options?: ReconstructionOptions) {
   const opts = checkOptionKeys(options, KNOWN_RECONSTRUCTION, fn);
   const method = opts.method ?? 'dilation';
   if (method !== 'dilation' && method !== 'erosion') {
-    throw new Error(`morphology.reconstruction: options.method: expected 'dilation' or 'erosion', but got ${describeJson(method)}`);
+    throw new Error(`morphology.${fn}: options.method: expected 'dilation' or 'erosion', but got ${describeJson(method)}`);
   }
   const maxIterations = opts.maxIterations;
   if (maxIterations !== undefined && (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 0)) {
-    throw new Error(`morphology.reconstruction: options.maxIterations: expected a non-negative integer, but got ${describeValue(maxIterations)}`);
+    throw new Error(`morphology.${fn}: options.maxIterations: expected a non-negative integer, but got ${describeValue(maxIterations)}`);
   }
   const created: tf.Tensor[] = [];
   try {
-    const $mask = tensorArgument(mask, 'morphology.reconstruction: mask', created);
-    const $marker = tensorArgument(marker, 'morphology.reconstruction: marker', created);
+    const $mask = tensorArgument(mask, `morphology.${fn}: mask`, created);
+    const $marker = tensorArgument(marker, `morphology.${fn}: marker`, created);
     if (!tf.util.arraysEqual($marker.shape, $mask.shape)) {
-      throw new Error(`morphology.reconstruction: marker and mask: expected equal shapes, but got [${$marker.shape}] and [${$mask.shape}]`);
+      throw new Error(`morphology.${fn}: marker and mask: expected equal shapes, but got [${$marker.shape}] and [${$mask.shape}]`);
     }
     const channels = $mask.shape[$mask.rank - 1] ?? 1;
     const seArg = opts.se ?? tf.zeros([3, 3, channels]);
@@ -278,20 +318,31 @@ export function reconstruction<T extends tf.Tensor>(marker: T | Input, mask: Inp
     const byDilation = method === 'dilation';
     const clamp = (v: X4) => (byDilation ? tf.minimum(v, mask4) : tf.maximum(v, mask4)) as X4;
     let current = tf.tidy(() => clamp(marker4));
-    for (let step = 0; step < limit; step++) {
-      const next = tf.tidy(() => clamp(byDilation ? dilate(current, se3, r) : erode(current, se3, r)));
-      const stable = tf.tidy(() => tf.all(tf.equal(next, current)).dataSync()[0] === 1);
-      current.dispose();
-      current = next;
-      if (stable) break;
-    }
-    if (rank3) {
-      const squeezed = tf.squeeze(current, [0]);
-      current.dispose();
-      return squeezed as T;
-    }
-    return current as unknown as T;
-  } finally {
+    return {
+      limit,
+      /** One geodesic step and whether it changed nothing (a scalar to read). */
+      step(): {next: X4; same: tf.Tensor} {
+        const next = tf.tidy(() => clamp(byDilation ? dilate(current, se3, r) : erode(current, se3, r)));
+        return {next, same: tf.tidy(() => tf.all(tf.equal(next, current)))};
+      },
+      /** Moves to `next`; true when the iteration should stop. */
+      advance(next: X4, stable: boolean): boolean {
+        current.dispose();
+        current = next;
+        return stable;
+      },
+      result(): tf.Tensor {
+        if (!rank3) return current;
+        const squeezed = tf.squeeze(current, [0]);
+        current.dispose();
+        return squeezed;
+      },
+      dispose(): void {
+        tf.dispose(created);
+      },
+    };
+  } catch (err) {
     tf.dispose(created);
+    throw err;
   }
 }

@@ -68,6 +68,23 @@ for (const backend of ['cpu', 'wasm']) {
           expect(maxRelError(dMarker, fdMarker), 'dmarker').to.be.below(1e-3);
           expect(maxRelError(dMask, fdMask), 'dmask').to.be.below(1e-3);
         });
+        it(`reconstructionAsync by ${method}, ${label}: the same fixed point`, async () => {
+          const shape: [number, number, number, number] = [1, 7, 8, 2];
+          const n = 7 * 8 * 2;
+          const mask = uniform(n, 0, 1, 31 + (method === 'dilation' ? 0 : 5));
+          const noise = uniform(n, 0, 1, 32);
+          const marker = Float32Array.from(mask, (v, k) => (noise[k] < 0.15 ? v - 0.05 : method === 'dilation' ? 0 : 1));
+          const se = flat ? new Float32Array(9 * 2) : uniform(9 * 2, -0.3, 0, 33).map((v, k) => (k === 8 || k === 9 ? 0 : v));
+          const want = refReconstruction(marker, mask, {shape, se, seSize: [seSize[0], seSize[1]]}, method);
+          const before = tf.memory().numTensors;
+          const [mk, ms] = [tf.tensor4d(marker, shape), tf.tensor4d(mask, shape)];
+          const seT = flat ? undefined : tf.tensor3d(se, [3, 3, 2]);
+          const out = await morphology.reconstructionAsync(mk, ms, {method, ...(seT ? {se: seT} : {})});
+          const y = await out.data();
+          tf.dispose([out, mk, ms, ...(seT ? [seT] : [])]);
+          expect(tf.memory().numTensors, 'tensor leak').to.equal(before);
+          expect(maxRelError(y, want), 'y').to.be.below(1e-5);
+        });
       }
     }
   });
