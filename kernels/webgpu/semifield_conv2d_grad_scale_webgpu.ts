@@ -3,7 +3,7 @@ import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js'
 import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {ScaledFilterProgram, SCALED_FILTER_EXTRA_ROWS} from './semifield_conv2d_factorised_webgpu.js';
 import {FACTORISED_MIN_CHANNELS} from './semifield_conv2d_webgpu.js';
-import {factorisedSnippets, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
+import {factorisedSnippets, isFiniteSnippet, semifieldTag, windowAnchorSnippet} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type WebGPUBackendLike, type WebGPUProgram} from './webgpu_util.js';
 
 /*
@@ -147,19 +147,7 @@ export class GradFactorProgram implements WebGPUProgram {
       let j = pixel % OW;
       let i = (pixel / OW) % OH;
       let b = pixel / (OW * OH);
-      var anchor = ${f.anchorInit};
-      var finite = true;
-      for (var di = 0; di < uniforms.filterHW.x; di++) {
-        let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
-        if ((ih < 0) | (ih >= H)) { continue; }
-        for (var dj = 0; dj < uniforms.filterHW.y; dj++) {
-          let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
-          if ((iw < 0) | (iw >= W)) { continue; }
-          let at = (((b * H + ih) * W + iw) * groups + g) * 2;
-          anchor = ${f.combineAnchors('anchor', 'channelAnchor[at]')};
-          finite = finite & (channelAnchor[at + 1] > 0.5);
-        }
-      }
+      ${windowAnchorSnippet(f, 'groups')}
       anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
       let xa = select(uniforms.INFINITY, anchor, finite);
       result[2 * pixels * Cout + index] = xa;

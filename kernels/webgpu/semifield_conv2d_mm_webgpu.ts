@@ -1,6 +1,6 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js';
-import {exactOutputSnippet, factorisedSnippets, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
+import {exactOutputSnippet, factorisedSnippets, isFiniteSnippet, semifieldTag, windowAnchorSnippet} from './semifield_wgsl.js';
 import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
 
 /*
@@ -114,20 +114,7 @@ export class WindowAnchorProgram implements WebGPUProgram {
       let j = pixel % OW;
       let i = (pixel / OW) % OH;
       let b = pixel / (OW * OH);
-      var anchor = ${f.anchorInit};
-      var finite = true;
-      for (var di = 0; di < uniforms.filterHW.x; di++) {
-        let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
-        if ((ih < 0) | (ih >= H)) { continue; }
-        for (var dj = 0; dj < uniforms.filterHW.y; dj++) {
-          let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
-          if ((iw < 0) | (iw >= W)) { continue; }
-          let at = (((b * H + ih) * W + iw) * G + g) * 2;
-          let a = channelAnchor[at];
-          anchor = ${f.combineAnchors('anchor', 'a')};
-          finite = finite & (channelAnchor[at + 1] > 0.5);
-        }
-      }
+      ${windowAnchorSnippet(f, 'G')}
       result[index] = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
       result[n + index] = select(0.0, 1.0, finite);
     }`;

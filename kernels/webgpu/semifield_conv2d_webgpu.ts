@@ -84,15 +84,14 @@ export function channelsPerThreadAuto(tiling: ForwardTiling, program: 'tiled' | 
 }
 
 /**
- * Which forward program runs. Measured on SwiftShader (BENCHMARKS.md, "WebGPU"): the direct
- * program is 2–3× faster than the tiled one for every shape tried, because SwiftShader runs the
- * invocations of a workgroup one after another between barriers, so staging through workgroup
- * memory costs more than the cache-resident global reads it saves. On a hardware GPU, workgroup
- * memory is on-chip and barriers are cheap, and the tiled program's reuse (each staged input word
- * read by channelsPerThread × taps outputs) is what tfjs's own conv2d relies on; there 'auto'
- * picks it when groups have at least 4 input channels (below that the reuse is mostly the taps'
- * overlap, which the direct program's pixel blocking already exploits). Unverified on hardware
- * here: override with setWebGPUForwardTiling({program}).
+ * Which forward program runs. On a hardware GPU: the implicit-GEMM program
+ * (semifield_conv2d_mm_webgpu.ts) for semifields with a GEMM form when groups have ≥ MM_MIN_CHANNELS
+ * output channels — measured on an H200 against the direct and tiled programs on every full
+ * convolution (BENCHMARKS.md, "WebGPU on an NVIDIA H200"). On SwiftShader: the factorised program
+ * for log / root p > 0 with ≥ FACTORISED_MIN_CHANNELS output channels per group. Otherwise the
+ * direct program: on SwiftShader the tiled one was 2–3× slower (its barriers run a workgroup's
+ * invocations one after another), on the H200 4–20× slower than mm, so it is only a forced choice.
+ * Override with setWebGPUForwardTiling({program}).
  */
 export function chooseForwardProgram(
   tiling: ForwardTiling,
@@ -106,7 +105,9 @@ export function chooseForwardProgram(
   if (tiling.program !== 'auto') return tiling.program;
   if (!swiftShader && mmModeFor(sf) != null && info.outChannelsPerGroup >= MM_MIN_CHANNELS) return 'mm';
   if (factorisable && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS) return 'factorised';
-  return !swiftShader && info.inChannelsPerGroup >= 4 ? 'tiled' : 'direct';
+  // The tiled program lost to the direct one on SwiftShader and to both mm and direct on the H200
+  // (4–20× slower than mm; docs/webgpu.md): it is only ever a forced choice.
+  return 'direct';
 }
 
 /**

@@ -168,3 +168,25 @@ export function exactOutputSnippet(sf: Semifield): string {
       return ${acc.result('0')};
     }`;
 }
+
+/**
+ * WGSL computing `anchor` and `finite` (vars) for output pixel (b, i, j) and group g of a window
+ * from ChannelAnchorProgram's per-pixel anchors (`channelAnchor`, [B, H, W, 2·groups]): kh·kw
+ * reads. Needs b, i, j, g, H, W and the geometry uniforms in scope; `groups` names the group count.
+ * Shared by GradFactorProgram and the forward's WindowAnchorProgram.
+ */
+export function windowAnchorSnippet(f: FactorisedSnippets, groups: string): string {
+  return `var anchor = ${f.anchorInit};
+      var finite = true;
+      for (var di = 0; di < uniforms.filterHW.x; di++) {
+        let ih = i * uniforms.strides.x + di * uniforms.dilations.x - uniforms.pads.x;
+        if ((ih < 0) | (ih >= H)) { continue; }
+        for (var dj = 0; dj < uniforms.filterHW.y; dj++) {
+          let iw = j * uniforms.strides.y + dj * uniforms.dilations.y - uniforms.pads.y;
+          if ((iw < 0) | (iw >= W)) { continue; }
+          let at = (((b * H + ih) * W + iw) * ${groups} + g) * 2;
+          anchor = ${f.combineAnchors('anchor', 'channelAnchor[at]')};
+          finite = finite & (channelAnchor[at + 1] > 0.5);
+        }
+      }`;
+}
