@@ -19,7 +19,7 @@ import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniform
  * (tap, input channel), a linear convolution's inner loop. y = finalize(X, W_o, s).
  *
  * Exactness: every factor is in [0, 1], so nothing overflows. An output is recomputed with the
- * online rescaled sum of DESIGN §5 (exactOutput below, the direct program's loop for one output)
+ * online rescaled sum of docs/design.md §5 (exactOutput below, the direct program's loop for one output)
  * when its window or its filter channel holds a non-finite value (±∞ terms, 𝟘 operands, NaN: the
  * online sum's comparisons define those outputs), when s < minSum (the dominant term is far below
  * the anchors, so products may have underflowed; FACTORISED_MIN_SUM says why 1e-20), or when the
@@ -220,7 +220,7 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
     return `
     ${isFiniteSnippet}
 
-    // One output by the online rescaled sum (DESIGN §5), terms in scan order: the exact fallback.
+    // One output by the online rescaled sum (docs/design.md §5), terms in scan order: the exact fallback.
     ${exactOutputSnippet(this.sf)}
 
     fn main(index : i32) {

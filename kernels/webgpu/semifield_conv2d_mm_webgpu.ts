@@ -15,7 +15,7 @@ import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniform
  *
  * - 'select' (max-plus, min-plus): a running best and its index k beside it in registers. Each
  *   invocation visits k in increasing order, which is the scan order (di, dj, c), so a strict
- *   comparison keeps the first of equal terms: the provenance rule of DESIGN §4. Entries outside
+ *   comparison keeps the first of equal terms: the provenance rule of docs/design.md §4. Entries outside
  *   the image are staged as 𝟘, which never wins (𝟘 + w is 𝟘 or NaN, and NaN compares false).
  *   The program writes the provenance; SelectedTermProgram evaluates y.
  * - 'sum' (linear): a multiply-add. Outside entries are staged as 0; an output that comes out

@@ -21,7 +21,7 @@ export function accumulationMode(sf: Semifield): AccumulationMode {
  *   chunks visit chunks before taps); either way the result is the "first in scan order (di, dj, c)"
  *   the CPU kernel defines. arg = −1 (empty window)
  *   never loses a tie, so a window of 𝟘 terms keeps provenance −1 as on the CPU.
- * - rescaled: anchor m (the dominant term) and s = Σ f(t)/f(m), the online log-sum-exp of DESIGN §5.
+ * - rescaled: anchor m (the dominant term) and s = Σ f(t)/f(m), the online log-sum-exp of docs/design.md §5.
  * - sum: a plain running sum (linear).
  */
 export class Accumulators {

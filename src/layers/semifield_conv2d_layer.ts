@@ -50,7 +50,7 @@ export interface SemifieldConv2DLayerArgs extends NonNullable<LayerArgs> {
   dilationRate?: number | [number, number];
   /** Channel groups; must divide `filters` and (checked at build time) the input channels. Default 1. */
   groups?: number;
-  /** The semifield, in its JSON config form (DESIGN.md §2). Default 'maxplus'. */
+  /** The semifield, in its JSON config form (docs/design.md §2). Default 'maxplus'. */
   semifield?: AnySemifieldConfig;
   /** 'corr' (default, tfjs's cross-correlation) or 'conv' (mirrored kernel, as morphology defines dilation). */
   kind?: 'corr' | 'conv';

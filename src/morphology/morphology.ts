@@ -7,7 +7,7 @@ import type {Semifield, SemifieldConfig} from '../semifields/types.js';
 /**
  * Grey-scale mathematical morphology on NHWC tensors, built on {@link semifieldConv2d} (one fused
  * depthwise kernel per dilation / erosion where the backend has fused kernels, the composite path
- * elsewhere). Conventions (DESIGN.md §3 plus the textbook / kornia definitions):
+ * elsewhere). Conventions (docs/design.md §3 plus the textbook / kornia definitions):
  *
  *     dilation δ_b(f)(p) = max_{u} f(p + o − u) + b(u)      (the element mirrored about its origin o)
  *     erosion  ε_b(f)(p) = min_{u} f(p + u − o) − b(u)

@@ -12,7 +12,7 @@ import type {SemifieldConvInfo} from './conv_info.js';
  * broadcasts and tiles those element by element, 20× slower than this.) The linear semifield
  * uses matMul per tap instead.
  *
- * Gradients follow DESIGN.md §4 (selection: one-hot of the provenance; invertible: f′(t)/f′(y)),
+ * Gradients follow docs/design.md §4 (selection: one-hot of the provenance; invertible: f′(t)/f′(y)),
  * never autodiff through the reduction.
  */
 
@@ -24,7 +24,7 @@ type GroupedShape = [number, number, number, number];
 
 /**
  * What to pad with, and whether the padded terms must be masked. Out-of-image terms are skipped
- * (DESIGN.md §3), which no pad value reproduces in general: 𝟘 ⊗ w is NaN for an infinite w of the
+ * (docs/design.md §3), which no pad value reproduces in general: 𝟘 ⊗ w is NaN for an infinite w of the
  * other sign (log μ > 0: −∞ + ∞; root: 0 · ±∞; linear: 0 · ±∞). Selection semifields pad with 𝟘
  * and need no mask: a NaN term is never `better` than the accumulator, and a finite w gives 𝟘.
  * Invertible rescaled semifields pad with a finite 0 and replace every out-of-image term by 𝟘 with

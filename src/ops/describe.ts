@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 
 /*
- * Rendering of argument values for error messages (DESIGN.md §7), shared by the ops, the layers and
+ * Rendering of argument values for error messages (docs/design.md §7), shared by the ops, the layers and
  * the primitives. JSON.stringify alone prints NaN and ±∞ as null and drops functions: here they
  * print as NaN, Infinity, -Infinity and "a function", also inside arrays and objects.
  */

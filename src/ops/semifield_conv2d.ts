@@ -41,7 +41,7 @@ function checkImplementation(value: unknown): 'auto' | 'fused' | 'composite' {
 
 /**
  * The differentiable core: x [B, H, W, Cin], filter [kh, kw, Cin/groups, Cout] (already validated
- * and, for kind 'conv', mirrored). Gradients follow DESIGN.md §4 on both paths.
+ * and, for kind 'conv', mirrored). Gradients follow docs/design.md §4 on both paths.
  */
 function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: SemifieldConvInfo, fused: boolean): tf.Tensor4D {
   const attrs = convAttrs(sf.key, info);

@@ -4,7 +4,7 @@ import type {SemifieldConvAttrs} from './conv_info.js';
 import {SEMIFIELD_CONV2D_KERNEL, SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from './kernel_names.js';
 
 /**
- * Gradient of the fused SemifieldConv2D kernel (DESIGN.md §4), registered with tf.registerGradient
+ * Gradient of the fused SemifieldConv2D kernel (docs/design.md §4), registered with tf.registerGradient
  * rather than wrapped in tf.customGrad: the tape then asks only for the gradients it needs, so the
  * first layer of a network (whose input is data, not a variable) never runs BackpropInput —
  * customGrad would compute both gradients eagerly on every step.

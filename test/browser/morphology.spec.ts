@@ -11,7 +11,7 @@ import {useWebGPU} from './webgpu_helpers.js';
 /*
  * morphology on the GPU backends (fused kernels) vs the float64 reference and finite differences:
  * every function and border mode, on a non-flat element (and the flat one for the forward pass
- * and dx: a flat element is a kink in se). Tolerance 1e-4 (DESIGN §5).
+ * and dx: a flat element is a kink in se). Tolerance 1e-4 (docs/design.md §5).
  */
 const TOL = 1e-4;
 

@@ -4,7 +4,7 @@ import {allCases, maxRelError, probeCoords, upstreamFor} from '../reference/case
 import {finiteDifferenceGrad} from '../reference/reference.js';
 import {onBackend, runCase, useWebGL} from './webgl_helpers.js';
 
-// DESIGN.md §5: GPU results agree within 1e-4 (relative, floor 1).
+// docs/design.md §5: GPU results agree within 1e-4 (relative, floor 1).
 const TOL = 1e-4;
 const PROBES = 6;
 

@@ -5,7 +5,7 @@ import {allCases, maxRelError} from '../reference/cases.js';
 import {referenceConv2d} from '../reference/reference.js';
 import {onBackend, rendererName, useWebGL} from './webgl_helpers.js';
 
-// DESIGN.md §5: GPU backends agree with the float64 reference within 1e-4 (relative, floor 1).
+// docs/design.md §5: GPU backends agree with the float64 reference within 1e-4 (relative, floor 1).
 const TOL = 1e-4;
 
 for (const pack of [true, false]) describe(`webgl: fused forward kernel vs the float64 reference (shared matrix), ${pack ? 'packed' : 'scalar'} programs`, () => {

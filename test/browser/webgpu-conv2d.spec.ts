@@ -12,7 +12,7 @@ import {useWebGPU} from './webgpu_helpers.js';
 /*
  * The shared case matrix on tfjs's WebGPU backend in Chromium (SwiftShader's Vulkan on CI): the
  * same checks as the Node + Dawn suite (test/node/webgpu-conv2d.test.ts). Forward vs the float64
- * reference within 1e-4 (DESIGN §5); provenance identical to the CPU kernel's; dx and dw vs the
+ * reference within 1e-4 (docs/design.md §5); provenance identical to the CPU kernel's; dx and dw vs the
  * CPU kernels everywhere and vs finite differences of the reference on probed entries.
  */
 const FORWARD_TOL = 1e-4;

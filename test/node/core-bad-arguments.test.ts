@@ -9,7 +9,7 @@ import {conv2dAuto, conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, semif
 /*
  * (null for an optional option means its default, as undefined does — tf.conv2d's dilations: null.)
  *
- * Issue 15's bad-argument suite (DESIGN.md §7): ≥ 1,000 generated bad calls to the op, the layers
+ * Issue 15's bad-argument suite (docs/design.md §7): ≥ 1,000 generated bad calls to the op, the layers
  * and the conv primitives. Each replaces one argument of a valid call with a bad value and must throw
  * an Error whose message names that argument, within a time bound, leaking no tensor.
  */

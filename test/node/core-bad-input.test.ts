@@ -3,7 +3,7 @@ import {expect} from 'chai';
 import {getSemifield, semifieldConv2d} from '../../index.js';
 
 /*
- * DESIGN.md §7: every bad input throws an Error naming the argument, computes nothing and leaks no
+ * docs/design.md §7: every bad input throws an Error naming the argument, computes nothing and leaks no
  * tensor. Each row: the call, and a pattern the message must match (argument name + what was given).
  */
 describe('bad input', () => {

@@ -5,7 +5,7 @@ import {normal} from '../reference/random.js';
 import {useBackend} from './helpers.js';
 
 /*
- * DESIGN.md §3 identities against tfjs's own ops, forward and backward:
+ * docs/design.md §3 identities against tfjs's own ops, forward and backward:
  * maxplus with groups = Cin equals tf.dilation2d; linear equals tf.conv2d (groups 1) and
  * tf.depthwiseConv2d (groups = Cin). Tolerance: 1e-5 relative to max(1, |tfjs|), both float32.
  */

@@ -5,7 +5,7 @@ import {normal, uniform} from '../reference/random.js';
 import {referenceConv2d} from '../reference/reference.js';
 import {explicitPad} from '../reference/cases.js';
 
-/* DESIGN.md §5 edge cases, on the fused CPU kernels and the composite path. */
+/* docs/design.md §5 edge cases, on the fused CPU kernels and the composite path. */
 
 const impls = ['fused', 'composite'] as const;
 

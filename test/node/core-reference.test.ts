@@ -7,7 +7,7 @@ import {runCase, useBackend, type Implementation} from './helpers.js';
 /*
  * The whole case matrix (8 semifields × 3 paddings × 4 stride/dilation settings × 3 group counts,
  * batch 2, non-square 7×6 input, 3×2 filter) against the float64 reference:
- * - forward: max |y − ref| / max(1, |ref|) ≤ 1e-5 (DESIGN.md §5, CPU tolerance);
+ * - forward: max |y − ref| / max(1, |ref|) ≤ 1e-5 (docs/design.md §5, CPU tolerance);
  * - gradients: central finite differences of the float64 reference on probed coordinates,
  *   |g − fd| ≤ 2e-4 · max(1, |fd|) (float32 kernels vs float64 differences).
  */

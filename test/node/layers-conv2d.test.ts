@@ -1,5 +1,5 @@
 /*
- * SemifieldConv2D as a tf.layers layer: output = the float64 reference of DESIGN.md §3 with the
+ * SemifieldConv2D as a tf.layers layer: output = the float64 reference of docs/design.md §3 with the
  * layer's own weights and the bias combined with ⊗; = the op; linear = tf.layers.conv2d; shapes as
  * tf.layers.conv2d computes them; gradients reach kernel and bias (checked against closed forms and
  * central finite differences of the reference).

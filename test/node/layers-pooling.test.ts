@@ -31,7 +31,7 @@ function anisotropicQ(z: [number, number], theta: number, a: number, b: number):
   return -form / 4;
 }
 
-/** The semifield filter [kh, kw, 1, C] for a structuring function, per DESIGN of the pooling layer. */
+/** The semifield filter [kh, kw, 1, C] for a structuring function, per the pooling layer's design (docs/layers.md). */
 function toSemifield(q: number, sf: SemifieldConfig): number {
   const name = typeof sf === 'string' ? sf : sf.name;
   const mu = typeof sf === 'object' && 'mu' in sf ? sf.mu ?? 1 : 1;

@@ -19,7 +19,7 @@ import {initWebGPUForTests, runCaseAsync} from './webgpu_helpers.js';
  * whatever Vulkan driver initNodeWebGPU finds — SwiftShader from chromium-common on CI. A missing
  * adapter fails the `before` hook with initNodeWebGPU's message (what to install); nothing skips.
  *
- * Per case: forward vs the float64 reference (1e-4, DESIGN §5 GPU tolerance); provenance of
+ * Per case: forward vs the float64 reference (1e-4, docs/design.md §5 GPU tolerance); provenance of
  * selection semifields identical to the CPU kernel's; dx and dw vs the CPU kernels on every entry
  * and vs central finite differences of the reference on probed entries.
  */

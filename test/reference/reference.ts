@@ -1,5 +1,5 @@
 /*
- * A naive float64 reference of DESIGN.md §3, written independently of src/: plain loops over the
+ * A naive float64 reference of docs/design.md §3, written independently of src/: plain loops over the
  * definition, each semifield's ⊕ evaluated from its textbook formula over the full list of a
  * window's terms (two passes, no online accumulation), so the kernels' streaming tricks are checked
  * rather than copied. Browser-safe (no Node imports): the karma suites use it too.
@@ -167,7 +167,7 @@ const F32_LOW = 1e-37;
 const F32_HIGH = 1e37;
 
 /**
- * dL/dx and dL/dw of L = Σ r·y by DESIGN.md §4, in float64: selection routes r to the first term
+ * dL/dx and dL/dw of L = Σ r·y by docs/design.md §4, in float64: selection routes r to the first term
  * (scan order di, dj, c) equal to y; invertible semifields weight r by ∂y/∂t from the textbook
  * derivative of ⊕ (log e^{(t−y)/μ}, root (t/y)^{p−1}, linear 1; 0 where y is 𝟘 and, for root, where
  * y = 0 or the raw product x·w ≤ 0), times ∂t/∂x = w (⊗ = ·) or 1 (⊗ = +).
@@ -181,7 +181,7 @@ export function referenceConv2dGrads(
   geo: RefGeometry,
   upstream: ArrayLike<number>,
   /**
-   * The forward output the backward pass reads (DESIGN.md §4 recomputes terms and reads y), e.g. a
+   * The forward output the backward pass reads (docs/design.md §4 recomputes terms and reads y), e.g. a
    * backend's float32 y; default the float64 reference y. Outputs the reference finds undefined
    * (NaN) stay undefined whatever is passed.
    */

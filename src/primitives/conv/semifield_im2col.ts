@@ -14,7 +14,7 @@ import {unfoldPatches} from './patches.js';
  * This is the memory-hungry baseline the thesis argues against (kh·kw copies of the input and a
  * terms tensor kh·kw·Cpg·Cout per output pixel); the library's own op uses strided windows or a
  * fused kernel. Forward values equal `semifieldConv2d`'s; gradients come from tfjs autodiff
- * through the reduction (not the DESIGN.md §4 rules), so use it for benchmarks, not training.
+ * through the reduction (not the docs/design.md §4 rules), so use it for benchmarks, not training.
  *
  * @param x Input [batch, height, width, inChannels], float32.
  * @param filter [filterHeight, filterWidth, inChannels / groups, outChannels], float32.

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 
 /**
  * Argument checks shared by the linear primitives. Each throws an Error that names the argument,
- * the expectation and the value (DESIGN.md §7); none of them allocates a tensor.
+ * the expectation and the value (docs/design.md §7); none of them allocates a tensor.
  */
 
 /** Short, printable description of a value for an error message. */
