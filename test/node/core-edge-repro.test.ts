@@ -2,6 +2,11 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
 import {useBackend} from './helpers.js';
+// Static imports: a dynamic import() of a source module under tsx can load a second copy of it
+// (and of the semifield registry), whose layer classes then replace the first copy's in tfjs's
+// serialization map — which broke registerSemifield's save/load test in the full suite.
+import {conv2dAuto, conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, semifieldConv2dIm2col} from '../../src/primitives/conv/index.js';
+import {layers} from '../../src/layers/index.js';
 
 /*
  * Issue 15's eight reproductions, each as it was reported (x is [1, 1, 2, 1] unless said; L = Σ y).
@@ -112,7 +117,6 @@ describe('issue 15 reproductions: arguments (cpu)', () => {
     });
   }
   it('6. {} passed to the conv primitives names the argument', async () => {
-    const {conv2dDirect, conv2dIm2col, conv2dWinograd, conv2dFft, conv2dAuto, semifieldConv2dIm2col} = await import('../../src/primitives/conv/index.js');
     const ws = w();
     const before = tf.memory().numTensors;
     for (const [name, op] of Object.entries({conv2dDirect, conv2dIm2col, conv2dWinograd, conv2dFft, conv2dAuto})) {
@@ -174,7 +178,6 @@ describe('issue 15 reproductions: arguments (cpu)', () => {
 describe('batch 0 through every layer, with gradients (cpu and wasm)', () => {
   for (const backend of ['cpu', 'wasm']) {
     it(`${backend}: every layer maps [0, 6, 6, 2] to an empty output; gradients have the right shapes`, async () => {
-      const {layers} = await import('../../src/layers/index.js');
       await tf.setBackend(backend);
       try {
         const made = [
