@@ -23,9 +23,8 @@ import {Command} from 'commander';
 import fs from 'node:fs';
 import os from 'node:os';
 import {semifieldConv2d, type SemifieldConfig} from '../../index.js';
-import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
-import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
-import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
+import {resetWebGPUFlags, setWebGPUFlags, TUNE_FLAG, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
+import {webgpuTuningResults, webgpuTuningSettled} from '../../kernels/webgpu/tuner.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 
 const program = new Command()
@@ -38,9 +37,12 @@ const program = new Command()
   .option('--no-composite', 'skip the composite-path rows (minutes per call on SwiftShader)')
   .option('--out <file>', 'also write the markdown tables to this file')
   .option('--shapes <set>', "'core' (the core benchmark's shapes) or 'hardware' (issue 14's GPU shapes: three full convolutions, a depthwise layer, the thesis pooling layer)", 'core')
+  .option('--tune <mode>', "the run-time tuner (SEMIFIELD_WEBGPU_TUNE): 'auto' (hardware adapters), 'on' or 'off' (the fixed defaults); tuning finishes during the warm-up", 'auto')
   .option('--kernel-time', "also time each row's GPU programs (tf.time's kernelMs; GPU timestamps where the adapter has timestamp-query)")
   .parse();
-const opts = program.opts<{reps: number; warmup: number; slow: number; filter?: string; study?: string; cpu: boolean; composite: boolean; out?: string; shapes: string; kernelTime?: boolean}>();
+const opts = program.opts<{reps: number; warmup: number; slow: number; filter?: string; study?: string; cpu: boolean; composite: boolean; out?: string; shapes: string; kernelTime?: boolean; tune: string}>();
+if (!['auto', 'on', 'off'].includes(opts.tune)) throw new Error(`--tune: expected 'auto', 'on' or 'off', but got '${opts.tune}'.`);
+const tuneFlag = opts.tune === 'auto' ? 'auto' : opts.tune === 'on';
 
 interface Row {
   backend: 'webgpu' | 'cpu';
@@ -204,25 +206,21 @@ function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
     add(depth, 'log fused', 'fwd+bwd', both('log', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
 
     if (gpu && opts.study === 'tiling') {
-      const studies: Array<[string, Partial<ForwardTiling>]> = [
-        ['direct, 1 px', {program: 'direct', pixelsPerThread: 1}],
-        ['direct, 2 px', {program: 'direct', pixelsPerThread: 2}],
-        ['direct, 4 px', {program: 'direct', pixelsPerThread: 4}],
-        ['direct, 8 px', {program: 'direct', pixelsPerThread: 8}],
-        ['tiled 8×8, 1 px × 1 ch', {program: 'tiled', pixelsPerThread: 1, channelsPerThread: 1}],
-        ['tiled 8×8, 1 px × 4 ch', {program: 'tiled', pixelsPerThread: 1, channelsPerThread: 4}],
-        ['tiled 8×8, 2 px × 4 ch', {program: 'tiled', pixelsPerThread: 2, channelsPerThread: 4}],
-        ['tiled 8×8, 4 px × 4 ch', {program: 'tiled', pixelsPerThread: 4, channelsPerThread: 4}],
-        ['tiled 16×4, 2 px × 4 ch', {program: 'tiled', workgroupCols: 16, workgroupRows: 4, pixelsPerThread: 2}],
+      const studies: Array<[string, WebGPUFlags]> = [
+        ['direct, 1 px', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: 1}],
+        ['direct, 2 px', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: 2}],
+        ['direct, 4 px', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: 4}],
+        ['direct, 8 px', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: 8}],
+        ['mm (default tile)', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm'}],
       ];
       for (const [label, tiling] of studies) {
-        const setup = () => setWebGPUForwardTiling(tiling);
+        const setup = () => setWebGPUFlags(tiling);
         add(full, `maxplus fused: ${label}`, 'fwd', fwd('maxplus', 'fused', wFull), 'maxplus fused', setup);
         add(full, `log fused: ${label}`, 'fwd', fwd('log', 'fused', wFull), 'log fused', setup);
         add(depth, `maxplus fused: ${label}`, 'fwd', fwd('maxplus', 'fused', wDepth, c), 'maxplus fused', setup);
       }
       for (const px of [1, 2, 4, 8]) {
-        const setup = () => setWebGPUBackpropInputPixelsPerThread(px);
+        const setup = () => setWebGPUFlags({SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px});
         add(full, `log fused: backprop-input ${px} px/invocation`, 'fwd+bwd', both('log', 'fused', wFull), 'log fused', setup);
       }
     }
@@ -230,9 +228,9 @@ function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
   return rows;
 }
 
+/** Every WebGPU program flag back to 'auto' (the tuner's flag stays as --tune set it). */
 function resetTiling(): void {
-  setWebGPUForwardTiling(null);
-  setWebGPUBackpropInputPixelsPerThread('auto');
+  resetWebGPUFlags();
 }
 
 async function timeOnce(row: Row): Promise<number> {
@@ -282,6 +280,8 @@ async function measure(rows: Row[]): Promise<void> {
     }
     process.stderr.write(`  [warm-up ${n + 1}/${selected.length}, ${clock()}] ${label(row)}: ${warm.map((t) => t.toFixed(0)).join(', ')} ms\n`);
   }
+  // Tuning jobs queued by the warm-up calls finish before any timed call (their winners then run).
+  await webgpuTuningSettled();
   const times = selected.map(() => [] as number[]);
   for (let rep = 0; rep < opts.reps; rep++) {
     for (const [i, row] of selected.entries()) if (!slow.has(row)) times[i].push(await attempt(row));
@@ -325,10 +325,23 @@ async function measure(rows: Row[]): Promise<void> {
 
 async function main(): Promise<void> {
   const info = await initNodeWebGPU({dawnFlags: opts.kernelTime ? ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'] : []});
+  tf.env().set(TUNE_FLAG, tuneFlag);
+  if (!info.software) {
+    // Bring a hardware GPU's clocks up first: short kernels after an idle spell (pipeline compiles
+    // on the CPU) ran up to 3× slower in the first H200 sweeps.
+    const a = tf.randomUniform([4096, 4096]);
+    const start = performance.now();
+    while (performance.now() - start < 3000) await tf.tidy(() => tf.matMul(a, a).sum()).data();
+    a.dispose();
+  }
   const keepGpu: tf.Tensor[] = [];
   const gpuRows = opts.shapes === 'hardware' ? buildHardwareRows(keepGpu) : buildRows('webgpu', keepGpu);
   await measure(gpuRows);
   tf.dispose(keepGpu);
+  for (const r of webgpuTuningResults(tf.backend())) {
+    const timings = r.timings.map((t) => `${t.choice}: ${Number.isFinite(t.ms) ? t.ms.toFixed(3) : 'failed'}`).join(', ');
+    process.stderr.write(`  tuned (${r.clock}) | ${r.key.replace(/\|\{.*$/, '')} ${r.key.match(/"batch":\d+.*?"outChannels":\d+/)?.[0] ?? ''} | winner ${r.winner} (default ${r.fallback}) | ${timings}\n`);
+  }
   let cpuRows: Row[] = [];
   if (opts.cpu && opts.shapes !== 'hardware') {
     await tf.setBackend('cpu');
@@ -343,7 +356,7 @@ async function main(): Promise<void> {
   const lines = [
     `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}, tfjs ${tf.version.tfjs}, ` +
       `webgpu through Dawn (npm webgpu) on ${info.adapter.vendor} ${info.adapter.architecture}${info.software ? ' (SwiftShader: the GPU is emulated on the CPU)' : ''}; ` +
-      `median of ${opts.reps} after ${opts.warmup} warm-up calls (rows over ${opts.slow} s per call: 1 call), ${new Date().toISOString().slice(0, 10)}.`,
+      `median of ${opts.reps} after ${opts.warmup} warm-up calls (rows over ${opts.slow} s per call: 1 call), tuner ${opts.tune}, ${new Date().toISOString().slice(0, 10)}.`,
     '',
     opts.kernelTime
       ? '| backend | shapes | method | pass | ms (median) | speed vs baseline | backward / forward | webgpu vs cpu | kernel ms | kernel speed vs baseline | kernel backward / forward |'

@@ -10,31 +10,22 @@
 import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
 import {semifieldConv2d} from '../../index.js';
-import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
-import {setWebGPUBackpropFilterProgram} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
-import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
-import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
-import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
+import {resetWebGPUFlags, setWebGPUFlags, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 
 const opts = new Command()
   .option('--reps <n>', 'timed calls per row (median reported)', (v) => parseInt(v, 10), 5)
   .option('--filter <text>', 'only rows whose label contains this')
-  .option('--defaults', 'only the default programs (no tiling, block or per-term variants)')
+  .option('--defaults', 'only the default programs (no program, pixel or per-term variants)')
   .parse()
   .opts<{reps: number; filter?: string; defaults?: boolean}>();
 
 interface Row {
   label: string;
   run: () => tf.Tensor;
-  tiling?: Partial<ForwardTiling>;
-  /** Run with the blocked (workgroup-reduction) dL/dfilter program. */
-  blockedFilter?: boolean;
-  /** Backprop-input pixels per invocation (default 'auto'). */
-  inputPixels?: number;
-  /** Run the backward with the per-term gradient (setWebGPUFactorisedBackward('never')). */
-  perTerm?: boolean;
+  /** The SEMIFIELD_WEBGPU_* flags of a program variant (none: the defaults). */
+  flags?: WebGPUFlags;
   times: number[];
 }
 
@@ -72,12 +63,12 @@ async function main(): Promise<void> {
       const fwd = () => semifieldConv2d(xx, w, name, {pad: 'same', groups});
       rows.push({label: `${shape} | ${name} | fwd`, run: fwd, times: []});
       if (name === 'log' || name === 'root') {
-        rows.push({label: `${shape} | ${name} | fwd direct`, run: fwd, tiling: {program: 'direct'}, times: []});
+        rows.push({label: `${shape} | ${name} | fwd direct`, run: fwd, flags: {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'}, times: []});
         for (const [pixelsPerThread, channelsPerThread] of [[4, 8], [4, 16], [2, 16], [8, 16], [4, 32]]) {
           rows.push({
             label: `${shape} | ${name} | fwd factorised ${pixelsPerThread} px × ${channelsPerThread} ch`,
             run: fwd,
-            tiling: {program: 'factorised', pixelsPerThread, channelsPerThread},
+            flags: {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised', SEMIFIELD_WEBGPU_FORWARD_PIXELS: pixelsPerThread, SEMIFIELD_WEBGPU_FORWARD_CHANNELS: channelsPerThread},
             times: [],
           });
         }
@@ -86,29 +77,22 @@ async function main(): Promise<void> {
       const aux = y;
       const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
-      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, perTerm: true, times: []});
-      for (const px of [4, 8]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, inputPixels: px, times: []});
+      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'}, times: []});
+      for (const px of [4, 8]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, flags: {SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px}, times: []});
       const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
-      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, perTerm: true, times: []});
-      rows.push({label: `${shape} | ${name} | backprop-filter, blocked program`, run: dw, blockedFilter: true, times: []});
+      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'}, times: []});
     }
   }
-  const isVariant = (r: Row) => r.tiling != null || r.blockedFilter === true || r.inputPixels != null || r.perTerm === true;
+  const isVariant = (r: Row) => r.flags != null;
   const selected = rows.filter((r) => (!opts.filter || r.label.includes(opts.filter)) && !(opts.defaults && isVariant(r)));
   const once = async (r: Row) => {
-    setWebGPUForwardTiling(r.tiling ?? null);
-    setWebGPUBackpropFilterProgram(r.blockedFilter ? 'blocked' : 'sliced');
-    setWebGPUBackpropInputPixelsPerThread(r.inputPixels ?? 'auto');
-    setWebGPUFactorisedBackward(r.perTerm ? 'never' : 'auto');
+    setWebGPUFlags(r.flags ?? {});
     const t0 = performance.now();
     const out = r.run();
     await out.data();
     out.dispose();
-    setWebGPUForwardTiling(null);
-    setWebGPUBackpropFilterProgram('sliced');
-    setWebGPUBackpropInputPixelsPerThread('auto');
-    setWebGPUFactorisedBackward('auto');
+    resetWebGPUFlags();
     return performance.now() - t0;
   };
   for (const r of selected) {

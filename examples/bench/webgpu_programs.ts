@@ -13,13 +13,8 @@
 import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
 import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput, SEMIFIELD_CONV2D_KERNEL as SemifieldConv2D} from '../../index.js';
-import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
-import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
-import {setWebGPUFilterBlocks} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
-import {setWebGPUFilterInvocations} from '../../kernels/webgpu/semifield_conv2d_backprop_filter_sliced_webgpu.js';
-import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 import {MM_TILE_CANDIDATES, mmTileKey, type MMTile} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
-import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
+import {resetWebGPUFlags, setWebGPUFlags, TUNE_FLAG, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 import {maxRelError} from '../../test/reference/cases.js';
 import {normal, uniform} from '../../test/reference/random.js';
@@ -62,12 +57,14 @@ const semifields: Array<{label: string; config: string | {name: 'root'; p: numbe
   {label: 'root', config: 'root', positive: true},
 ];
 
-function forwardVariants(layer: Layer, sf: string): Array<[string, Partial<ForwardTiling>]> {
-  const list: Array<[string, Partial<ForwardTiling>]> = [['auto', {}], ['direct 1 px', {program: 'direct', pixelsPerThread: 1}], ['direct 4 px', {program: 'direct', pixelsPerThread: 4}], ['direct 8 px', {program: 'direct', pixelsPerThread: 8}]];
+const mmFlags = (t: (typeof MM_TILE_CANDIDATES)[number]): WebGPUFlags => ({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(t)});
+
+function forwardVariants(layer: Layer, sf: string): Array<[string, WebGPUFlags]> {
+  const direct = (px: number): WebGPUFlags => ({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: px});
+  const list: Array<[string, WebGPUFlags]> = [['auto', {}], ['direct 1 px', direct(1)], ['direct 4 px', direct(4)], ['direct 8 px', direct(8)]];
   if (layer.groups !== layer.x[3]) {
-    list.push(['tiled', {program: 'tiled'}]);
-    if (sf === 'log' || sf === 'root') list.push(['factorised', {program: 'factorised'}]);
-    for (const tile of MM_TILE_CANDIDATES) list.push([`mm ${mmTileKey(tile)}`, {program: 'mm', mmTile: tile}]);
+    if (sf === 'log' || sf === 'root') list.push(['factorised', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'}]);
+    for (const tile of MM_TILE_CANDIDATES) list.push([`mm ${mmTileKey(tile)}`, mmFlags(tile)]);
   }
   return list;
 }
@@ -140,10 +137,10 @@ async function check(): Promise<void> {
       const geometry = {strides: c.strides as [number, number], dilations: c.dilations as [number, number], pad: c.pad as [number, number, number, number], groups: c.groups};
       const expected = referenceConv2d(xv, c.x, wv, c.w, ref, geometry).y;
       const attrs = {semifield: JSON.stringify(configOf(sf.config)), strides: c.strides, dilations: c.dilations, pad: c.pad, groups: c.groups};
-      const variants: Array<[string, Partial<ForwardTiling>]> = [['direct', {program: 'direct'}], ['tiled', {program: 'tiled'}], ...MM_TILE_CANDIDATES.map((t): [string, Partial<ForwardTiling>] => [`mm ${mmTileKey(t)}`, {program: 'mm', mmTile: t}])];
-      if (ref.name === 'log' || ref.name === 'root') variants.push(['factorised', {program: 'factorised'}]);
+      const variants: Array<[string, WebGPUFlags]> = [['direct', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'}], ...MM_TILE_CANDIDATES.map((t): [string, WebGPUFlags] => [`mm ${mmTileKey(t)}`, mmFlags(t)])];
+      if (ref.name === 'log' || ref.name === 'root') variants.push(['factorised', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'}]);
       for (const [label, tiling] of variants) {
-        setWebGPUForwardTiling(tiling);
+        setWebGPUFlags(tiling);
         const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
         const w = tf.tensor4d(wv, c.w as [number, number, number, number]);
         const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
@@ -151,7 +148,7 @@ async function check(): Promise<void> {
         tf.dispose([x, w, ...outs]);
         worst.set(label, Math.max(worst.get(label) ?? 0, maxRelError(got, expected)));
       }
-      setWebGPUForwardTiling(null);
+      resetWebGPUFlags();
     }
     console.log(`check ${sf.label}: ${[...worst].map(([k, v]) => `${k} ${v.toExponential(1)}`).join(', ')}`);
   }
@@ -160,6 +157,8 @@ async function check(): Promise<void> {
 async function main(): Promise<void> {
   const info = await initNodeWebGPU({dawnFlags: ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization']});
   console.log(`adapter ${JSON.stringify(info.adapter)}; timestamp-query: ${backend().supportTimestampQuery ? 'yes (GPU timestamps)' : 'no (wall time of 10 back-to-back calls)'}`);
+  // Each variant is timed as set: the run-time tuner stays out of it.
+  tf.env().set(TUNE_FLAG, false);
   if (opts.check) await check();
   // Bring the GPU's clocks up before timing anything: short kernels after an idle spell (pipeline
   // compiles on the CPU) ran up to 3× slower in the first H200 sweeps.
@@ -209,13 +208,13 @@ async function main(): Promise<void> {
       const forward = () => tf.engine().runKernel(SemifieldConv2D, {x: xx, filter: ww} as never, attrs as never) as unknown as tf.Tensor[];
       for (const [label, tiling] of forwardVariants(layer, sf.label)) {
         if (!wanted(`${sf.label} forward ${label}`)) continue;
-        setWebGPUForwardTiling(tiling);
+        setWebGPUFlags(tiling);
         try {
           emit(layer, sf.label, 'forward', label, await kernelTime(forward));
         } catch (e) {
           console.log(`| ${layer.name} | ${sf.label} | forward | ${label} | failed: ${(e as Error).message.split('\n')[0]} |`);
         }
-        setWebGPUForwardTiling(null);
+        resetWebGPUFlags();
       }
       if (!opts.backward) continue;
       const outs = forward();
@@ -224,25 +223,25 @@ async function main(): Promise<void> {
       const inputs = {dy, x: xx, filter: ww, aux};
       const bwdVariants: Array<[string, () => void]> = [
         ['auto', () => {}],
-        ['filter invocations 8192', () => setWebGPUFilterInvocations(8192)],
-        ['filter invocations 65536', () => setWebGPUFilterInvocations(65536)],
-        ['filter invocations 1048576', () => setWebGPUFilterInvocations(1048576)],
-        ['input 4 px', () => setWebGPUBackpropInputPixelsPerThread(4)],
-        ['input 8 px', () => setWebGPUBackpropInputPixelsPerThread(8)],
+        ['filter invocations 8192', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 8192})],
+        ['filter invocations 65536', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 65536})],
+        ['filter invocations 1048576', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 1048576})],
+        ['input 4 px', () => setWebGPUFlags({SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: 4})],
+        ['input 8 px', () => setWebGPUFlags({SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: 8})],
       ];
-      bwdVariants.push(['filter blocks 8 (per-term)', () => setWebGPUFilterBlocks({perTerm: 8, factorised: [8, 16]})]);
+      bwdVariants.push(['filter blocks 8 (per-term)', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FILTER_BLOCK: 8})]);
       if (sf.label === 'log' || sf.label === 'root') {
-        bwdVariants.push(['per-term (factorised never)', () => setWebGPUFactorisedBackward('never')]);
+        bwdVariants.push(['per-term (factorised never)', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'})]);
         for (const px of [4, 8, 16]) {
           bwdVariants.push([`input factorised ${px} px`, () => {
-            setWebGPUFactorisedBackward('always');
-            setWebGPUBackpropInputPixelsPerThread(px);
+            setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
+            setWebGPUFlags({SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px});
           }]);
         }
         for (const block of [[4, 4], [4, 8], [8, 8], [8, 16]] as Array<[number, number]>) {
           bwdVariants.push([`filter factorised ${block[0]}x${block[1]}`, () => {
-            setWebGPUFactorisedBackward('always');
-            setWebGPUFilterBlocks({perTerm: 4, factorised: block});
+            setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
+            setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_FILTER_BLOCK: `${block[0]}x${block[1]}`});
           }]);
         }
       }
@@ -255,10 +254,7 @@ async function main(): Promise<void> {
         } catch (e) {
           console.log(`| ${layer.name} | ${sf.label} | backward | ${label} | failed: ${(e as Error).message.split('\n')[0]} |`);
         }
-        setWebGPUFilterInvocations('auto');
-        setWebGPUBackpropInputPixelsPerThread('auto');
-        setWebGPUFactorisedBackward('auto');
-        setWebGPUFilterBlocks(null);
+        resetWebGPUFlags();
       }
       tf.dispose([...outs, dy]);
     }

@@ -1,16 +1,15 @@
+import {FILTER_INVOCATIONS_FLAG, SLICE_SUM_FLAG, webgpuFlag} from './flags.js';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {Accumulators, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
 
 /*
- * dL/dfilter by row slices, without workgroup memory. The blocked program
- * (semifield_conv2d_backprop_filter_webgpu.ts) gives a workgroup one block of filter entries and
- * reduces its 64 invocations' partial sums through workgroup memory and a barrier; every position
- * pays an index decode and a bounds test. For depthwise layers its block holds a single entry, so
- * a barrier and a 64-way reduction buy one number.
+ * dL/dfilter by row slices, without workgroup memory. (An earlier blocked program gave a workgroup
+ * one block of filter entries and reduced its invocations' partial sums through workgroup memory;
+ * it lost to this one on SwiftShader and was deleted in issue 14.)
  *
- * Here one invocation owns a block of cb input × ob output channels of one filter tap for one
+ * One invocation owns a block of cb input × ob output channels of one filter tap for one
  * slice of the B·OH output rows, output-channel block fastest (neighbouring invocations read the
  * same x words and neighbouring dy / y words; depthwise, neighbouring channels). The output columns
  * whose input column lies inside the image are computed once per invocation, so the inner loop
@@ -33,15 +32,10 @@ export const SLICED_FILTER_INVOCATIONS = 8192;
  */
 export const SLICED_FILTER_INVOCATIONS_HARDWARE = 262144;
 
-let filterInvocations: number | 'auto' = 'auto';
-
-/** Override the target invocation count of the dL/dfilter partial-sum passes (benchmarks). */
-export function setWebGPUFilterInvocations(n: number | 'auto'): void {
-  filterInvocations = n;
-}
-
+/** The invocation target of the fixed defaults; SEMIFIELD_WEBGPU_FILTER_INVOCATIONS overrides. */
 export function filterInvocationsFor(swiftShader: boolean): number {
-  if (filterInvocations !== 'auto') return filterInvocations;
+  const flag = webgpuFlag(FILTER_INVOCATIONS_FLAG);
+  if (flag !== 'auto') return flag;
   return swiftShader ? SLICED_FILTER_INVOCATIONS : SLICED_FILTER_INVOCATIONS_HARDWARE;
 }
 
@@ -251,14 +245,9 @@ export class SliceSumProgram implements WebGPUProgram {
 /** Hardware GPUs sum the slices in parallel once there are this many per entry. */
 export const PARALLEL_SLICE_SUM_MIN_SLICES = 32;
 
-let sliceSum: 'auto' | 'serial' | 'parallel' = 'auto';
-
-/** Override the slice-sum program (tests run the parallel one on SwiftShader too). */
-export function setWebGPUSliceSum(choice: 'auto' | 'serial' | 'parallel'): void {
-  sliceSum = choice;
-}
-
+/** Serial or parallel slice sum: parallel on hardware from PARALLEL_SLICE_SUM_MIN_SLICES slices; SEMIFIELD_WEBGPU_SLICE_SUM overrides. */
 export function parallelSliceSum(swiftShader: boolean, slices: number): boolean {
-  if (sliceSum !== 'auto') return sliceSum === 'parallel';
+  const flag = webgpuFlag(SLICE_SUM_FLAG);
+  if (flag !== 'auto') return flag === 'parallel';
   return !swiftShader && slices >= PARALLEL_SLICE_SUM_MIN_SLICES;
 }

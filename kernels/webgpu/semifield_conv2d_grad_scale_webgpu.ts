@@ -4,7 +4,8 @@ import type {TensorInfo} from '@tensorflow/tfjs-core';
 import {ScaledFilterProgram, SCALED_FILTER_EXTRA_ROWS} from './semifield_conv2d_factorised_webgpu.js';
 import {FACTORISED_MIN_CHANNELS} from './semifield_conv2d_webgpu.js';
 import {factorisedSnippets, isFiniteSnippet, semifieldTag, windowAnchorSnippet} from './semifield_wgsl.js';
-import {ceilDiv, geometryUniformDecl, geometryUniforms, type WebGPUBackendLike, type WebGPUProgram} from './webgpu_util.js';
+import {FACTORISED_BACKWARD_FLAG, webgpuFlag} from './flags.js';
+import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniforms, type WebGPUBackendLike, type WebGPUProgram} from './webgpu_util.js';
 
 /*
  * Pre-passes of the factorised backward (log, root p ≥ 1; FactorisedSnippets.grad in
@@ -57,38 +58,79 @@ export class ChannelAnchorProgram implements WebGPUProgram {
   readonly uniformData;
   private readonly f: FactorisedSnippets;
 
-  constructor(sf: Semifield, info: SemifieldConvInfo) {
+  /**
+   * @param lanes invocations per (pixel, group), a power of two ≤ 64 (channelAnchorLanes). 1
+   *     (SwiftShader): one invocation walks the group's channels. More (hardware): neighbouring
+   *     invocations read neighbouring channels (coalesced) and lane 0 combines their partial
+   *     anchors from workgroup memory.
+   */
+  constructor(sf: Semifield, info: SemifieldConvInfo, private readonly lanes = 1) {
     // The anchors are the forward's (FactorisedSnippets), so the forward's window anchors use it too.
     const f = factorisedSnippets(sf);
     if (f == null) throw new Error(`ChannelAnchorProgram: ${sf.key} has no factorised form`);
+    if (!(lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0)) throw new Error(`ChannelAnchorProgram: lanes must be a power of two in [1, 64], got ${lanes}`);
     this.f = f;
     this.outputShape = [info.batch, info.inHeight, info.inWidth, 2 * info.groups];
     this.dispatchLayout = {x: [0, 1, 2, 3]};
-    this.dispatch = [ceilDiv(info.batch * info.inHeight * info.inWidth * info.groups, 64), 1, 1];
+    const workgroups = ceilDiv(info.batch * info.inHeight * info.inWidth * info.groups * lanes, 64);
+    const wx = Math.min(workgroups, 32768);
+    this.dispatch = [wx, ceilDiv(workgroups, wx), 1];
     this.uniformData = geometryUniforms(info);
-    this.shaderKey = `semifieldChannelAnchor_${semifieldTag(sf)}`;
+    this.shaderKey = `semifieldChannelAnchor_${semifieldTag(sf)}_l${lanes}`;
   }
 
   getUserCode(): string {
-    const {f} = this;
+    const {f, lanes: L} = this;
+    const rows = 64 / L;
+    const combine = L > 1
+      ? `partialAnchor[lid] = anchor;
+      partialFinite[lid] = select(0u, 1u, finite);
+      workgroupBarrier();
+      if (live & (lane == 0)) {
+        for (var l = 1; l < ${L}; l++) {
+          anchor = ${f.combineAnchors('anchor', `partialAnchor[lid + l]`)};
+          finite = finite & (partialFinite[lid + l] != 0u);
+        }
+        result[row * 2] = anchor;
+        result[row * 2 + 1] = select(0.0, 1.0, finite);
+      }`
+      : `if (live) {
+        result[row * 2] = anchor;
+        result[row * 2 + 1] = select(0.0, 1.0, finite);
+      }`;
     return `
     ${isFiniteSnippet}
+    ${flatWorkgroupIndexSnippet}
+    ${L > 1 ? `var<workgroup> partialAnchor : array<f32, 64>;
+    var<workgroup> partialFinite : array<u32, 64>;` : ''}
     fn main(index : i32) {
       let cpg = uniforms.cpg;
       let groups = uniforms.xShape.w / cpg;
-      if (index >= uniforms.xShape.x * uniforms.xShape.y * uniforms.xShape.z * groups) { return; }
-      let xBase = index * cpg;
+      let lid = i32(localIndex);
+      let lane = lid % ${L};
+      let row = flatWorkgroupIndex() * ${rows} + lid / ${L};
+      let live = row < uniforms.xShape.x * uniforms.xShape.y * uniforms.xShape.z * groups;
+      let xBase = row * cpg;
       var anchor = ${f.anchorInit};
       var finite = true;
-      for (var c = 0; c < cpg; c++) {
-        let v = x[xBase + c];
-        anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
-        finite = finite & isFiniteF32(v);
+      if (live) {
+        for (var c = lane; c < cpg; c += ${L}) {
+          let v = x[xBase + c];
+          anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
+          finite = finite & isFiniteF32(v);
+        }
       }
-      result[index * 2] = anchor;
-      result[index * 2 + 1] = select(0.0, 1.0, finite);
+      ${combine}
     }`;
   }
+}
+
+/** Lanes per (pixel, group) of ChannelAnchorProgram: the group's input channels up to 64 on hardware, 1 on SwiftShader. */
+export function channelAnchorLanes(info: SemifieldConvInfo, swiftShader: boolean): number {
+  if (swiftShader) return 1;
+  let lanes = 1;
+  while (lanes < info.inChannelsPerGroup && lanes < 64) lanes *= 2;
+  return lanes;
 }
 
 /**
@@ -114,25 +156,40 @@ export class GradFactorProgram implements WebGPUProgram {
   readonly uniformData;
   private readonly f: ReturnType<typeof factorisedGradSnippets> & object;
 
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly operand: GradOperand) {
+  /**
+   * @param lanes invocations per (output pixel, group), a power of two ≤ 64. 1 (SwiftShader): each
+   *     invocation walks the group's output channels alone, no barrier. More (hardware GPUs,
+   *     gradFactorLanes): neighbouring invocations take neighbouring output channels, so every read
+   *     of dy / y and write of R is coalesced, and the exact flag is an OR through workgroup
+   *     memory — one invocation per pixel reading Cout-strided words made this pass 4.5 ms of log's
+   *     dL/dx at [32,128,128,64] 3×3 on an H200.
+   */
+  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly operand: GradOperand, private readonly lanes = 1) {
     const f = factorisedGradSnippets(sf);
     if (f == null) throw new Error(`GradFactorProgram: ${sf.key} has no factorised gradient`);
+    if (!(lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0)) throw new Error(`GradFactorProgram: lanes must be a power of two in [1, 64], got ${lanes}`);
     this.f = f;
     const pixels = info.batch * info.outHeight * info.outWidth;
     this.outputShape = [2 * pixels * (info.outChannels + info.groups)];
     this.dispatchLayout = {x: [0]};
-    this.dispatch = [ceilDiv(pixels * info.groups, 64), 1, 1];
+    const workgroups = ceilDiv(pixels * info.groups * lanes, 64);
+    // More than 65535 workgroups along one dimension is not allowed: fold into y.
+    const wx = Math.min(workgroups, 32768);
+    this.dispatch = [wx, ceilDiv(workgroups, wx), 1];
     this.uniformData = geometryUniforms(info);
-    this.shaderKey = `semifieldGradFactor_${semifieldTag(sf)}_${f.grad.partnerWeight ? operand : ''}`;
+    this.shaderKey = `semifieldGradFactor_${semifieldTag(sf)}_${f.grad.partnerWeight ? operand : ''}_l${lanes}`;
   }
 
   getUserCode(): string {
-    const {f} = this;
+    const {f, lanes: L} = this;
+    const rows = 64 / L;
     const partner = this.operand === 'input' ? 'wa' : 'xa';
     const weighted = f.grad.partnerWeight ? `gv * scale * ${f.grad.partnerWeight(partner)}` : 'gv * scale';
     const zero = this.sf.shader('wgsl').zero;
     return `
     ${isFiniteSnippet}
+    ${flatWorkgroupIndexSnippet}
+    ${L > 1 ? `var<workgroup> exactRows : array<atomic<u32>, ${rows}>;` : ''}
     fn main(index : i32) {
       let H = uniforms.channelAnchorShape.y;
       let W = uniforms.channelAnchorShape.z;
@@ -141,66 +198,85 @@ export class GradFactorProgram implements WebGPUProgram {
       let OW = uniforms.dyShape.z;
       let Cout = uniforms.dyShape.w;
       let pixels = uniforms.dyShape.x * OH * OW;
-      if (index >= pixels * groups) { return; }
-      let g = index % groups;
-      let pixel = index / groups;
-      let j = pixel % OW;
-      let i = (pixel / OW) % OH;
-      let b = pixel / (OW * OH);
-      ${windowAnchorSnippet(f, 'groups')}
-      anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
-      let xa = select(uniforms.INFINITY, anchor, finite);
-      result[2 * pixels * Cout + index] = xa;
+      let lid = i32(localIndex);
+      let lane = lid % ${L};
+      let rowInGroup = lid / ${L};
+      let row = flatWorkgroupIndex() * ${rows} + rowInGroup;
+      let live = row < pixels * groups;
+      ${L > 1 ? `if (lane == 0) { atomicStore(&exactRows[rowInGroup], 0u); }
+      workgroupBarrier();` : ''}
       var anyExact = false;
-      let filterRows = uniforms.wfShape.x - ${SCALED_FILTER_EXTRA_ROWS};
-      let opg = uniforms.opg;
-      for (var oo = 0; oo < opg; oo++) {
-        let o = g * opg + oo;
-        let at = pixel * Cout + o;
-        let wa = wf[filterRows * Cout + o];
-        let wFinite = wf[(filterRows + 1) * Cout + o] > 0.5;
-        let yv = y[at];
-        let gv = dy[at];
-        let scale = ${f.grad.scale('xa', 'wa', 'yv')};
-        let rv = ${weighted};
-        let trusted = finite & wFinite & isFiniteF32(yv) & isFiniteF32(gv) & isFiniteF32(scale) &
-            (scale <= ${f.grad.maxScale}) & isFiniteF32(rv) & (abs(rv) <= ${MAX_GRAD_FACTOR});
-        // y = 𝟘: every ∂y/∂t is 0 (as the exact formula has it), whatever the anchors.
-        let none = (yv == ${zero}) & finite & wFinite & isFiniteF32(gv);
-        let fast = trusted | none;
-        result[at] = select(0.0, select(rv, 0.0, none), fast);
-        result[pixels * Cout + at] = select(uniforms.INFINITY, select(rv, 0.0, none), fast);
-        anyExact = anyExact | !fast;
+      if (live) {
+        let g = row % groups;
+        let pixel = row / groups;
+        let j = pixel % OW;
+        let i = (pixel / OW) % OH;
+        let b = pixel / (OW * OH);
+        ${windowAnchorSnippet(f, 'groups')}
+        anchor = select(anchor, ${f.emptyAnchor}, anchor == ${f.anchorInit});
+        let xa = select(uniforms.INFINITY, anchor, finite);
+        if (lane == 0) { result[2 * pixels * Cout + row] = xa; }
+        let filterRows = uniforms.wfShape.x - ${SCALED_FILTER_EXTRA_ROWS};
+        let opg = uniforms.opg;
+        for (var oo = lane; oo < opg; oo += ${L}) {
+          let o = g * opg + oo;
+          let at = pixel * Cout + o;
+          let wa = wf[filterRows * Cout + o];
+          let wFinite = wf[(filterRows + 1) * Cout + o] > 0.5;
+          let yv = y[at];
+          let gv = dy[at];
+          let scale = ${f.grad.scale('xa', 'wa', 'yv')};
+          let rv = ${weighted};
+          let trusted = finite & wFinite & isFiniteF32(yv) & isFiniteF32(gv) & isFiniteF32(scale) &
+              (scale <= ${f.grad.maxScale}) & isFiniteF32(rv) & (abs(rv) <= ${MAX_GRAD_FACTOR});
+          // y = 𝟘: every ∂y/∂t is 0 (as the exact formula has it), whatever the anchors.
+          let none = (yv == ${zero}) & finite & wFinite & isFiniteF32(gv);
+          let fast = trusted | none;
+          result[at] = select(0.0, select(rv, 0.0, none), fast);
+          result[pixels * Cout + at] = select(uniforms.INFINITY, select(rv, 0.0, none), fast);
+          anyExact = anyExact | !fast;
+        }
       }
-      result[2 * pixels * Cout + pixels * groups + index] = select(0.0, 1.0, anyExact);
+      ${
+        L > 1
+          ? `if (anyExact) { atomicOr(&exactRows[rowInGroup], 1u); }
+      workgroupBarrier();
+      if (live & (lane == 0)) {
+        result[2 * pixels * Cout + pixels * groups + row] = select(0.0, 1.0, atomicLoad(&exactRows[rowInGroup]) != 0u);
+      }`
+          : `if (live) { result[2 * pixels * Cout + pixels * groups + row] = select(0.0, 1.0, anyExact); }`
+      }
     }`;
   }
 }
 
-/**
- * When the backward kernels use the factorised programs. 'auto': semifields with a factorised
- * gradient (log, root p ≥ 1) on layers with ≥ FACTORISED_MIN_CHANNELS output channels per group, as the
- * forward — depthwise has nothing to share factor(x, A_p) with.
- */
-export type FactorisedBackwardChoice = 'auto' | 'always' | 'never';
-
-let factorisedBackward: FactorisedBackwardChoice = 'auto';
-
-/** Override when the backward kernels run factorised (tests and benchmarks compare the two). */
-export function setWebGPUFactorisedBackward(choice: FactorisedBackwardChoice): void {
-  factorisedBackward = choice;
+/** Lanes per (pixel, group) of GradFactorProgram: the group's channels up to 64 on hardware, 1 on SwiftShader. */
+export function gradFactorLanes(info: SemifieldConvInfo, swiftShader: boolean): number {
+  if (swiftShader) return 1;
+  let lanes = 1;
+  while (lanes < info.outChannelsPerGroup && lanes < 64) lanes *= 2;
+  return lanes;
 }
 
 /**
- * On a hardware GPU 'auto' keeps the per-term backward programs: on an H200 (docs/webgpu.md, "On a
- * hardware GPU") the factorised ones were slower for dL/dfilter on every layer measured (log
- * [32,128,128,64] 3×3: 21.6 vs 9.3 ms) and for dL/dx on the large layers, their pre-passes and
- * 16-pixel invocations costing more than the transcendentals they save where the SFUs keep up.
+ * Whether the backward kernels' fixed default is the factorised program: on SwiftShader for
+ * semifields with a factorised gradient (log, root p ≥ 1) on layers with ≥ FACTORISED_MIN_CHANNELS
+ * output channels per group, as the forward (depthwise has nothing to share factor(x, A_p) with).
+ * On a hardware GPU the per-term programs: on an H200 (docs/webgpu.md, "On a hardware GPU") the
+ * factorised ones were slower for dL/dfilter on every layer measured (log [32,128,128,64] 3×3: 21.6
+ * vs 9.3 ms) and for dL/dx on the large layers, their pre-passes costing more than the
+ * transcendentals they save where the SFUs keep up. SEMIFIELD_WEBGPU_FACTORISED_BACKWARD
+ * 'always' / 'never' overrides.
  */
 export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo, swiftShader = true): boolean {
-  if (factorisedBackward === 'never' || factorisedGradSnippets(sf) == null) return false;
-  if (factorisedBackward === 'always') return true;
-  return swiftShader && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS;
+  const flag = webgpuFlag(FACTORISED_BACKWARD_FLAG);
+  if (flag === 'never' || factorisedGradSnippets(sf) == null) return false;
+  return flag === 'always' || (swiftShader && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS);
+}
+
+/** Is the factorised backward a candidate (a factorised gradient and channels to share factors among)? */
+export function factorisedBackwardPossible(sf: Semifield, info: SemifieldConvInfo): boolean {
+  return factorisedGradSnippets(sf) != null && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS;
 }
 
 /**
@@ -226,11 +302,13 @@ export function runGradFactorPasses(
   info: SemifieldConvInfo,
   t: {dy: TensorInfo; y: TensorInfo; x: TensorInfo; filter: TensorInfo},
   operand: GradOperand,
+  lanes = 1,
+  channelLanes = 1,
 ): {wf: TensorInfo; gradFactor: TensorInfo; dispose(): void} {
   const wf = gpu.runWebGPUProgram(new ScaledFilterProgram(sf, info), [t.filter], 'float32');
-  const channelProgram = new ChannelAnchorProgram(sf, info);
+  const channelProgram = new ChannelAnchorProgram(sf, info, channelLanes);
   const channelAnchor = gpu.runWebGPUProgram(channelProgram, [t.x], 'float32', channelProgram.uniformData);
-  const factorProgram = new GradFactorProgram(sf, info, operand);
+  const factorProgram = new GradFactorProgram(sf, info, operand, lanes);
   const gradFactor = gpu.runWebGPUProgram(factorProgram, [t.dy, t.y, channelAnchor, wf], 'float32', factorProgram.uniformData);
   gpu.disposeData(channelAnchor.dataId);
   return {

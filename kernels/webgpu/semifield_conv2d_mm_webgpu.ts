@@ -52,6 +52,16 @@ export function mmTileKey(t: MMTile): string {
   return `${t.tm}x${t.tn}_${t.rm}x${t.rn}_k${t.tk}`;
 }
 
+/** The tile a key of mmTileKey's form names; throws naming `source` when malformed or not a valid tile. */
+export function mmTileFromKey(key: string, source: string): MMTile {
+  const m = /^(\d+)x(\d+)_(\d+)x(\d+)_k(\d+)$/.exec(key);
+  const tile = m ? {tm: +m[1], tn: +m[2], rm: +m[3], rn: +m[4], tk: +m[5]} : null;
+  if (tile == null || !mmTileValid(tile)) {
+    throw new Error(`${source}: expected an implicit-GEMM tile 'TMxTN_RMxRN_kTK' whose register blocks and chunk map evenly onto at most 256 invocations (e.g. ${MM_TILE_CANDIDATES.map((t) => `'${mmTileKey(t)}'`).slice(0, 3).join(', ')}), but got '${key}'.`);
+  }
+  return tile;
+}
+
 export function mmWorkgroupSize(t: MMTile): number {
   return (t.tm / t.rm) * (t.tn / t.rn);
 }

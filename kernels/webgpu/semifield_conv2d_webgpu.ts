@@ -1,139 +1,35 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
-import {Accumulators, factorisedSnippets, semifieldTag} from './semifield_wgsl.js';
+import {Accumulators, semifieldTag} from './semifield_wgsl.js';
 import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
-import {mmModeFor, type MMTile} from './semifield_conv2d_mm_webgpu.js';
 
 /*
- * Forward programs of SemifieldConv2D on WebGPU.
- *
- * SemifieldConv2DProgram is the fused ⊗/⊕ loop. A workgroup owns a tile of tileRows × tileCols
- * output pixels of one image, for a block of `channelsPerThread` output channels of one group.
- * Each invocation computes `pixelsPerThread` pixels (strided by the workgroup width, so adjacent
- * invocations read adjacent workgroup-memory words) × `channelsPerThread` channels, all from
- * the same loaded data. Input channels are streamed in chunks: per chunk the workgroup copies the
- * input patch the tile needs and the filter slice of its channel block into workgroup memory once,
- * then every invocation reads only workgroup memory. Chunk size and patch shape are uniforms, so
- * one compiled pipeline serves every geometry; only the semifield, the per-thread work and the
- * tiled/direct choice are baked into the source.
- *
- * When even a one-channel chunk does not fit (very large dilations), the same loop runs reading
- * global memory instead.
+ * The direct forward program of SemifieldConv2D on WebGPU and the selected-term pass of selection
+ * semifields. Which forward program a call runs (implicit GEMM, direct, factorised) is decided in
+ * SemifieldConv2D.ts. Shape values are uniforms, so one compiled pipeline serves every geometry;
+ * only the semifield and the pixels per invocation are baked into the source.
  *
  * Selection semifields output the provenance (int32); SelectedTermProgram then evaluates the
  * selected term to get y, because a tfjs WebGPU program has a single output binding.
  */
 
-/** Workgroup memory budget in f32 words (WebGPU guarantees 16 KiB per workgroup). */
-export const X_TILE_CAPACITY = 3072;
-export const W_TILE_CAPACITY = 1024;
-
 /**
- * Workgroup arrays are sized to what the geometry needs, rounded up to a power of two (capped by
- * the budget), rather than always at the budget: WebGPU zero-initialises workgroup memory on every
- * dispatch, and SwiftShader's compile time grows with the array size (a 4096-word pair took
- * ~1.8 s per pipeline, a 768-word pair ~0.2 s). The bucket is part of the shader key.
- */
-function capacityBucket(needed: number, budget: number): number {
-  let cap = 64;
-  while (cap < needed && cap < budget) cap *= 2;
-  return Math.min(cap, budget);
-}
-
-export interface ForwardTiling {
-  /**
-   * 'tiled': SemifieldConv2DProgram (workgroup memory); 'direct': SemifieldConv2DDirectProgram;
-   * 'factorised': SemifieldConv2DFactorisedProgram (semifields with a factorised form, else
-   * 'direct'); 'auto' (default): see {@link chooseForwardProgram}.
-   */
-  program: 'auto' | 'tiled' | 'direct' | 'factorised' | 'mm';
-  /** 'mm': the implicit-GEMM tile (semifield_conv2d_mm_webgpu.ts); 'auto' follows defaultMMTile. */
-  mmTile: MMTile | 'auto';
-  /** Tiled: workgroup shape, invocations along output columns and rows. */
-  workgroupCols: number;
-  workgroupRows: number;
-  /** Output pixels per invocation, along the width (direct 'auto': 8 for wide outputs, else 4). */
-  pixelsPerThread: number | 'auto';
-  /**
-   * Tiled and factorised: output channels per invocation (powers of two; clamped to the group's
-   * channel count). 'auto': 4 tiled, 8 factorised (see channelsPerThreadAuto).
-   */
-  channelsPerThread: number | 'auto';
-}
-
-export const defaultForwardTiling: ForwardTiling = {
-  program: 'auto',
-  workgroupCols: 8,
-  workgroupRows: 8,
-  pixelsPerThread: 'auto',
-  channelsPerThread: 'auto',
-  mmTile: 'auto',
-};
-
-/**
- * Output channels per invocation when the tiling says 'auto'. Factorised: each input factor (one
- * transcendental) is shared by this many channels, so more is better while registers last.
- * Measured on SwiftShader (BENCHMARKS.md, "WebGPU"), 'auto' = 4 px × 16 ch: clearly ahead of
- * 4 × 8, 8 × 4, 4 × 4 and 2 × 16; 8 × 16 and 4 × 32 (128 accumulators) ran 0–25% faster still but
- * took ~17–20 s to compile on SwiftShader (4 × 16: under 2 s), and would spill registers on a
- * hardware GPU.
- */
-export function channelsPerThreadAuto(tiling: ForwardTiling, program: 'tiled' | 'factorised'): number {
-  if (tiling.channelsPerThread !== 'auto') return tiling.channelsPerThread;
-  return program === 'factorised' ? 16 : 4;
-}
-
-/**
- * Which forward program runs. On a hardware GPU: the implicit-GEMM program
- * (semifield_conv2d_mm_webgpu.ts) for semifields with a GEMM form when groups have ≥ MM_MIN_CHANNELS
- * output channels — measured on an H200 against the direct and tiled programs on every full
- * convolution (BENCHMARKS.md, "WebGPU on an NVIDIA H200"). On SwiftShader: the factorised program
- * for log / root p > 0 with ≥ FACTORISED_MIN_CHANNELS output channels per group. Otherwise the
- * direct program: on SwiftShader the tiled one was 2–3× slower (its barriers run a workgroup's
- * invocations one after another), on the H200 4–20× slower than mm, so it is only a forced choice.
- * Override with setWebGPUForwardTiling({program}).
- */
-export function chooseForwardProgram(
-  tiling: ForwardTiling,
-  sf: Semifield,
-  info: SemifieldConvInfo,
-  swiftShader: boolean,
-): 'tiled' | 'direct' | 'factorised' | 'mm' {
-  const factorisable = factorisedSnippets(sf) != null;
-  if (tiling.program === 'factorised') return factorisable ? 'factorised' : 'direct';
-  if (tiling.program === 'mm') return mmModeFor(sf) != null ? 'mm' : 'direct';
-  if (tiling.program !== 'auto') return tiling.program;
-  if (!swiftShader && mmModeFor(sf) != null && info.outChannelsPerGroup >= MM_MIN_CHANNELS) return 'mm';
-  if (factorisable && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS) return 'factorised';
-  // The tiled program lost to the direct one on SwiftShader and to both mm and direct on the H200
-  // (4–20× slower than mm; docs/webgpu.md): it is only ever a forced choice.
-  return 'direct';
-}
-
-/**
- * 'auto' runs the factorised program (log, root p > 0) when groups have at least this many output
- * channels to share each input factor among: it saves a transcendental per term only by that
+ * Factorised programs (log, root p > 0) are candidates when groups have at least this many output
+ * channels to share each input factor among: they save a transcendental per term only by that
  * sharing (BENCHMARKS.md, "WebGPU", [1,64,64,32] 5×5: depthwise, with nothing to share, it
- * measured 1.4–1.6× slower than the direct program; 2 channels per group break even (log 113 vs
- * 123 ms, root 173 vs 171); 4 → 1.5–1.8× faster, 8 → 2.5–2.7×, 16–32 → 3–4.6×).
+ * measured 1.4–1.6× slower than the direct program; 2 channels per group break even; 4 → 1.5–1.8×
+ * faster, 8 → 2.5–2.7×, 16–32 → 3–4.6×, all on SwiftShader).
  */
 export const FACTORISED_MIN_CHANNELS = 2;
 
 /**
- * On hardware GPUs 'auto' runs the implicit-GEMM program when groups have at least this many output
- * channels (each staged x value is reused by the tile's channels); depthwise and narrow groups stay
- * on the direct program.
+ * On hardware GPUs the fixed default is the implicit-GEMM program when groups have at least this
+ * many output channels (each staged x value is reused by the tile's channels); depthwise and narrow
+ * groups stay on the direct program.
  */
 export const MM_MIN_CHANNELS = 4;
 
-export function pixelsPerThreadFor(tiling: ForwardTiling, info: SemifieldConvInfo, program: 'tiled' | 'direct' | 'factorised'): number {
-  if (tiling.pixelsPerThread !== 'auto') return tiling.pixelsPerThread;
-  if (program === 'tiled') return 2;
-  // Factorised: 4 px × 16 channels (channelsPerThreadAuto says why not 8 px).
-  if (program === 'factorised') return 4;
-  return info.outWidth >= 16 ? 8 : 4;
-}
-
+/** Channels per invocation: a power of two ≤ min(requested, opg), doubled once if below both. */
 export function channelsPerThreadFor(requested: number, opg: number): number {
   let oc = 1;
   while (oc * 2 <= Math.min(requested, opg)) oc *= 2;
@@ -142,180 +38,15 @@ export function channelsPerThreadFor(requested: number, opg: number): number {
   return oc;
 }
 
-export class SemifieldConv2DProgram implements WebGPUProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout = {x: [2], y: [1], z: [0, 3]};
-  dispatch: [number, number, number];
-  variableNames = ['x', 'w'];
-  uniforms = `${geometryUniformDecl}oBlocks : i32, chunk : i32, inTile : vec2<i32>, `;
-  workgroupSize: [number, number, number];
-  /** Program-defined uniform values for runWebGPUProgram. */
-  readonly uniformData: ProgramUniform[];
-  readonly tiled: boolean;
-  private readonly acc: Accumulators;
-  private readonly px: number;
-  private readonly oc: number;
-  private readonly xCapacity: number;
-  private readonly wCapacity: number;
-  private readonly singleChunk: boolean;
-
-  constructor(sf: Semifield, info: SemifieldConvInfo, tiling: ForwardTiling = defaultForwardTiling) {
-    const {batch, outHeight, outWidth, outChannels, groups} = info;
-    this.outputShape = [batch, outHeight, outWidth, outChannels];
-    this.px = pixelsPerThreadFor(tiling, info, 'tiled');
-    this.oc = channelsPerThreadFor(channelsPerThreadAuto(tiling, 'tiled'), info.outChannelsPerGroup);
-    this.workgroupSize = [tiling.workgroupCols, tiling.workgroupRows, 1];
-
-    const tileRows = tiling.workgroupRows;
-    const tileCols = tiling.workgroupCols * this.px;
-    const inTileH = (tileRows - 1) * info.strideHeight + (info.filterHeight - 1) * info.dilationHeight + 1;
-    const inTileW = (tileCols - 1) * info.strideWidth + (info.filterWidth - 1) * info.dilationWidth + 1;
-    const cpg = info.inChannelsPerGroup;
-    this.xCapacity = capacityBucket(inTileH * inTileW * cpg, X_TILE_CAPACITY);
-    this.wCapacity = capacityBucket(info.filterHeight * info.filterWidth * cpg * this.oc, W_TILE_CAPACITY);
-    const fitX = Math.floor(this.xCapacity / (inTileH * inTileW));
-    const fitW = Math.floor(this.wCapacity / (info.filterHeight * info.filterWidth * this.oc));
-    const chunkTiled = Math.min(info.inChannelsPerGroup, fitX, fitW);
-    this.tiled = chunkTiled >= 1;
-    const chunk = this.tiled ? chunkTiled : info.inChannelsPerGroup;
-    // One chunk: every accumulator sees its terms in scan order (di, dj, c).
-    this.singleChunk = chunk >= info.inChannelsPerGroup;
-    this.acc = new Accumulators(sf, this.px * this.oc, this.singleChunk);
-    const oBlocks = ceilDiv(info.outChannelsPerGroup, this.oc);
-    this.dispatch = [ceilDiv(outWidth, tileCols), ceilDiv(outHeight, tileRows), batch * groups * oBlocks];
-    this.uniformData = [
-      ...geometryUniforms(info),
-      {type: 'int32', data: [oBlocks]},
-      {type: 'int32', data: [chunk]},
-      {type: 'int32', data: [inTileH, inTileW]},
-    ];
-    this.shaderKey = `semifieldConv2D_${semifieldTag(sf)}_${this.tiled ? 'tiled' : 'direct'}${this.singleChunk ? '1' : 'n'}_px${this.px}_oc${this.oc}_${this.xCapacity}_${this.wCapacity}_${tiling.workgroupCols}x${tiling.workgroupRows}`;
-  }
-
-  getUserCode(): string {
-    const {acc, px: PX, oc: OC, tiled} = this;
-    const [WGX, WGY] = this.workgroupSize;
-    const wgSize = WGX * WGY;
-    const readX = tiled
-      ? 'xTile[(rIn * uniforms.inTile.y + sIn) * cc + c]'
-      : 'x[((b * H + ih) * W + iw) * Cin + g * cpg + c0 + c]';
-    const readW = (oo: string) =>
-      tiled ? `wTile[(tap * cc + c) * ${OC} + ${oo}]` : `w[k * Cout + min(o0 + ${oo}, Cout - 1)]`;
-
-    // Loops over the pixels and channels of an invocation rather than unrolled copies: the
-    // accumulate step of a rescaled semifield is long, and SwiftShader's compile time grows with
-    // the source (unrolled 2×4: ~3 s per pipeline; looped: see BENCHMARKS.md).
-    const perPixel = [`for (var p = 0; p < ${PX}; p++) {
-          let col = lc + p * ${WGX};
-          let sIn = col * uniforms.strides.y + dj * uniforms.dilations.y;
-          let iw = inCol0 + sIn;
-          if ((iw >= 0) & (iw < W) & (col0 + col < OW)) {
-            for (var c = 0; c < cc; c++) {
-              let xv = ${readX};
-              let k = tap * cpg + c0 + c;
-              for (var oo = 0; oo < ${OC}; oo++) {
-                let t = ${acc.term('xv', readW('oo'))};
-                ${acc.accumulate(`p * ${OC} + oo`, 't', 'k')}
-              }
-            }
-          }
-        }`];
-
-    const writes: string[] = [];
-    for (let p = 0; p < PX; p++) {
-      for (let oo = 0; oo < OC; oo++) {
-        const q = String(p * OC + oo);
-        const value = acc.mode === 'select' ? `arg[${q}]` : acc.result(q);
-        writes.push(`if ((outRow < OH) & (col0 + lc + ${p * WGX} < OW) & (oig0 + ${oo} < opg)) {
-          result[((b * OH + outRow) * OW + col0 + lc + ${p * WGX}) * Cout + o0 + ${oo}] = ${value};
-        }`);
-      }
-    }
-
-    const loads = tiled
-      ? `
-      workgroupBarrier();
-      let nx = uniforms.inTile.x * uniforms.inTile.y * cc;
-      for (var e = i32(localIndex); e < nx; e += ${wgSize}) {
-        let c = e % cc;
-        let rs = e / cc;
-        let ihl = inRow0 + rs / uniforms.inTile.y;
-        let iwl = inCol0 + rs % uniforms.inTile.y;
-        var v = 0.0;
-        if ((ihl >= 0) & (ihl < H) & (iwl >= 0) & (iwl < W)) {
-          v = x[((b * H + ihl) * W + iwl) * Cin + g * cpg + c0 + c];
-        }
-        xTile[e] = v;
-      }
-      let nw = kh * kw * cc * ${OC};
-      for (var e = i32(localIndex); e < nw; e += ${wgSize}) {
-        let oo = e % ${OC};
-        let rest = e / ${OC};
-        var v = 0.0;
-        if (oig0 + oo < opg) {
-          v = w[((rest / cc) * cpg + c0 + rest % cc) * Cout + o0 + oo];
-        }
-        wTile[e] = v;
-      }
-      workgroupBarrier();`
-      : '';
-
-    return `
-    ${tiled ? `var<workgroup> xTile : array<f32, ${this.xCapacity}>;\n    var<workgroup> wTile : array<f32, ${this.wCapacity}>;` : ''}
-
-    fn main() {
-      let H = uniforms.xShape.y;
-      let W = uniforms.xShape.z;
-      let Cin = uniforms.xShape.w;
-      let OH = uniforms.outShape.y;
-      let OW = uniforms.outShape.z;
-      let Cout = uniforms.outShape.w;
-      let kh = uniforms.filterHW.x;
-      let kw = uniforms.filterHW.y;
-      let cpg = uniforms.cpg;
-      let opg = uniforms.opg;
-      let groups = Cout / opg;
-      let zi = i32(workgroupId.z);
-      let oig0 = (zi % uniforms.oBlocks) * ${OC};
-      let bg = zi / uniforms.oBlocks;
-      let g = bg % groups;
-      let b = bg / groups;
-      let o0 = g * opg + oig0;
-      let row0 = i32(workgroupId.y) * ${WGY};
-      let col0 = i32(workgroupId.x) * ${WGX * PX};
-      let inRow0 = row0 * uniforms.strides.x - uniforms.pads.x;
-      let inCol0 = col0 * uniforms.strides.y - uniforms.pads.y;
-      let lr = i32(localId.y);
-      let lc = i32(localId.x);
-      let outRow = row0 + lr;
-      ${acc.declare()}
-      for (var c0 = 0; c0 < cpg; c0 += uniforms.chunk) {
-        let cc = min(uniforms.chunk, cpg - c0);
-        ${loads}
-        for (var di = 0; di < kh; di++) {
-          let rIn = lr * uniforms.strides.x + di * uniforms.dilations.x;
-          let ih = inRow0 + rIn;
-          if ((ih < 0) | (ih >= H) | (outRow >= OH)) { continue; }
-          for (var dj = 0; dj < kw; dj++) {
-            let tap = di * kw + dj;
-            ${perPixel.join('\n            ')}
-          }
-        }
-      }
-      ${writes.join('\n      ')}
-    }`;
-  }
-}
-
 /**
- * The untiled forward: invocations are laid out over (b, i, j-block, o) with the output channel
+ * The direct forward: invocations are laid out over (b, i, j-block, o) with the output channel
  * fastest, so neighbouring invocations read neighbouring filter words and — depthwise — neighbouring
  * input words, or — full convolution — the same input word (a broadcast). Each invocation computes
  * `pixelsPerThread` consecutive pixels of one channel, reading each filter value once for all of
  * them. No workgroup memory and no barriers: on SwiftShader, whose barriers switch between
- * invocations one by one, this beats the tiled program whenever the per-workgroup reuse is small
- * (depthwise / few channels per group); see BENCHMARKS.md.
+ * invocations one by one, it beat a workgroup-tiled program (deleted in issue 14; it also lost
+ * 4–20× to the implicit GEMM on an H200), and on hardware it is the program for depthwise and
+ * narrow groups, where a GEMM tile has nothing to reuse.
  */
 export class SemifieldConv2DDirectProgram implements WebGPUProgram {
   outputShape: number[];

@@ -37,6 +37,7 @@ export interface ProgramUniform {
 export interface WebGPUBackendLike {
   runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], outputDtype: DataType, uniforms?: ProgramUniform[], output?: TensorInfo): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
+  makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array | Int32Array): TensorInfo;
   /** tfjs's AdapterInfo (vendor, architecture) of the device the backend runs on. */
   adapterInfo?: {vendor?: string; architecture?: string};
 }

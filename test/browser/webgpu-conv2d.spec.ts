@@ -1,11 +1,11 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {SEMIFIELD_CONV2D_KERNEL} from '../../index.js';
 import {allCases, maxRelError, probeCoords, upstreamFor, type ConvCase} from '../reference/cases.js';
 import {finiteDifferenceGrad, referenceConv2d, referenceConv2dGrads} from '../reference/reference.js';
 import {filterSliceCases, factorisedCases, mmCases, negativeRootCases} from '../reference/webgpu_cases.js';
 import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
+import {setWebGPUFlags, resetWebGPUFlags, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {onBackend, runCase} from './webgl_helpers.js';
 import {useWebGPU} from './webgpu_helpers.js';
 
@@ -78,15 +78,15 @@ describe('webgpu (browser): fused kernels vs the float64 reference and the CPU k
   });
 });
 
-/** 'auto' runs the direct forward on SwiftShader; force the tiled (workgroup-memory) program too. */
-describe('webgpu (browser): the tiled forward program, forced', function () {
+/** The direct forward at 8 pixels per invocation (a tuner candidate; the matrix's small images otherwise get 4). */
+describe('webgpu (browser): the direct forward program at 8 pixels, forced', function () {
   this.timeout(180000);
   before(async () => {
     await useWebGPU();
-    setWebGPUForwardTiling({program: 'tiled'});
+    setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: 8});
   });
   after(async () => {
-    setWebGPUForwardTiling(null);
+    resetWebGPUFlags();
     await tf.setBackend('cpu');
   });
   allCases().forEach((c) => {
@@ -129,14 +129,14 @@ describe('webgpu (browser): the factorised forward program, forced', function ()
   before(async () => {
     await useWebGPU();
   });
-  afterEach(() => setWebGPUForwardTiling(null));
+  afterEach(() => resetWebGPUFlags());
   after(async () => {
     await tf.setBackend('cpu');
   });
   [...matrix, ...extra.finite].forEach((c) => {
     it(c.name, async () => {
       await tf.setBackend('webgpu');
-      setWebGPUForwardTiling({program: 'factorised'});
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'});
       const y = await forwardY(c);
       const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
       expect(maxRelError(y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
@@ -145,9 +145,9 @@ describe('webgpu (browser): the factorised forward program, forced', function ()
   extra.nonFinite.forEach((c) => {
     it(c.name, async () => {
       await tf.setBackend('webgpu');
-      setWebGPUForwardTiling({program: 'direct'});
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'});
       const online = await forwardY(c);
-      setWebGPUForwardTiling({program: 'factorised'});
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'});
       const got = await forwardY(c);
       online.forEach((v, k) => {
         if (Number.isFinite(v)) expect(Math.abs(got[k] - v), `y[${k}]`).to.be.at.most(FORWARD_TOL * Math.max(1, Math.abs(v)));
@@ -211,21 +211,21 @@ describe('webgpu (browser): the implicit-GEMM forward program, forced', function
   before(async () => {
     await useWebGPU();
   });
-  afterEach(() => setWebGPUForwardTiling(null));
+  afterEach(() => resetWebGPUFlags());
   after(async () => {
     await tf.setBackend('cpu');
   });
-  const runs: Array<[string, ConvCase, object]> = [
+  const runs: Array<[string, ConvCase, WebGPUFlags]> = [
     // Every fourth case of the matrix (the Node suite runs all of them): the browser suite's time.
     ...allCases()
       .filter((_, i) => i % 4 === 0)
-      .map((c): [string, ConvCase, object] => [`default tile | ${c.name}`, c, {program: 'mm'}]),
-    ...MM_TILE_CANDIDATES.flatMap((tile) => mmCases().map((c): [string, ConvCase, object] => [`tile ${mmTileKey(tile)} | ${c.name}`, c, {program: 'mm', mmTile: tile}])),
+      .map((c): [string, ConvCase, WebGPUFlags] => [`default tile | ${c.name}`, c, {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm'}]),
+    ...MM_TILE_CANDIDATES.flatMap((tile) => mmCases().map((c): [string, ConvCase, WebGPUFlags] => [`tile ${mmTileKey(tile)} | ${c.name}`, c, {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(tile)}])),
   ];
   for (const [name, c, tiling] of runs) {
     it(name, async () => {
       await tf.setBackend('webgpu');
-      setWebGPUForwardTiling(tiling);
+      setWebGPUFlags(tiling);
       const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
       const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
       const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];

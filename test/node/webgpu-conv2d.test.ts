@@ -1,15 +1,12 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {SEMIFIELD_CONV2D_KERNEL, semifieldConv2d} from '../../index.js';
-import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
-import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
-import {setWebGPUFilterInvocations, setWebGPUSliceSum} from '../../kernels/webgpu/semifield_conv2d_backprop_filter_sliced_webgpu.js';
-import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 
 import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
 import {normal} from '../reference/random.js';
 import {filterSliceCases, factorisedCases, mmCases, negativeRootCases} from '../reference/webgpu_cases.js';
 import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
+import {setWebGPUFlags, resetWebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {finiteDifferenceGrad, referenceConv2d, referenceConv2dGrads} from '../reference/reference.js';
 import {runCase} from './helpers.js';
 import {initWebGPUForTests, runCaseAsync} from './webgpu_helpers.js';
@@ -125,13 +122,11 @@ async function forwardOnGpu(c: ConvCase): Promise<{y: Float32Array; prov: Int32A
 }
 
 /**
- * 'auto' runs the direct forward program on SwiftShader; the tiled (workgroup-memory) program,
- * which 'auto' picks on hardware GPUs, is checked here by forcing it: the whole matrix, plus
- * wide-channel cases whose channels are streamed in several chunks, with integer data so that
- * ties are everywhere and the provenance tie rule (first in scan order) is exercised across
- * chunk boundaries.
+ * The direct forward program at 8 pixels per invocation (a tuner candidate; the small images of
+ * the matrix otherwise run it at 4): the whole matrix, plus wide-channel cases with integer data so
+ * that ties are everywhere and the provenance tie rule (first in scan order) is exercised.
  */
-describe('webgpu (Node, Dawn): the tiled forward program, forced', function () {
+describe('webgpu (Node, Dawn): the direct forward program at 8 pixels, forced', function () {
   this.timeout(240000);
   const cases = allCases();
   const wide: ConvCase[] = [];
@@ -143,7 +138,7 @@ describe('webgpu (Node, Dawn): the tiled forward program, forced', function () {
     const x = ints(9 * 10 * 40, 11 + s);
     const w = ints(wShape.reduce((a, b) => a * b, 1), 23 + s);
     wide.push({
-      name: `${typeof semifield === 'string' ? semifield : semifield.name} | 40 channels in chunks | integer data (ties)`,
+      name: `${typeof semifield === 'string' ? semifield : semifield.name} | 40 channels | integer data (ties)`,
       semifield,
       ref: typeof semifield === 'string' ? {name: semifield, mu: 1, p: 2} : {name: 'log', mu: 1},
       options: {strides: [1, 1], dilations: [1, 1], pad: 'same', groups: 1},
@@ -160,10 +155,10 @@ describe('webgpu (Node, Dawn): the tiled forward program, forced', function () {
     await tf.setBackend('cpu');
     for (const c of [...cases, ...wide]) cpuProv.set(c, await provenanceOf(c));
     await initWebGPUForTests();
-    setWebGPUForwardTiling({program: 'tiled'});
+    setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: 8});
   });
   after(async () => {
-    setWebGPUForwardTiling(null);
+    resetWebGPUFlags();
     await tf.setBackend('cpu');
   });
 
@@ -194,7 +189,7 @@ describe('webgpu (Node, Dawn): the factorised forward program, forced', function
   before(async () => {
     await initWebGPUForTests();
   });
-  afterEach(() => setWebGPUForwardTiling(null));
+  afterEach(() => resetWebGPUFlags());
   after(async () => {
     await tf.setBackend('cpu');
   });
@@ -202,16 +197,16 @@ describe('webgpu (Node, Dawn): the factorised forward program, forced', function
   for (const c of [...matrix, ...extra.finite]) {
     it(c.name, async () => {
       const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
-      setWebGPUForwardTiling({program: 'factorised'});
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'});
       const got = await forwardOnGpu(c);
       expect(maxRelError(got.y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
     });
   }
   for (const c of extra.nonFinite) {
     it(c.name, async () => {
-      setWebGPUForwardTiling({program: 'direct'});
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'});
       const online = (await forwardOnGpu(c)).y;
-      setWebGPUForwardTiling({program: 'factorised'});
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'});
       const got = (await forwardOnGpu(c)).y;
       let nonFinite = 0;
       online.forEach((v, k) => {
@@ -259,17 +254,13 @@ describe('webgpu (Node, Dawn): dL/dfilter over row slices', function () {
     // The hardware GPU choices: the parallel slice sum, and the slice counts of 262144 invocations
     // (every output row its own slice here), with 8-pixel backprop-input invocations.
     it(`hardware choices (parallel slice sum, 262144 invocations, 8 px) | ${c.name}`, async () => {
-      setWebGPUSliceSum('parallel');
-      setWebGPUFilterInvocations(262144);
-      setWebGPUBackpropInputPixelsPerThread(8);
+      setWebGPUFlags({SEMIFIELD_WEBGPU_SLICE_SUM: 'parallel', SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 262144, SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: 8});
       try {
         const got = await runCaseAsync(c, 'fused', upstreamFor(refSize(c), n));
         expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
         expect(maxRelError(got.dx, cpu.get(c)!.dx), 'dx vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
       } finally {
-        setWebGPUSliceSum('auto');
-        setWebGPUFilterInvocations('auto');
-        setWebGPUBackpropInputPixelsPerThread('auto');
+        resetWebGPUFlags();
       }
     });
   });
@@ -324,7 +315,7 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
     });
     await initWebGPUForTests();
   });
-  afterEach(() => setWebGPUFactorisedBackward('auto'));
+  afterEach(() => setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'auto'}));
   after(async () => {
     await tf.setBackend('cpu');
   });
@@ -332,9 +323,9 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
   cases.forEach((c, n) => {
     it(c.name, async () => {
       const upstream = upstreamFor(refSize(c), n);
-      setWebGPUFactorisedBackward('never');
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'});
       const perTerm = await runCaseAsync(c, 'fused', upstream);
-      setWebGPUFactorisedBackward('always');
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
       const got = await runCaseAsync(c, 'fused', upstream);
       for (const which of ['dx', 'dw'] as const) {
         // The far-anchor cases are ill-conditioned in y (log: ∂y/∂t = e^{(t−y)/μ} with y ≈ 30 and
@@ -350,9 +341,9 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
   for (const c of extra.nonFinite.filter(hasFactorisedGradient)) {
     it(c.name, async () => {
       const upstream = upstreamFor(refSize(c), 3);
-      setWebGPUFactorisedBackward('never');
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'});
       const perTerm = await runCaseAsync(c, 'fused', upstream);
-      setWebGPUFactorisedBackward('always');
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
       const got = await runCaseAsync(c, 'fused', upstream);
       for (const which of ['dx', 'dw'] as const) {
         let nonFinite = 0;
@@ -424,7 +415,7 @@ describe('webgpu (Node, Dawn): the implicit-GEMM forward program, forced', funct
     for (const c of [...matrix, ...extra]) cpuProv.set(c, await provenanceOf(c));
     await initWebGPUForTests();
   });
-  afterEach(() => setWebGPUForwardTiling(null));
+  afterEach(() => resetWebGPUFlags());
   after(async () => {
     await tf.setBackend('cpu');
   });
@@ -446,14 +437,14 @@ describe('webgpu (Node, Dawn): the implicit-GEMM forward program, forced', funct
   };
   for (const c of matrix) {
     it(`default tile | ${c.name}`, async () => {
-      setWebGPUForwardTiling({program: 'mm'});
+      setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm'});
       await check(c);
     });
   }
   for (const tile of MM_TILE_CANDIDATES) {
     for (const c of extra) {
       it(`tile ${mmTileKey(tile)} | ${c.name}`, async () => {
-        setWebGPUForwardTiling({program: 'mm', mmTile: tile});
+        setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(tile)});
         await check(c);
       });
     }

@@ -1,10 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
+import {setWebGPUFlags, resetWebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {semifieldConv2d} from '../../index.js';
 import {checkExtremeCase, extremeCases, extremeLabel, type ExtremeCase, type ExtremeResult} from '../reference/extreme_cases.js';
 import {initWebGPUForTests} from './webgpu_helpers.js';
-import {setWebGPUForwardTiling} from '../../kernels/webgpu/SemifieldConv2D.js';
-import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 
 /*
  * Issue 15's extreme-value suite on webgpu through Dawn (SwiftShader on CI): the same seeded cases
@@ -47,12 +46,10 @@ describe(`webgpu (Node, Dawn): extreme values vs the float64 reference, ${COUNT}
   this.timeout(900_000);
   before(async () => {
     await initWebGPUForTests();
-    setWebGPUForwardTiling({program: 'mm'});
-    setWebGPUFactorisedBackward('never');
+    setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'});
   });
   after(async () => {
-    setWebGPUForwardTiling(null);
-    setWebGPUFactorisedBackward('auto');
+    resetWebGPUFlags();
     await tf.setBackend('cpu');
   });
 
