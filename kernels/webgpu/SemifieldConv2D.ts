@@ -3,7 +3,7 @@ import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {FORWARD_CHANNELS_FLAG, FORWARD_PIXELS_FLAG, FORWARD_PROGRAM_FLAG, MM_TILE_FLAG, webgpuFlag, type WebGPUFlags} from './flags.js';
-import {ChannelAnchorProgram, channelAnchorLanes} from './semifield_conv2d_grad_scale_webgpu.js';
+import {ChannelAnchorProgram} from './semifield_conv2d_grad_scale_webgpu.js';
 import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
 import {defaultMMTile, MM_TILE_CANDIDATES, mmModeFor, mmTileFromKey, mmTileKey, SemifieldConv2DMMProgram, WindowAnchorProgram, type MMTile} from './semifield_conv2d_mm_webgpu.js';
 import {channelsPerThreadFor, FACTORISED_MIN_CHANNELS, MM_MIN_CHANNELS, SelectedTermProgram, SemifieldConv2DDirectProgram} from './semifield_conv2d_webgpu.js';
@@ -103,7 +103,7 @@ export function runForward(gpu: WebGPUBackendLike, sf: Semifield, info: Semifiel
     const mm = new SemifieldConv2DMMProgram(sf, info, choice.tile, valueOnly);
     if (mm.mode === 'factorised') {
       const factors = gpu.runWebGPUProgram(new ScaledFilterProgram(sf, info), [filter], 'float32');
-      const channelProgram = new ChannelAnchorProgram(sf, info, channelAnchorLanes(info, isSwiftShader(gpu)));
+      const channelProgram = new ChannelAnchorProgram(sf, info);
       const channelAnchors = gpu.runWebGPUProgram(channelProgram, [x], 'float32', channelProgram.uniformData);
       const anchorProgram = new WindowAnchorProgram(sf, info);
       const anchors = gpu.runWebGPUProgram(anchorProgram, [channelAnchors], 'float32', anchorProgram.uniformData);

@@ -6,7 +6,7 @@ import {FACTORISED_BACKWARD_FLAG, FACTORISED_FILTER_BLOCK_FLAG, FILTER_BLOCK_FLA
 import {syntheticBackwardInputs} from './SemifieldConv2DBackpropInput.js';
 import {SemifieldConv2DBackpropFilterFactorisedProgram} from './semifield_conv2d_backprop_filter_factorised_webgpu.js';
 import {filterInvocationsFor, parallelSliceSum, SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
-import {channelAnchorLanes, factorisedBackwardPossible, gradFactorLanes, runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
+import {factorisedBackwardPossible, gradFactorLanes, runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
 import {semifieldTag} from './semifield_wgsl.js';
 import {tunedChoice, type TuningSpec} from './tuner.js';
 import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
@@ -36,9 +36,10 @@ export function backpropFilterChoiceFlags(c: BackpropFilterChoice): WebGPUFlags 
 }
 
 /**
- * Fixed defaults: per-term 4 × 4 blocks, or factorised 8 × 16 where useFactorisedBackward says so
- * (8 × 16 was 1.0–1.2× faster than 8 × 8 on SwiftShader); invocation target 8192 on SwiftShader,
- * 262144 on hardware (filterInvocationsFor).
+ * Fixed defaults: factorised 8 × 16 where useFactorisedBackward says so (8 × 16 was 1.0–1.2× faster
+ * than 8 × 8 on SwiftShader and led at [32,128,128,64] on an H200), else per-term blocks of 4 × 4
+ * on SwiftShader, 8 × 8 on hardware (linear on an H200: 3.3 vs 4.3 ms at [32,128,128,64], 0.69 vs
+ * 0.81 at 5×5); invocation target 8192 on SwiftShader, 262144 on hardware (filterInvocationsFor).
  */
 export function backpropFilterChoices(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {fallback: BackpropFilterChoice; candidates: BackpropFilterChoice[]} {
   const blockFlag = webgpuFlag(FILTER_BLOCK_FLAG);
@@ -47,10 +48,10 @@ export function backpropFilterChoices(sf: Semifield, info: SemifieldConvInfo, sw
   const factorisedFlag = webgpuFlag(FACTORISED_BACKWARD_FLAG);
   const invocationsDefault = filterInvocationsFor(swiftShader);
   const invocationOptions = invocationsFlag === 'auto' ? [invocationsDefault, ...[16384, 65536, 262144, 1048576].filter((n) => n !== invocationsDefault)] : [invocationsFlag];
-  const perTermBlocks = blockFlag === 'auto' ? [4, 8] : [blockFlag];
+  const perTermBlocks = blockFlag === 'auto' ? (swiftShader ? [4, 8] : [8, 4]) : [blockFlag];
   const factorisedBlocks: Array<[number, number]> = factorisedBlockFlag === 'auto' ? [[8, 16], [4, 8]] : [factorisedBlockFlag.split('x').map(Number) as [number, number]];
 
-  const fallback: BackpropFilterChoice = useFactorisedBackward(sf, info, swiftShader)
+  const fallback: BackpropFilterChoice = useFactorisedBackward(sf, info)
     ? {program: 'factorised', inBlock: factorisedBlocks[0][0], outBlock: factorisedBlocks[0][1], invocations: invocationsDefault}
     : {program: 'perTerm', block: perTermBlocks[0], invocations: invocationsDefault};
   const candidates: BackpropFilterChoice[] = [];
@@ -96,7 +97,7 @@ export function runBackpropFilter(
 ): TensorInfo {
   let partials: TensorInfo;
   if (choice.program === 'factorised') {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.aux, x: t.x, filter: t.filter}, 'filter', gradFactorLanes(info, swiftShader), channelAnchorLanes(info, swiftShader));
+    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.aux, x: t.x, filter: t.filter}, 'filter', gradFactorLanes(info, swiftShader));
     const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, choice.inBlock, choice.outBlock, choice.invocations);
     partials = gpu.runWebGPUProgram(partial, [t.dy, t.aux, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', partial.uniformData);
     factors.dispose();

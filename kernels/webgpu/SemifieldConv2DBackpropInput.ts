@@ -6,7 +6,7 @@ import {BACKPROP_INPUT_PIXELS_FLAG, FACTORISED_BACKWARD_FLAG, webgpuFlag, type W
 import {forwardChoices, runForward, syntheticConvInputs} from './SemifieldConv2D.js';
 import {SemifieldConv2DBackpropInputFactorisedProgram} from './semifield_conv2d_backprop_input_factorised_webgpu.js';
 import {SemifieldConv2DBackpropInputProgram} from './semifield_conv2d_backprop_input_webgpu.js';
-import {channelAnchorLanes, factorisedBackwardPossible, gradFactorLanes, runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
+import {factorisedBackwardPossible, gradFactorLanes, runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
 import {semifieldTag} from './semifield_wgsl.js';
 import {syntheticValues, tunedChoice, type TuningSpec} from './tuner.js';
 import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
@@ -36,17 +36,18 @@ export function backpropInputChoiceFlags(c: BackpropInputChoice): WebGPUFlags {
 
 /**
  * Fixed defaults: factorised at 16 px where useFactorisedBackward says so (16 pixels share each
- * filter-factor read: 1.06–1.38× faster than 8 on SwiftShader; 32 lost the SwiftShader device);
- * per-term at 8 px on hardware (linear [32,128,128,64] 3×3 on an H200: 5.9 vs 10.5 ms at 4), 4 on
- * SwiftShader.
+ * filter-factor read: 1.06–1.38× faster than 8 on SwiftShader; on an H200 16 led or tied 8 on the
+ * three full convolutions). Per-term: 4 px on SwiftShader; on hardware 4 px for selection
+ * semifields (max-plus on an H200: 0.22 vs 0.40 ms at 8 px on [16,64,64,32] 3×3, 0.94 vs 1.15 at
+ * 5×5) and 16 px for the others (linear: 4.2 vs 6.3 ms at [32,128,128,64], 0.96 vs 1.35 at 5×5).
  */
 export function backpropInputChoices(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {fallback: BackpropInputChoice; candidates: BackpropInputChoice[]} {
   const pixelsFlag = webgpuFlag(BACKPROP_INPUT_PIXELS_FLAG);
   const factorisedFlag = webgpuFlag(FACTORISED_BACKWARD_FLAG);
-  const factorisedDefault = useFactorisedBackward(sf, info, swiftShader);
+  const factorisedDefault = useFactorisedBackward(sf, info);
   const fallback: BackpropInputChoice = factorisedDefault
     ? {program: 'factorised', pixels: pixelsFlag === 'auto' ? 16 : pixelsFlag}
-    : {program: 'perTerm', pixels: pixelsFlag === 'auto' ? (swiftShader ? 4 : 8) : pixelsFlag};
+    : {program: 'perTerm', pixels: pixelsFlag === 'auto' ? (swiftShader || sf.kind === 'selection' ? 4 : 16) : pixelsFlag};
   const candidates: BackpropInputChoice[] = [];
   if (factorisedFlag !== 'always') {
     for (const pixels of pixelsFlag === 'auto' ? [4, 8, 16] : [pixelsFlag]) candidates.push({program: 'perTerm', pixels});
@@ -67,7 +68,7 @@ export function runBackpropInput(
   t: {dy: TensorInfo; aux: TensorInfo; x: TensorInfo; filter: TensorInfo},
 ): TensorInfo {
   if (choice.program === 'factorised') {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.aux, x: t.x, filter: t.filter}, 'input', gradFactorLanes(info, swiftShader), channelAnchorLanes(info, swiftShader));
+    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.aux, x: t.x, filter: t.filter}, 'input', gradFactorLanes(info, swiftShader));
     const program = new SemifieldConv2DBackpropInputFactorisedProgram(sf, info, choice.pixels);
     const dx = gpu.runWebGPUProgram(program, [t.dy, t.aux, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', program.uniformData);
     factors.dispose();

@@ -45,7 +45,10 @@ export type GradOperand = 'input' | 'filter';
  * The dominant anchorOf(x) over each input pixel's channels of each group, and whether they are all
  * finite: [B, H, W, 2·groups] (anchor, then 1 or 0, per group). The first half of the window anchor, so that GradFactorProgram reads
  * kh·kw values per output pixel instead of kh·kw·cpg (3×3 × 16 channels: 9 instead of 144 reads;
- * the one-pass window loop took 29 ms of a 108 ms backprop-input on SwiftShader).
+ * the one-pass window loop took 29 ms of a 108 ms backprop-input on SwiftShader). A coalesced
+ * layout like GradFactorProgram's (lanes over the channels, partial anchors combined through
+ * workgroup memory) measured 3× slower on an H200 (0.60 vs 0.21 ms at [32,128,128,64]): kept
+ * one invocation per pixel and group.
  */
 export class ChannelAnchorProgram implements WebGPUProgram {
   outputShape: number[];
@@ -58,79 +61,38 @@ export class ChannelAnchorProgram implements WebGPUProgram {
   readonly uniformData;
   private readonly f: FactorisedSnippets;
 
-  /**
-   * @param lanes invocations per (pixel, group), a power of two ≤ 64 (channelAnchorLanes). 1
-   *     (SwiftShader): one invocation walks the group's channels. More (hardware): neighbouring
-   *     invocations read neighbouring channels (coalesced) and lane 0 combines their partial
-   *     anchors from workgroup memory.
-   */
-  constructor(sf: Semifield, info: SemifieldConvInfo, private readonly lanes = 1) {
+  constructor(sf: Semifield, info: SemifieldConvInfo) {
     // The anchors are the forward's (FactorisedSnippets), so the forward's window anchors use it too.
     const f = factorisedSnippets(sf);
     if (f == null) throw new Error(`ChannelAnchorProgram: ${sf.key} has no factorised form`);
-    if (!(lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0)) throw new Error(`ChannelAnchorProgram: lanes must be a power of two in [1, 64], got ${lanes}`);
     this.f = f;
     this.outputShape = [info.batch, info.inHeight, info.inWidth, 2 * info.groups];
     this.dispatchLayout = {x: [0, 1, 2, 3]};
-    const workgroups = ceilDiv(info.batch * info.inHeight * info.inWidth * info.groups * lanes, 64);
-    const wx = Math.min(workgroups, 32768);
-    this.dispatch = [wx, ceilDiv(workgroups, wx), 1];
+    this.dispatch = [ceilDiv(info.batch * info.inHeight * info.inWidth * info.groups, 64), 1, 1];
     this.uniformData = geometryUniforms(info);
-    this.shaderKey = `semifieldChannelAnchor_${semifieldTag(sf)}_l${lanes}`;
+    this.shaderKey = `semifieldChannelAnchor_${semifieldTag(sf)}`;
   }
 
   getUserCode(): string {
-    const {f, lanes: L} = this;
-    const rows = 64 / L;
-    const combine = L > 1
-      ? `partialAnchor[lid] = anchor;
-      partialFinite[lid] = select(0u, 1u, finite);
-      workgroupBarrier();
-      if (live & (lane == 0)) {
-        for (var l = 1; l < ${L}; l++) {
-          anchor = ${f.combineAnchors('anchor', `partialAnchor[lid + l]`)};
-          finite = finite & (partialFinite[lid + l] != 0u);
-        }
-        result[row * 2] = anchor;
-        result[row * 2 + 1] = select(0.0, 1.0, finite);
-      }`
-      : `if (live) {
-        result[row * 2] = anchor;
-        result[row * 2 + 1] = select(0.0, 1.0, finite);
-      }`;
+    const {f} = this;
     return `
     ${isFiniteSnippet}
-    ${flatWorkgroupIndexSnippet}
-    ${L > 1 ? `var<workgroup> partialAnchor : array<f32, 64>;
-    var<workgroup> partialFinite : array<u32, 64>;` : ''}
     fn main(index : i32) {
       let cpg = uniforms.cpg;
       let groups = uniforms.xShape.w / cpg;
-      let lid = i32(localIndex);
-      let lane = lid % ${L};
-      let row = flatWorkgroupIndex() * ${rows} + lid / ${L};
-      let live = row < uniforms.xShape.x * uniforms.xShape.y * uniforms.xShape.z * groups;
-      let xBase = row * cpg;
+      if (index >= uniforms.xShape.x * uniforms.xShape.y * uniforms.xShape.z * groups) { return; }
+      let xBase = index * cpg;
       var anchor = ${f.anchorInit};
       var finite = true;
-      if (live) {
-        for (var c = lane; c < cpg; c += ${L}) {
-          let v = x[xBase + c];
-          anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
-          finite = finite & isFiniteF32(v);
-        }
+      for (var c = 0; c < cpg; c++) {
+        let v = x[xBase + c];
+        anchor = ${f.combineAnchors('anchor', f.anchorOf('v'))};
+        finite = finite & isFiniteF32(v);
       }
-      ${combine}
+      result[index * 2] = anchor;
+      result[index * 2 + 1] = select(0.0, 1.0, finite);
     }`;
   }
-}
-
-/** Lanes per (pixel, group) of ChannelAnchorProgram: the group's input channels up to 64 on hardware, 1 on SwiftShader. */
-export function channelAnchorLanes(info: SemifieldConvInfo, swiftShader: boolean): number {
-  if (swiftShader) return 1;
-  let lanes = 1;
-  while (lanes < info.inChannelsPerGroup && lanes < 64) lanes *= 2;
-  return lanes;
 }
 
 /**
@@ -259,19 +221,19 @@ export function gradFactorLanes(info: SemifieldConvInfo, swiftShader: boolean): 
 }
 
 /**
- * Whether the backward kernels' fixed default is the factorised program: on SwiftShader for
- * semifields with a factorised gradient (log, root p ≥ 1) on layers with ≥ FACTORISED_MIN_CHANNELS
- * output channels per group, as the forward (depthwise has nothing to share factor(x, A_p) with).
- * On a hardware GPU the per-term programs: on an H200 (docs/webgpu.md, "On a hardware GPU") the
- * factorised ones were slower for dL/dfilter on every layer measured (log [32,128,128,64] 3×3: 21.6
- * vs 9.3 ms) and for dL/dx on the large layers, their pre-passes costing more than the
- * transcendentals they save where the SFUs keep up. SEMIFIELD_WEBGPU_FACTORISED_BACKWARD
- * 'always' / 'never' overrides.
+ * Whether the backward kernels' fixed default is the factorised program: for semifields with a
+ * factorised gradient (log, root p ≥ 1) on layers with ≥ FACTORISED_MIN_CHANNELS output channels
+ * per group, as the forward (depthwise has nothing to share factor(x, A_p) with). On SwiftShader
+ * since the factorised programs were written; on hardware GPUs since GradFactorProgram reads
+ * coalesced (gradFactorLanes): on an H200 the factorised dL/dx then took 7.3 vs 10.8 ms per-term
+ * for log at [32,128,128,64] 3×3 and 1.2 vs 2.1 at [8,64,64,64] 5×5, dL/dfilter 4.6 vs 9.3 ms
+ * (BENCHMARKS.md, "WebGPU on an NVIDIA H200"; before, its 4.5 ms pre-pass made it the slower one).
+ * SEMIFIELD_WEBGPU_FACTORISED_BACKWARD 'always' / 'never' overrides.
  */
-export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo, swiftShader = true): boolean {
+export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo): boolean {
   const flag = webgpuFlag(FACTORISED_BACKWARD_FLAG);
   if (flag === 'never' || factorisedGradSnippets(sf) == null) return false;
-  return flag === 'always' || (swiftShader && info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS);
+  return flag === 'always' || info.outChannelsPerGroup >= FACTORISED_MIN_CHANNELS;
 }
 
 /** Is the factorised backward a candidate (a factorised gradient and channels to share factors among)? */
@@ -303,10 +265,9 @@ export function runGradFactorPasses(
   t: {dy: TensorInfo; y: TensorInfo; x: TensorInfo; filter: TensorInfo},
   operand: GradOperand,
   lanes = 1,
-  channelLanes = 1,
 ): {wf: TensorInfo; gradFactor: TensorInfo; dispose(): void} {
   const wf = gpu.runWebGPUProgram(new ScaledFilterProgram(sf, info), [t.filter], 'float32');
-  const channelProgram = new ChannelAnchorProgram(sf, info, channelLanes);
+  const channelProgram = new ChannelAnchorProgram(sf, info);
   const channelAnchor = gpu.runWebGPUProgram(channelProgram, [t.x], 'float32', channelProgram.uniformData);
   const factorProgram = new GradFactorProgram(sf, info, operand, lanes);
   const gradFactor = gpu.runWebGPUProgram(factorProgram, [t.dy, t.y, channelAnchor, wf], 'float32', factorProgram.uniformData);
