@@ -188,18 +188,22 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
     // consecutive channels of a pixel: coalesced) of the rows m = localIndex / TK + r·(WG / TK).
     const TKP = TK * P + 1;
     let aStore: string;
+    // Root: a tile whose filter columns have no entry outside the first part (w ≥ 0, root's
+    // domain) has zero later-part products — a uniform branch skips staging and multiplying them.
+    const skippableParts = mode === 'factorised' && P > 1 && f!.inFirstPart != null;
+    const laterParts = (lines: string[]) => (skippableParts ? [lines[0], `if (allParts) {\n            ${lines.slice(1).join('\n            ')}\n          }`] : lines);
     if (mode === 'factorised') {
       const parts = Array.from({length: P}, (_, part) => `As[row * ${TKP} + kk * ${P} + ${part}] = select(0.0, ${f!.factorPart('v', 'fv', part)}, inside);`);
       aStore = `let v = x[select(0, xAt, inside)];
           let fv = ${f!.factor('v', 'xAnchor[r]')};
-          ${parts.join('\n          ')}`;
+          ${laterParts(parts).join('\n          ')}`;
     } else {
       aStore = `As[row * ${TKP} + kk] = select(${absentA}, x[select(0, xAt, inside)], inside);`;
     }
     // B tile: channel n = localIndex % TN, entries kk = localIndex / TN + r·(WG / TN).
     const bStore =
       mode === 'factorised'
-        ? Array.from({length: P}, (_, part) => `Bs[(kk * ${P} + ${part}) * ${TN} + nLoad] = select(0.0, wf[(k * ${P} + ${part}) * Cout + oLoad], live);`).join('\n          ')
+        ? laterParts(Array.from({length: P}, (_, part) => `Bs[(kk * ${P} + ${part}) * ${TN} + nLoad] = select(0.0, wf[(k * ${P} + ${part}) * Cout + oLoad], live);`)).join('\n          ')
         : `Bs[kk * ${TN} + nLoad] = select(0.0, w[k * Cout + oLoad], live);`;
 
     // Inner loop over the staged chunk.
@@ -223,9 +227,6 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
       }
       return lines.join('\n          ');
     };
-    // Root: a tile whose filter columns have no entry outside the first part (w ≥ 0, root's
-    // domain) has zero second-part products — the uniform branch skips them (half the work).
-    const skippableParts = mode === 'factorised' && P > 1 && f!.inFirstPart != null;
     const chunkStep = skippableParts ? `if (allParts) {
           ${step(P)}
           } else {
