@@ -18,7 +18,7 @@ import {setWebGPUBackpropInputPixelsPerThread} from '../../kernels/webgpu/Semifi
 import {setWebGPUFilterBlocks} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
 import {setWebGPUFilterInvocations} from '../../kernels/webgpu/semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {setWebGPUFactorisedBackward} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
-import {MM_TILE_CANDIDATES, mmTileKey, type MMTile} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
+import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
 import type {ForwardTiling} from '../../kernels/webgpu/semifield_conv2d_webgpu.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 import {maxRelError} from '../../test/reference/cases.js';

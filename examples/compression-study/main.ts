@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import cliProgress from 'cli-progress';
 import {Command} from 'commander';
-import {matrixSvd, type MatrixSvd} from '../../src/primitives/index.js';
+import {type MatrixSvd} from '../../src/primitives/index.js';
 import {gaussianValues, loadMnist, loadPhotograph} from './data.js';
 import {buildMlp, compileMlp, testAccuracy, trainMlp} from './mlp.js';
 import {buildCompressedModels, fineTune, paretoFront, parameterCount, ranksOf, timeModels, type CompressionPoint} from './mlp_study.js';

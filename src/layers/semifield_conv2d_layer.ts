@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {layers as tfl, type LayerVariable} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig, SemifieldConfigObject} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield, SemifieldConfigObject} from '../semifields/types.js';
 import {defaultSemifieldBiasInitializer, defaultSemifieldKernelInitializer} from './default_initializers.js';
 import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
 import {structuringToSemifield} from './structuring.js';
@@ -216,7 +216,7 @@ export class SemifieldConv2D extends tfl.Layer {
     this.built = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name);
       let y: tf.Tensor = semifieldConv2d(x as tf.Tensor4D, this.filter(), this.semifield, {

@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {initializers, layers as tfl} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
 import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
 import {
   checkDataFormat,
@@ -134,7 +134,7 @@ export class SemifieldPooling2D extends tfl.Layer {
     });
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name) as tf.Tensor4D;
       return semifieldConv2d(x, this.filter(), this.semifield, {

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {getSemifield} from '../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
 import {describeJson, tensorArgument} from './describe.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';

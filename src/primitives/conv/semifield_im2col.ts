@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {computeSemifieldConvInfo, type SemifieldConv2dOptions} from '../../ops/conv_info.js';
 import {getSemifield} from '../../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../../semifields/types.js';
+import type {AnySemifieldConfig, Semifield} from '../../semifields/types.js';
 import {show, type ConvGeometry} from './conv_args.js';
 import {unfoldPatches} from './patches.js';
 
