@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {InvertibleSemifield, Semifield} from '../semifields/types.js';
 import type {SemifieldConvInfo} from './conv_info.js';
+import {hasPadding, padInput, tapView} from './conv_views.js';
 
 /*
  * The backend-agnostic path, built from public tfjs ops only (what tfjs-node, wasm and any other
@@ -33,15 +34,6 @@ type GroupedShape = [number, number, number, number];
 function padValue(sf: Semifield): {value: number; masked: boolean} {
   if (sf.kind === 'selection') return {value: sf.zero, masked: false};
   return {value: 0, masked: true};
-}
-
-function hasPadding(info: SemifieldConvInfo): boolean {
-  return info.padTop + info.padBottom + info.padLeft + info.padRight > 0;
-}
-
-function padInput(x: tf.Tensor4D, info: SemifieldConvInfo, value: number): tf.Tensor4D {
-  if (!hasPadding(info)) return x;
-  return tf.pad(x, [[0, 0], [info.padTop, info.padBottom], [info.padLeft, info.padRight], [0, 0]], value);
 }
 
 /** Does tap (di, dj) of each output position read a real pixel? null when every position does. */
@@ -81,18 +73,6 @@ function validMaskFlat(info: SemifieldConvInfo, di: number, dj: number): tf.Tens
  */
 function mulSkippingZero(weighted: tf.Tensor, partner: tf.Tensor): tf.Tensor {
   return tf.where(tf.equal(weighted, 0), tf.scalar(0), tf.mul(weighted, partner));
-}
-
-/** Strided view of the padded input for tap (di, dj): [B, OH, OW, Cin]. */
-function inputView(xPadded: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): tf.Tensor4D {
-  const top = di * info.dilationHeight;
-  const left = dj * info.dilationWidth;
-  return tf.stridedSlice(
-    xPadded,
-    [0, top, left, 0],
-    [info.batch, top + (info.outHeight - 1) * info.strideHeight + 1, left + (info.outWidth - 1) * info.strideWidth + 1, info.inChannels],
-    [1, info.strideHeight, info.strideWidth, 1],
-  ) as tf.Tensor4D;
 }
 
 /** The view's channel c of every group, shaped to broadcast against a filter row: Cpg × [B, OH·OW, G, 1]. */
@@ -147,7 +127,7 @@ export function compositeForward(
     let state = initial;
     forEachTap(info, (di, dj, k) => {
       state = advance(state, () => {
-        const cols = channelColumns(inputView(xPadded, info, di, dj), info);
+        const cols = channelColumns(tapView(xPadded, info, di, dj), info);
         const mask = masked ? validMask(info, di, dj) : null;
         let inner = state;
         for (let c = 0; c < cpg; c++) {
@@ -199,14 +179,20 @@ export function compositeForward(
 function groupedTap(xPadded: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): [tf.Tensor3D, tf.Tensor3D] {
   const n = info.batch * info.outHeight * info.outWidth;
   const {groups, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
-  const xg = tf.transpose(tf.reshape(inputView(xPadded, info, di, dj), [n, groups, cpg]), [1, 0, 2]) as tf.Tensor3D;
+  const view = tapView(xPadded, info, di, dj);
   const w = tf.slice(filter, [di, dj, 0, 0], [1, 1, cpg, info.outChannels]);
+  // One group needs no transpose (a copy on most backends): the group axis is a reshape.
+  if (groups === 1) return [tf.reshape(view, [1, n, cpg]), tf.reshape(w, [1, cpg, opg])];
+  const xg = tf.transpose(tf.reshape(view, [n, groups, cpg]), [1, 0, 2]) as tf.Tensor3D;
   const wg = tf.transpose(tf.reshape(w, [cpg, groups, opg]), [1, 0, 2]) as tf.Tensor3D;
   return [xg, wg];
 }
 
-/** Linear semifield: Σ over taps of grouped matrix products (what tfjs's own conv2d reduces to). */
-function linearForward(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor4D {
+/**
+ * Linear semifield: Σ over taps of grouped matrix products (what tfjs's own conv2d reduces to).
+ * Also the body of the `conv2dDirect` primitive (one group).
+ */
+export function linearForward(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor4D {
   const n = info.batch * info.outHeight * info.outWidth;
   const xPadded = padInput(x, info, 0);
   let [acc] = [tf.zeros([info.groups, n, info.outChannelsPerGroup])];
@@ -220,7 +206,7 @@ function linearForward(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvI
         return [tf.add(acc, mask == null ? product : tf.where(mask, product, tf.scalar(0)))];
       });
     });
-    return tf.tidy(() => tf.reshape(tf.transpose(acc, [1, 0, 2]), outShape(info)));
+    return tf.tidy(() => tf.reshape(info.groups === 1 ? acc : tf.transpose(acc, [1, 0, 2]), outShape(info)));
   } finally {
     acc.dispose();
     if (xPadded !== x) xPadded.dispose();
@@ -289,7 +275,7 @@ export function compositeBackward(
           dxView = tf.reshape(tf.transpose(tf.matMul(dyg, wg, false, true), [1, 0, 2]), [batch, info.outHeight, info.outWidth, info.inChannels]);
           dwTap = tf.reshape(tf.transpose(tf.matMul(xg, dyg, true, false), [1, 0, 2]), [cpg, info.outChannels]);
         } else {
-          const cols = channelColumns(inputView(xPadded, info, di, dj), info);
+          const cols = channelColumns(tapView(xPadded, info, di, dj), info);
           const mask = masked ? validMask(info, di, dj) : null;
           const dxCols: tf.Tensor[] = [];
           const dwRows: tf.Tensor[] = [];

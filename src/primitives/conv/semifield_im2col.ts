@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {computeSemifieldConvInfo, type SemifieldConv2dOptions} from '../../ops/conv_info.js';
 import {getSemifield} from '../../semifields/registry.js';
 import type {AnySemifieldConfig, Semifield} from '../../semifields/types.js';
-import {show, type ConvGeometry} from './conv_args.js';
+import {describeValue as show} from '../../ops/describe.js';
 import {unfoldPatches} from './patches.js';
 
 /**
@@ -52,7 +52,7 @@ export function semifieldConv2dIm2col(
     for (let g = 0; g < groups; g++) {
       const xg = groups === 1 ? x : (tf.slice(x, [0, 0, 0, g * cpg], [-1, -1, -1, cpg]) as tf.Tensor4D);
       const wg = groups === 1 ? w : (tf.slice(w, [0, 0, 0, g * opg], [-1, -1, -1, opg]) as tf.Tensor4D);
-      const geometry: ConvGeometry = {...info, inChannels: cpg, outChannels: opg};
+      const geometry = {...info, inChannels: cpg, outChannels: opg};
       const k = info.filterHeight * info.filterWidth * cpg;
       const padded = info.padTop + info.padBottom + info.padLeft + info.padRight > 0;
       if (Number.isFinite(sf.zero) || !padded) {
