@@ -3,7 +3,8 @@ import {initializers, layers as tfl} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
 import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
-import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
+import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
+import {createKernelModule, type KernelConfig} from './kernels/index.js';
 import {
   checkDataFormat,
   convOutputLength,
@@ -77,7 +78,7 @@ function defaultFreePoolingInitializer(sf: Semifield, poolSize: [number, number]
  * ]});
  * model.predict(tf.zeros([1, 28, 28, 1])); // [1, 10]
  */
-export class SemifieldPooling2D extends tfl.Layer {
+export class SemifieldPooling2D extends DepthwiseStructuringLayer2D {
   /** @nocollapse */
   static readonly className = 'SemifieldPooling2D';
 
@@ -87,7 +88,6 @@ export class SemifieldPooling2D extends tfl.Layer {
   readonly dilationRate: [number, number];
   readonly semifield: Semifield;
   readonly kind: 'corr' | 'conv';
-  readonly kernelModule: SemifieldKernelModule;
 
   constructor(args: SemifieldPooling2DLayerArgs = {}) {
     if (args == null || typeof args !== 'object') throw new Error(`semifieldPooling2d: expected an arguments object, but got ${show(args)}`);
@@ -100,31 +100,19 @@ export class SemifieldPooling2D extends tfl.Layer {
     const kind = parseKind(args.kind);
     const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () => defaultFreePoolingInitializer(semifield, poolSize));
     const {poolSize: _ps, strides: _s, padding: _p, dilationRate: _d, dataFormat: _f, semifield: _sf, kind: _k, kernel: _kernel, ...base} = args;
-    super(base);
+    super(base, kernelModule);
     this.poolSize = poolSize;
     this.strides = strides;
     this.padding = padding;
     this.dilationRate = dilationRate;
     this.semifield = semifield;
     this.kind = kind;
-    this.kernelModule = kernelModule;
-    this.inputSpec = [{ndim: 4}];
   }
 
-  override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(inputShape, this.name);
-    if (shape.length !== 4) throw new Error(`${this.name}: expected input of rank 4 [batch, height, width, channels], but got shape [${shape}]`);
-    const channels = shape[3];
-    if (channels == null) throw new Error(`${this.name}: the channel dimension of the input must be known, but got shape [${shape}]`);
-    this.kernelModule.build(
-      (name, weightShape, initializer) => this.addWeight(name, weightShape, 'float32', initializer, undefined, true),
-      this.poolSize,
-      1,
-      channels,
-    );
-    this.inputSpec = [{ndim: 4, axes: {[-1]: channels}}];
-    this.built = true;
+  protected override windowSize(): [number, number] {
+    return this.poolSize;
   }
+
 
   /** The [kh, kw, 1, C] semifield filter the layer currently applies (a new tensor; dispose it). */
   filter(): tf.Tensor4D {
