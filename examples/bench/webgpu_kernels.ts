@@ -83,12 +83,12 @@ async function main(): Promise<void> {
         }
       }
       if (name === 'maxplus') continue;
-      const aux = y;
-      const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
+      const aux = y; // TRANSITIONAL-AUX-ALIAS: kernels/webgpu still reads `aux` (issue 17); delete this line then and `aux` below
+      const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, y, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
       if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, perTerm: true, times: []});
       for (const px of [4, 8]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, inputPixels: px, times: []});
-      const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
+      const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, y, aux} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
       if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, perTerm: true, times: []});
       rows.push({label: `${shape} | ${name} | backprop-filter, blocked program`, run: dw, blockedFilter: true, times: []});

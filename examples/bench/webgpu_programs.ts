@@ -219,9 +219,9 @@ async function main(): Promise<void> {
       }
       if (!opts.backward) continue;
       const outs = forward();
-      const aux = outs.length > 1 ? outs[1] : outs[0];
       const dy = tf.randomUniform(outs[0].shape, -1, 1, 'float32', 5);
-      const inputs = {dy, x: xx, filter: ww, aux};
+      const inputs: Record<string, tf.Tensor> = outs.length > 1 ? {dy, x: xx, filter: ww, provenance: outs[1]} : {dy, x: xx, filter: ww, y: outs[0]};
+      inputs.aux = outs.length > 1 ? outs[1] : outs[0]; // TRANSITIONAL-AUX-ALIAS: kernels/webgpu still reads `aux` (issue 17); delete then
       const bwdVariants: Array<[string, () => void]> = [
         ['auto', () => {}],
         ['filter invocations 8192', () => setWebGPUFilterInvocations(8192)],

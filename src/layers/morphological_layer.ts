@@ -4,7 +4,7 @@ import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
 import type {Semifield, SemifieldConfig} from '../semifields/types.js';
 import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
-import {createKernelModule, type KernelConfig} from './kernels/index.js';
+import {createKernelModule, type StructuringFunctionConfig} from './kernels/index.js';
 import {checkDataFormat, convOutputLength, parseIntPair, parsePadding, show, singleInput, singleShape} from './layer_args.js';
 
 type LayerArgs = ConstructorParameters<typeof tfl.Layer>[0];
@@ -27,7 +27,7 @@ export interface MorphologicalLayer2DArgs extends NonNullable<LayerArgs> {
    */
   semifield?: SemifieldConfig;
   /** The structuring function's parametrisation (as for semifieldPooling2d). Default 'isotropic'. */
-  kernel?: KernelConfig;
+  kernel?: StructuringFunctionConfig;
 }
 
 /** The (dilation, erosion) semifield pair of an adjunction. */

@@ -4,7 +4,7 @@ import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
 import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
 import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
-import {createKernelModule, type KernelConfig} from './kernels/index.js';
+import {createKernelModule, type StructuringFunctionConfig} from './kernels/index.js';
 import {
   checkDataFormat,
   convOutputLength,
@@ -43,7 +43,7 @@ export interface SemifieldPooling2DLayerArgs extends NonNullable<LayerArgs> {
    * scale-space init), 'anisotropic' (−zᵀΣ⁻¹z/4 with learnable orientation and two axis scales per
    * channel, orientation-space init) or 'free' (every tap learned), or their config objects.
    */
-  kernel?: KernelConfig;
+  kernel?: StructuringFunctionConfig;
 }
 
 /** What a free pooling kernel starts at: 𝟙 everywhere (plain max / min / log-sum-exp / p-norm pooling), mean for linear. */

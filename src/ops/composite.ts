@@ -32,7 +32,7 @@ type GroupedShape = [number, number, number, number];
  * a mask (and zero its gradient weight); linear pads with 0 and masks the tap's products.
  */
 function padValue(sf: Semifield): {value: number; masked: boolean} {
-  if (sf.kind === 'selection') return {value: sf.zero, masked: false};
+  if (sf.gradientRule === 'selection') return {value: sf.zero, masked: false};
   return {value: 0, masked: true};
 }
 
@@ -116,7 +116,7 @@ export function compositeForward(
   sf: Semifield,
   info: SemifieldConvInfo,
 ): {y: tf.Tensor4D; provenance?: tf.Tensor4D} {
-  if (sf.kind === 'invertible' && sf.accumulation === 'sum') return {y: linearForward(x, filter, info)};
+  if (sf.gradientRule === 'invertible' && sf.accumulation === 'sum') return {y: linearForward(x, filter, info)};
   const cpg = info.inChannelsPerGroup;
   const {value, masked} = padValue(sf);
   const xPadded = padInput(x, info, value);
@@ -146,7 +146,7 @@ export function compositeForward(
     return state;
   };
   try {
-    if (sf.kind === 'selection') {
+    if (sf.gradientRule === 'selection') {
       // State: (best term so far, its flat index); strict "better" keeps the first of equal terms.
       const [acc, idx] = sweep([tf.fill(shape, sf.zero), tf.fill(shape, -1, 'int32')], ([a, i], t, flat) => {
         const better = sf.betterTensor(t, a);
@@ -233,7 +233,7 @@ function scatterStrided(v: tf.Tensor4D, info: SemifieldConvInfo, top: number, le
 }
 
 /**
- * Backward pass for both operands. `aux` is the provenance (selection) or y (invertible).
+ * Backward pass for both operands. `provenanceOrY` is what the gradient rule reads: the provenance (selection) or y (invertible).
  * Per tap and channel: dT = dy · ∂y/∂t (selection: the one-hot of the provenance; invertible:
  * f′(t)/f′(y)); dx gets Σ_o dT·∂t/∂x, scattered back through the strided view, and dfilter gets
  * Σ_{b,i,j} dT·∂t/∂w (a product with a ones row, so no backend transposes to reduce leading axes).
@@ -242,7 +242,7 @@ export function compositeBackward(
   dy: tf.Tensor4D,
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
-  aux: tf.Tensor4D,
+  provenanceOrY: tf.Tensor4D,
   sf: Semifield,
   info: SemifieldConvInfo,
 ): {dx: tf.Tensor4D; dfilter: tf.Tensor4D} {
@@ -250,12 +250,12 @@ export function compositeBackward(
   const hp = info.inHeight + info.padTop + info.padBottom;
   const wp = info.inWidth + info.padLeft + info.padRight;
   const n = batch * info.outHeight * info.outWidth;
-  const linear = sf.kind === 'invertible' && sf.accumulation === 'sum';
+  const linear = sf.gradientRule === 'invertible' && sf.accumulation === 'sum';
   const {value, masked} = padValue(sf);
   const xPadded = padInput(x, info, value);
   const shape = groupedShape(info);
   const dyG = tf.reshape(dy, shape);
-  const auxG = tf.reshape(aux, shape);
+  const savedG = tf.reshape(provenanceOrY, shape);
   const rows = filterRows(filter, info);
   const onesOverPositions = tf.ones([1, n]);
   let dxPadded: tf.Tensor = tf.zeros([batch, hp, wp, info.inChannels]);
@@ -283,11 +283,11 @@ export function compositeBackward(
             const flat = k * cpg + c;
             const [dxc, dwc] = tf.tidy(() => {
               let weight: tf.Tensor;
-              if (sf.kind === 'selection') {
-                weight = tf.cast(tf.equal(auxG, tf.fill(shape, flat, 'int32')), 'float32');
+              if (sf.gradientRule === 'selection') {
+                weight = tf.cast(tf.equal(savedG, tf.fill(shape, flat, 'int32')), 'float32');
               } else {
                 const raw = sf.multiplicative ? tf.mul(cols[c], rows[flat]) : tf.add(cols[c], rows[flat]);
-                weight = (sf as InvertibleSemifield).gradWeightTensor(raw, auxG);
+                weight = (sf as InvertibleSemifield).gradWeightTensor(raw, savedG);
                 if (mask != null) weight = tf.where(mask, weight, tf.zerosLike(weight));
               }
               const dT = tf.mul(dyG, weight); // [B, OH·OW, G, Opg]
@@ -323,7 +323,7 @@ export function compositeBackward(
   } finally {
     tf.dispose(dfilterTaps);
     tf.dispose(rows);
-    tf.dispose([dyG, auxG, onesOverPositions]);
+    tf.dispose([dyG, savedG, onesOverPositions]);
     if (xPadded !== x) xPadded.dispose();
   }
 }

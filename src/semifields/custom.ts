@@ -190,7 +190,8 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     const direction: 1 | -1 = tf.tidy(() => g.better(tf.scalar(1), tf.scalar(0)).dataSync()[0]) ? 1 : -1;
     const sf: SelectionSemifield = {
       ...common,
-      kind: 'selection',
+      gradientRule: 'selection',
+      kind: 'selection', // TRANSITIONAL-KIND-ALIAS: gradientRule's old name, kept until kernels/webgpu reads gradientRule (issue 17); delete then
       direction,
       better: fused?.better ?? ((t, acc) => (direction === 1 ? t > acc : t < acc)),
       betterTensor: (t, acc) => g.better(t, acc),
@@ -227,7 +228,8 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     });
   const sf: InvertibleSemifield = {
     ...common,
-    kind: 'invertible',
+    gradientRule: 'invertible',
+    kind: 'invertible', // TRANSITIONAL-KIND-ALIAS: gradientRule's old name, kept until kernels/webgpu reads gradientRule (issue 17); delete then
     accumulation: 'rescaled',
     dominates: fused?.dominates ?? ((t, m) => (up ? t > m : t < m)),
     ratio: fused?.ratio ?? ((a, m) => tf.tidy(() => ratioTensor(tf.scalar(a), tf.scalar(m)).dataSync()[0])),

@@ -5,7 +5,8 @@ import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.
 /** The ordinary (+, ·) semiring: semifieldConv2d with it is tf.conv2d with groups. */
 export const linear: InvertibleSemifield = {
   name: 'linear',
-  kind: 'invertible',
+  gradientRule: 'invertible',
+  kind: 'invertible', // TRANSITIONAL-KIND-ALIAS: gradientRule's old name, kept until kernels/webgpu reads gradientRule (issue 17); delete then
   accumulation: 'sum',
   config: {name: 'linear'},
   key: JSON.stringify({name: 'linear'}),

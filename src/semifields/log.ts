@@ -18,7 +18,8 @@ export function logSemifield(mu: number): InvertibleSemifield {
   const ratio = (a: number, m: number) => (a === zero ? 0 : a === m ? 1 : Math.exp((a - m) / mu));
   return {
     name: 'log',
-    kind: 'invertible',
+    gradientRule: 'invertible',
+    kind: 'invertible', // TRANSITIONAL-KIND-ALIAS: gradientRule's old name, kept until kernels/webgpu reads gradientRule (issue 17); delete then
     accumulation: 'rescaled',
     config: {name: 'log', mu},
     key: JSON.stringify({name: "log", mu}),

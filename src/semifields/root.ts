@@ -22,7 +22,8 @@ export function rootSemifield(p: number): InvertibleSemifield {
   const finalize = (m: number, s: number) => (m === zero ? zero : m * powInv(s));
   return {
     name: 'root',
-    kind: 'invertible',
+    gradientRule: 'invertible',
+    kind: 'invertible', // TRANSITIONAL-KIND-ALIAS: gradientRule's old name, kept until kernels/webgpu reads gradientRule (issue 17); delete then
     accumulation: 'rescaled',
     config: {name: 'root', p},
     key: JSON.stringify({name: "root", p}),

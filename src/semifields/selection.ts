@@ -12,7 +12,8 @@ export function tropicalSemifield(name: 'maxplus' | 'minplus'): SelectionSemifie
   const cmp = direction === 1 ? '>' : '<';
   return {
     name,
-    kind: 'selection',
+    gradientRule: 'selection',
+    kind: 'selection', // TRANSITIONAL-KIND-ALIAS: gradientRule's old name, kept until kernels/webgpu reads gradientRule (issue 17); delete then
     config: {name},
     key: JSON.stringify({name}),
     description: direction === 1 ? 'a ⊕ b = max(a, b), a ⊗ b = a + b' : 'a ⊕ b = min(a, b), a ⊗ b = a + b',

@@ -80,7 +80,7 @@ export function semifieldConv2dIm2col(
  */
 function reduceTerms(sf: Semifield, terms: tf.Tensor, valid: tf.Tensor | null): tf.Tensor {
   if (valid == null) {
-    if (sf.kind === 'selection') return sf.reduceTensor(terms, 1);
+    if (sf.gradientRule === 'selection') return sf.reduceTensor(terms, 1);
     if (sf.accumulation === 'sum') return tf.sum(terms, 1);
     const m = sf.reduceDominantTensor(terms, 1);
     return sf.finalizeTensor(m, tf.sum(sf.ratioTensor(terms, tf.expandDims(m, 1)), 1));
@@ -89,7 +89,7 @@ function reduceTerms(sf: Semifield, terms: tf.Tensor, valid: tf.Tensor | null): 
   const worst = sf.zero < 0 ? tf.min(terms) : tf.max(terms);
   const masked = tf.where(isValid, terms, worst);
   let y: tf.Tensor;
-  if (sf.kind === 'selection') {
+  if (sf.gradientRule === 'selection') {
     y = sf.reduceTensor(masked, 1);
   } else {
     const m = sf.reduceDominantTensor(masked, 1);
