@@ -161,8 +161,8 @@ async function main(): Promise<void> {
   const info = await initNodeWebGPU({dawnFlags: ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization']});
   console.log(`adapter ${JSON.stringify(info.adapter)}; timestamp-query: ${backend().supportTimestampQuery ? 'yes (GPU timestamps)' : 'no (wall time of 10 back-to-back calls)'}`);
   if (opts.check) await check();
-  // Bring the GPU's clocks up before timing anything: short kernels after an idle spell (pipeline
-  // compiles on the CPU) ran up to 3× slower in the first H200 sweeps.
+  // Bring the GPU's clocks up before timing anything: after an idle spell (pipeline compiles run on
+  // the CPU) a GPU's clocks are down and short kernels time slow.
   {
     const a = tf.randomUniform([4096, 4096]);
     const start = performance.now();

@@ -10,7 +10,7 @@ import {hasPadding, padInput, tapView} from './conv_views.js';
  * unfold). Within a tap, ⊕ accumulates one input channel c at a time into output-sized state, so
  * every op works on output-sized [B, OH·OW, G, Opg] tensors and the only broadcast is x_c ⊗ w[di, dj, c, :].
  * (A first version formed all Cpg × Opg terms of a tap in one 6-D tensor: tfjs's CPU backend
- * broadcasts and tiles those element by element, 20× slower than this.) The linear semifield
+ * broadcasts and tiles those element by element, far slower than this.) The linear semifield
  * uses matMul per tap instead.
  *
  * Gradients follow docs/design.md §4 (selection: one-hot of the provenance; invertible: f′(t)/f′(y)),
