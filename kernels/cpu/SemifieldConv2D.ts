@@ -47,11 +47,11 @@ function selectionForward(sf: SelectionSemifield, info: SemifieldConvInfo, x: Fl
   // so dir·x + dir·w below is bit-for-bit dir·(x + w).
   const dir = sf.direction;
   const wd = dir === 1 ? w : w.map((v) => -v);
-  // The tap loop is written out here rather than through forEachTap's callback or the shared
-  // gatherWindowTaps (cpu_util.ts): selection is the op the layers call most (max-plus convs and
-  // every semifield pooling), and for depthwise filters (one output channel per group) both cost
-  // more than the comparison they wrap (measured in issue 17, docs/benchmarks-history.md; the
-  // backward kernels, with more work per tap, use gatherWindowTaps at no measurable cost).
+  // The tap loop is written out here rather than through forEachTap's callback: selection is the
+  // op the layers call most (max-plus convs and every semifield pooling), and for depthwise
+  // filters (one output channel per group) the callback cost more than the comparison it wraps.
+  // A shared helper that gathers a window's in-image taps first cost speed too (issue 17,
+  // docs/benchmarks-history.md), so each CPU kernel keeps its window loop written out.
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {

@@ -1,6 +1,6 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL, type SemifieldBackpropInputs} from '../../src/ops/kernel_names.js';
-import {type CpuBackendLike, decodeProvenance, gatherWindowTaps, kernelSetup, makeWindowTaps, values} from './cpu_util.js';
+import {type CpuBackendLike, decodeProvenance, kernelSetup, values} from './cpu_util.js';
 import {logConvBackpropInput} from './log_factorised.js';
 
 /*
@@ -43,38 +43,42 @@ export const semifieldConv2DBackpropInputCpu: KernelFunc = ({inputs, backend, at
   } else {
     const y = values(cpu, yInfo!) as Float32Array;
     const linear = sf.accumulation === 'sum';
-    const taps = makeWindowTaps(info);
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < OH; i++) {
         for (let j = 0; j < OW; j++) {
           const yOff = ((b * OH + i) * OW + j) * Cout;
-          const n = gatherWindowTaps(info, b, i, j, taps);
-          for (let t = 0; t < n; t++) {
-            const xOff = taps.xOffset[t];
-            const kBase = taps.kBase[t];
-            for (let g = 0; g < info.groups; g++) {
-              for (let c = 0; c < cpg; c++) {
-                const xval = xv[xOff + g * cpg + c];
-                const wOff = (kBase + c) * Cout + g * opg;
-                const yo = yOff + g * opg;
-                let acc = 0;
-                if (linear) {
-                  for (let o = 0; o < opg; o++) {
-                    const d = dyv[yo + o];
-                    // A zero upstream gradient times an infinite w adds nothing (not NaN).
-                    if (d !== 0) acc += d * wv[wOff + o];
+          for (let di = 0; di < info.filterHeight; di++) {
+            const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+            if (ih < 0 || ih >= H) continue;
+            for (let dj = 0; dj < kw; dj++) {
+              const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+              if (iw < 0 || iw >= W) continue;
+              const xOff = ((b * H + ih) * W + iw) * Cin;
+              const kBase = (di * kw + dj) * cpg;
+              for (let g = 0; g < info.groups; g++) {
+                for (let c = 0; c < cpg; c++) {
+                  const xval = xv[xOff + g * cpg + c];
+                  const wOff = (kBase + c) * Cout + g * opg;
+                  const yo = yOff + g * opg;
+                  let acc = 0;
+                  if (linear) {
+                    for (let o = 0; o < opg; o++) {
+                      const d = dyv[yo + o];
+                      // A zero upstream gradient times an infinite w adds nothing (not NaN).
+                      if (d !== 0) acc += d * wv[wOff + o];
+                    }
+                  } else {
+                    for (let o = 0; o < opg; o++) {
+                      const wval = wv[wOff + o];
+                      const raw = sf.multiplicative ? xval * wval : xval + wval;
+                      const d = dyv[yo + o] * sf.gradWeight(raw, y[yo + o]);
+                      // A term with zero weight (clamped, 𝟘) adds nothing, even with an infinite w.
+                      if (d === 0) continue;
+                      acc += sf.multiplicative ? d * wval : d;
+                    }
                   }
-                } else {
-                  for (let o = 0; o < opg; o++) {
-                    const wval = wv[wOff + o];
-                    const raw = sf.multiplicative ? xval * wval : xval + wval;
-                    const d = dyv[yo + o] * sf.gradWeight(raw, y[yo + o]);
-                    // A term with zero weight (clamped, 𝟘) adds nothing, even with an infinite w.
-                    if (d === 0) continue;
-                    acc += sf.multiplicative ? d * wval : d;
-                  }
+                  dx[xOff + g * cpg + c] += acc;
                 }
-                dx[xOff + g * cpg + c] += acc;
               }
             }
           }

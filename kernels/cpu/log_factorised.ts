@@ -1,5 +1,4 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
-import {gatherWindowTaps, makeWindowTaps, type WindowTaps} from './cpu_util.js';
 
 /*
  * The log(μ) semifield on the CPU without an exp per term.
@@ -49,21 +48,27 @@ function makeWindow(info: SemifieldConvInfo): Window {
   return {n: 0, xv: new Float64Array(size), xIdx: new Int32Array(size), k: new Int32Array(size), ex: new Float64Array(size), anchor: 0};
 }
 
-/** Fill `win` with the terms of group g of a window (its in-image taps, `taps`) and their scaled exponentials. */
-function gatherWindow(info: SemifieldConvInfo, x: Float32Array, taps: WindowTaps, g: number, up: boolean, invMu: number, win: Window): void {
-  const cpg = info.inChannelsPerGroup;
+/** Fill `win` with the terms of output pixel (b, i, j), group g, and their scaled exponentials. */
+function gatherWindow(info: SemifieldConvInfo, x: Float32Array, b: number, i: number, j: number, g: number, up: boolean, invMu: number, win: Window): void {
+  const {inHeight: H, inWidth: W, inChannels: Cin, filterWidth: kw, inChannelsPerGroup: cpg} = info;
   let n = 0;
   let anchor = up ? -Infinity : Infinity;
-  for (let tap = 0; tap < taps.count; tap++) {
-    const xOff = taps.xOffset[tap] + g * cpg;
-    const kBase = taps.kBase[tap];
-    for (let c = 0; c < cpg; c++) {
-      const v = x[xOff + c];
-      win.xv[n] = v;
-      win.xIdx[n] = xOff + c;
-      win.k[n] = kBase + c;
-      if (up ? v > anchor : v < anchor) anchor = v;
-      n++;
+  for (let di = 0; di < info.filterHeight; di++) {
+    const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+    if (ih < 0 || ih >= H) continue;
+    for (let dj = 0; dj < kw; dj++) {
+      const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+      if (iw < 0 || iw >= W) continue;
+      const xOff = ((b * H + ih) * W + iw) * Cin + g * cpg;
+      const kBase = (di * kw + dj) * cpg;
+      for (let c = 0; c < cpg; c++) {
+        const v = x[xOff + c];
+        win.xv[n] = v;
+        win.xIdx[n] = xOff + c;
+        win.k[n] = kBase + c;
+        if (up ? v > anchor : v < anchor) anchor = v;
+        n++;
+      }
     }
   }
   for (let t = 0; t < n; t++) win.ex[t] = Math.exp((win.xv[t] - anchor) * invMu);
@@ -104,15 +109,13 @@ export function logConvForward(mu: number, info: SemifieldConvInfo, x: Float32Ar
   const zero = up ? -Infinity : Infinity;
   const {anchor: wAnchor, ew} = scaledFilter(w, Cout, up, invMu);
   const win = makeWindow(info);
-  const taps = makeWindowTaps(info);
   const y = new Float32Array(B * OH * OW * Cout);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
         const yOff = ((b * OH + i) * OW + j) * Cout;
-        gatherWindowTaps(info, b, i, j, taps);
         for (let g = 0; g < G; g++) {
-          gatherWindow(info, x, taps, g, up, invMu, win);
+          gatherWindow(info, x, b, i, j, g, up, invMu, win);
           const n = win.n;
           const end = (g + 1) * opg;
           if (n === 0) {
@@ -169,16 +172,14 @@ function logConvBackward(
   const invMu = 1 / mu;
   const {anchor: wAnchor, ew} = scaledFilter(w, Cout, up, invMu);
   const win = makeWindow(info);
-  const taps = makeWindowTaps(info);
   const dxAcc = new Float64Array(win.xv.length);
   const coef = new Float64Array(opg);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
         const yOff = ((b * OH + i) * OW + j) * Cout;
-        gatherWindowTaps(info, b, i, j, taps);
         for (let g = 0; g < G; g++) {
-          gatherWindow(info, x, taps, g, up, invMu, win);
+          gatherWindow(info, x, b, i, j, g, up, invMu, win);
           if (win.n === 0) continue;
           const n = win.n;
           const {ex, k} = win;
