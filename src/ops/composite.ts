@@ -190,25 +190,36 @@ function groupedTap(xPadded: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldCo
 
 /**
  * Linear semifield: Σ over taps of grouped matrix products (what tfjs's own conv2d reduces to).
- * Also the body of the `conv2dDirect` primitive (one group).
+ * Also the body of the `conv2dDirect` primitive (one group), which passes
+ * `skipOutOfImage: false`: out-of-image rows then read the pad value 0 unmasked, as a plain
+ * zero-padded sum does (a 0 · ±∞ there is NaN), and save a select per padded tap.
  */
-export function linearForward(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor4D {
-  const n = info.batch * info.outHeight * info.outWidth;
+export function linearForward(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  info: SemifieldConvInfo,
+  options: {skipOutOfImage?: boolean} = {},
+): tf.Tensor4D {
+  const skipOutOfImage = options.skipOutOfImage ?? true;
   const xPadded = padInput(x, info, 0);
-  let [acc] = [tf.zeros([info.groups, n, info.outChannelsPerGroup])];
+  let acc: tf.Tensor | null = null;
   try {
     forEachTap(info, (di, dj) => {
-      [acc] = advance([acc], () => {
+      const next: tf.Tensor = tf.tidy(() => {
         const [xg, wg] = groupedTap(xPadded, filter, info, di, dj);
         // Out-of-image rows read the pad value 0, and 0 · ±∞ is NaN: such rows are skipped.
-        const mask = validMaskFlat(info, di, dj);
-        const product = tf.matMul(xg, wg);
-        return [tf.add(acc, mask == null ? product : tf.where(mask, product, tf.scalar(0)))];
+        const mask = skipOutOfImage ? validMaskFlat(info, di, dj) : null;
+        const product = mask == null ? tf.matMul(xg, wg) : tf.where(mask, tf.matMul(xg, wg), tf.scalar(0));
+        return acc == null ? product : tf.add(acc, product);
       });
+      acc?.dispose();
+      acc = next;
     });
-    return tf.tidy(() => tf.reshape(info.groups === 1 ? acc : tf.transpose(acc, [1, 0, 2]), outShape(info)));
+    // A filter has at least one tap, so acc is set.
+    const sum = acc!;
+    return tf.tidy(() => tf.reshape(info.groups === 1 ? sum : tf.transpose(sum, [1, 0, 2]), outShape(info)));
   } finally {
-    acc.dispose();
+    (acc as tf.Tensor | null)?.dispose();
     if (xPadded !== x) xPadded.dispose();
   }
 }

@@ -7,8 +7,8 @@ import {withConvArgs, type ConvBody} from './conv_args.js';
  * Direct (shift-and-add) 2-D convolution: for each filter tap (di, dj), the strided view of the
  * padded input times that tap's [Cin, Cout] slice, accumulated in tap order. This is the textbook
  * sum written with tfjs ops only, the reference the other algorithms are compared with; it is the
- * same code as the op's composite path for the linear semifield, so out-of-image taps are skipped
- * (an infinite weight never meets the zero padding).
+ * op's composite path for the linear semifield, run without that path's out-of-image masks (a
+ * zero-padded sum, like the other algorithms here).
  * Same signature and semantics as `tf.conv2d` (NHWC cross-correlation).
  *
  * @param x Input [batch, height, width, inChannels] (or rank 3), float32.
@@ -37,4 +37,4 @@ export function conv2dDirect<T extends tf.Tensor3D | tf.Tensor4D>(
 }
 
 /** The direct algorithm on parsed geometry: the composite path's linear forward pass (one group). */
-export const directBody: ConvBody = linearForward;
+export const directBody: ConvBody = (x4, w, g) => linearForward(x4, w, g, {skipOutOfImage: false});
