@@ -26,9 +26,13 @@ export abstract class DepthwiseStructuringLayer2D extends tfl.Layer {
 
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, this.name);
-    if (shape.length !== 4) throw new Error(`${this.name}: expected input of rank 4 [batch, height, width, channels], but got shape [${shape}]`);
+    if (shape.length !== 4)
+      throw new Error(
+        `${this.name}: expected input of rank 4 [batch, height, width, channels], but got shape [${shape}]`,
+      );
     const channels = shape[3];
-    if (channels == null) throw new Error(`${this.name}: the channel dimension of the input must be known, but got shape [${shape}]`);
+    if (channels == null)
+      throw new Error(`${this.name}: the channel dimension of the input must be known, but got shape [${shape}]`);
     this.kernelModule.build(
       (name, weightShape, initializer) => this.addWeight(name, weightShape, 'float32', initializer, undefined, true),
       this.windowSize(),

@@ -50,19 +50,24 @@ export function withConvArgs<T extends tf.Tensor3D | tf.Tensor4D>(
   const asTensor = (value: unknown, name: string): tf.Tensor => {
     if (value instanceof tf.Tensor) {
       if (value.isDisposed) throw new Error(`${name}: the tensor passed to ${opName} is disposed`);
-      if (value.dtype !== 'float32') throw new Error(`${name}: ${opName} expects a float32 tensor, but got a ${value.dtype} tensor`);
+      if (value.dtype !== 'float32')
+        throw new Error(`${name}: ${opName} expects a float32 tensor, but got a ${value.dtype} tensor`);
       return value;
     }
     return tensorArgument(value, name, created, opName);
   };
   try {
     if (dataFormat !== undefined && dataFormat !== 'NHWC') {
-      throw new Error(`dataFormat: ${opName} supports only 'NHWC' (channels last), but got ${describeValue(dataFormat)}`);
+      throw new Error(
+        `dataFormat: ${opName} supports only 'NHWC' (channels last), but got ${describeValue(dataFormat)}`,
+      );
     }
     const $x = asTensor(x, 'x');
     const $filter = asTensor(filter, 'filter');
     if ($x.rank !== 3 && $x.rank !== 4) {
-      throw new Error(`x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`);
+      throw new Error(
+        `x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`,
+      );
     }
     const x4Shape = $x.rank === 3 ? [1, ...$x.shape] : $x.shape;
     const geometry = conv2dGeometry(x4Shape, $filter.shape, strides, pad, dilations, opName);
