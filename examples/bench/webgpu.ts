@@ -10,11 +10,10 @@
  *
  * Times are wall-clock medians of whole calls including the read-back, so GPU work is included;
  * rows are timed round-robin so that load changes during the run affect every row alike. A row
- * whose first call takes more than --slow seconds (default 30: the composite path's forward+backward
- * takes 40 s to minutes per call on SwiftShader) is not called again: that one call, pipeline
- * compilation included, is its time, marked "1 call" in the table. Keep --slow above the slowest
- * compile (the tiled programs' first call took up to 23 s on a loaded 2-core machine), or a fused
- * row is timed by its compile.
+ * whose first call takes more than --slow seconds (default 30, below the composite path's
+ * forward+backward on SwiftShader) is not called again: that one call, pipeline compilation
+ * included, is its time, marked "1 call" in the table. Keep --slow above the slowest pipeline
+ * compile (the tiled programs' are the longest), or a fused row is timed by its compile.
  * Progress goes to stderr as rows finish.
  * On SwiftShader compare the ratios, not the milliseconds.
  */

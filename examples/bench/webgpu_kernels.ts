@@ -74,12 +74,11 @@ async function main(): Promise<void> {
         }
       }
       if (name === 'maxplus') continue;
-      const aux = y;
-      const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
+      const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, y} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
       if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'}, times: []});
       for (const px of [4, 8]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, flags: {SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px}, times: []});
-      const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, aux} as never, attrs as never) as tf.Tensor;
+      const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, y} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
       if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'}, times: []});
     }

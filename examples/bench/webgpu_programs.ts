@@ -13,7 +13,7 @@
 import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
 import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput, SEMIFIELD_CONV2D_KERNEL as SemifieldConv2D} from '../../index.js';
-import {MM_TILE_CANDIDATES, mmTileKey, type MMTile} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
+import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
 import {resetWebGPUFlags, setWebGPUFlags, TUNE_FLAG, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 import {maxRelError} from '../../test/reference/cases.js';
@@ -160,8 +160,8 @@ async function main(): Promise<void> {
   // Each variant is timed as set: the run-time tuner stays out of it.
   tf.env().set(TUNE_FLAG, false);
   if (opts.check) await check();
-  // Bring the GPU's clocks up before timing anything: short kernels after an idle spell (pipeline
-  // compiles on the CPU) ran up to 3× slower in the first H200 sweeps.
+  // Bring the GPU's clocks up before timing anything: after an idle spell (pipeline compiles run on
+  // the CPU) a GPU's clocks are down and short kernels time slow.
   {
     const a = tf.randomUniform([4096, 4096]);
     const start = performance.now();
@@ -218,9 +218,8 @@ async function main(): Promise<void> {
       }
       if (!opts.backward) continue;
       const outs = forward();
-      const aux = outs.length > 1 ? outs[1] : outs[0];
       const dy = tf.randomUniform(outs[0].shape, -1, 1, 'float32', 5);
-      const inputs = {dy, x: xx, filter: ww, aux};
+      const inputs: Record<string, tf.Tensor> = outs.length > 1 ? {dy, x: xx, filter: ww, provenance: outs[1]} : {dy, x: xx, filter: ww, y: outs[0]};
       const bwdVariants: Array<[string, () => void]> = [
         ['auto', () => {}],
         ['filter invocations 8192', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 8192})],

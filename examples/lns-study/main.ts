@@ -52,7 +52,7 @@ function record(format: string, family: string, bits: number, fracBits: number |
 const steps = seeds.length * (4 + fracBitsList.length * (3 + hybridList.length));
 const progress = new cliProgress.SingleBar({format: 'formats × bit widths [{bar}] {value}/{total} {duration_formatted}'}, cliProgress.Presets.shades_classic);
 progress.start(steps, 0);
-let opsAt8 = {num: 0, den: 0};
+const opsAt8 = {num: 0, den: 0};
 for (const seed of seeds) {
   const av = gaussianValues(size * size, 100 * seed);
   const bv = gaussianValues(size * size, 100 * seed + 1);

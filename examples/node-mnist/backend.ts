@@ -29,6 +29,7 @@ export async function selectBackend(name: string): Promise<string> {
       } catch (err) {
         throw new Error(
           `--backend tensorflow needs @tensorflow/tfjs-node (4.22), which is not installed here: run \`npm install @tensorflow/tfjs-node@4.22.0\` first (${(err as Error).message.split('\n')[0]})`,
+          {cause: err},
         );
       }
       break;
@@ -37,7 +38,7 @@ export async function selectBackend(name: string): Promise<string> {
       try {
         helper = await import(nodeWebGPU);
       } catch (err) {
-        throw new Error(`--backend webgpu needs the Node WebGPU helper src/backends/node_webgpu.ts, which could not be loaded: ${(err as Error).message.split('\n')[0]}`);
+        throw new Error(`--backend webgpu needs the Node WebGPU helper src/backends/node_webgpu.ts, which could not be loaded: ${(err as Error).message.split('\n')[0]}`, {cause: err});
       }
       const info = await helper.initNodeWebGPU();
       console.log(`WebGPU adapter: ${info.adapter.vendor} ${info.adapter.description}${info.software ? ' (SwiftShader, CPU)' : ''}`);

@@ -27,9 +27,9 @@ function emulate(algorithm: LinearAlgorithm, p: EmulatedConvProblem, f: NumberFo
     case 'winograd-f4x4':
       return emulatedWinograd(p, f, WINOGRAD_F4x4_3x3, 'scaled');
     case 'winograd-f2x2 (G cast to int)':
-      return f.kind === 'int' ? emulatedWinograd(p, f, WINOGRAD_F2x2_3x3, 'truncated') : null;
+      return f.encoding === 'int' ? emulatedWinograd(p, f, WINOGRAD_F2x2_3x3, 'truncated') : null;
     case 'fft':
-      return f.kind === 'float' ? emulatedFft(p, f) : null;
+      return f.encoding === 'float' ? emulatedFft(p, f) : null;
   }
 }
 
@@ -49,7 +49,7 @@ function toProblem(s: StudyProblem, x: ArrayLike<number>, w: ArrayLike<number>):
 
 /** Inputs of problem s in format f, and the factor that maps integer outputs back to reals. */
 function inputsIn(s: StudyProblem, f: NumberFormat): {x: number[]; w: number[]; outScale: number; note?: string} {
-  if (f.kind === 'float') return {x: s.x.map((v) => f.fromReal(v)), w: s.w.map((v) => f.fromReal(v)), outScale: 1};
+  if (f.encoding === 'float') return {x: s.x.map((v) => f.fromReal(v)), w: s.w.map((v) => f.fromReal(v)), outScale: 1};
   const b = quantBits(f, s.k * s.k * s.cin);
   const q = 2 ** b - 1;
   const sx = Math.max(...s.x.map(Math.abs)) / q;

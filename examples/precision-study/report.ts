@@ -122,9 +122,8 @@ shaders, then interleaved rounds with the order rotated each round, medians, and
 everything within 25 % of the leader; docs/conv-algorithms.md); the table is an independent
 measurement afterwards (its own interleaved rounds; the tuner never sees it). **Bold** = the
 autotuner's pick. Target: pick / best ≤ 1.10.
-Caveat: the machine is a shared 2-core VM; other jobs ran during parts of the measurement, and
-SwiftShader timings swing most (an entry that is slower at 32² than at 64² is such a swing). Ratios
-within one row were measured minutes apart at most; compare rows with care.
+The rows were measured one after another: load from other work on the machine during the run moves
+whole rows (SwiftShader most), so compare the entries of one row rather than rows with each other.
 
 ${timingTable(r.timing)}
 
@@ -151,43 +150,72 @@ function amplification(t: WinogradTransform): number {
   return (maxRow(t.AT) * maxRow(t.G) * maxRow(t.BT)) ** 2;
 }
 
+/** "a×" or "a–b×" over the finite ratios given (empty when none). */
+function ratioRange(ratios: number[]): string {
+  const finite = ratios.filter((v) => Number.isFinite(v) && v > 0);
+  if (finite.length === 0) return 'n/a';
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  return lo.toFixed(1) === hi.toFixed(1) ? `${lo.toFixed(1)}×` : `${lo.toFixed(1)}–${hi.toFixed(1)}×`;
+}
+
+const exp1 = (v: number) => (Number.isFinite(v) ? v.toExponential(1) : String(v));
+
+/**
+ * The commentary states what this run's numbers show: every comparison below is computed from
+ * `r`, so a rerun whose numbers differ says something different. The reasons given (constants,
+ * ranges, overflow thresholds) are properties of the formats and algorithms, not measurements.
+ */
 function commentary(r: StudyResults, k: {w2: number; w4: number; d16: number; fftWins: number}): string {
   const e = (a: string, f: string) => find(r.linear, a, f);
   const ovf = (a: string, f: string) => r.linear.find((c) => c.algorithm === a && c.format === f)?.overflows ?? 0;
   const sf = (a: string, f: string) => find(r.semifield, a, f);
+  const sfCell = (a: string, f: string) => r.semifield.find((c) => c.algorithm === a && c.format === f);
   const fftRows = r.timing.filter((t) => t.best.startsWith('fft')).map((t) => `${t.backend} ${t.k}×${t.k} ${t.size}²`);
+  const floatFormats = ['float64', 'float32', 'float16', 'bfloat16'].filter((f) => r.linear.some((c) => c.format === f));
+  const exact = ['direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4', 'fft'];
+  // Same error as direct (quantisation only) within 1 %: the algorithm added nothing in that format.
+  const sameAsDirect = (a: string, f: string) => Math.abs(e(a, f) - e('direct', f)) <= 0.01 * e('direct', f);
+  const intFormats = ['int32', 'int16', 'int8'].filter((f) => r.linear.some((c) => c.format === f));
+  const intLine = (f: string) =>
+    `${f}: ${['direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4']
+      .map((a) => `${a} ${exp1(e(a, f))}${ovf(a, f) ? ` (${ovf(a, f)} wraps)` : ''}${a !== 'direct' && sameAsDirect(a, f) ? ' = direct' : ''}`)
+      .join(', ')}`;
+  const cpuErrors = exact.map((a) => [a, e(a, 'float32 (tfjs cpu)')] as const).filter(([, v]) => Number.isFinite(v));
+  const cpuWorst = cpuErrors.reduce<readonly [string, number] | null>((m, c) => (m == null || c[1] > m[1] ? c : m), null);
+  const overflowed = (c: ErrorCell | undefined) => c != null && (c.error == null || !Number.isFinite(c.error) || c.overflows > 0);
+  const logNaive = sfCell('log μ=0.5 (naive)', 'float16');
+  const rootNaive = sfCell('root p=8 (naive)', 'float16');
+  const cpuFft = r.fftScaling.filter((f) => f.backend === 'cpu' && f.spectral != null && f.radix2 != null);
   const webglSpectral = r.fftScaling.filter((f) => f.backend === 'webgl');
   const parts = [
-    `**Floats.** Direct and im2col differ only in summation order and are indistinguishable in every float format. ` +
-      `Winograd F(2×2,3×3) stays close to them (float16: ${k.w2.toExponential(1)} vs direct ${k.d16.toExponential(1)}): its constants 0, ±½, ±1 are exact and small. ` +
-      `F(4×4,3×3) is ${(k.w4 / k.w2).toFixed(1)}× worse in float16 and ${(e('winograd-f4x4', 'float32') / e('winograd-f2x2', 'float32')).toFixed(1)}× worse in float32: Aᵀ has entries up to 8, Bᵀ up to 5, ` +
-      `and G's ⅙, 1/12, 1/24 are not representable, so each rounding is amplified on the way out ` +
-      `(the growth bound (max row sums of |Aᵀ|·|G|·|Bᵀ|)², checked in test/node/conv-algorithms.test.ts, is ${amplification(WINOGRAD_F4x4_3x3)} for F(4,3) vs ${amplification(WINOGRAD_F2x2_3x3)} for F(2,3); the measured gap is far smaller than this worst case). ` +
-      `bfloat16 (8-bit significand) is roughly 8× worse than float16 (11 bits) everywhere; what bfloat16 buys is range, which these data do not need. ` +
-      `FFT in float16 is ${(e('fft', 'float16') / k.d16).toFixed(1)}× direct: every output mixes the whole image through log₂N rounded butterfly levels, so its error scales with the image's norm, not the window's.`,
-    `**Integers: where Winograd breaks down and why.** With wrap-around arithmetic every algorithm that uses only integer constants is exact modulo 2ⁿ, ` +
-      `so the only question is whether the *final* value it divides fits: direct needs |y| to fit, Winograd with the scaled transform (2G, output ÷ 4) needs 4·|y|, F(4,3) with 24G (÷ 576) needs 576·|y|. ` +
-      `int32 (12-bit inputs): direct, im2col and F(2,3) are exact (error = quantisation only, ${e('direct', 'int32').toExponential(1)}; F(2,3) ${e('winograd-f2x2', 'int32').toExponential(1)}, ${ovf('winograd-f2x2', 'int32')} wraps), ` +
-      `but F(4,3) gives ${e('winograd-f4x4', 'int32').toExponential(1)} with ${ovf('winograd-f4x4', 'int32')} wraps: 576·y needs ≈9.2 more bits than y, and a quantisation that fills int32 for the direct sum leaves none — F(4,3) in int32 needs inputs ~4.6 bits coarser each (or a 64-bit accumulator); with int8-range inputs (±127) it is exact in int32 (tested). ` +
-      `int16 (4-bit inputs): F(2,3) ${ovf('winograd-f2x2', 'int16') ? `wraps ${ovf('winograd-f2x2', 'int16')} times but ` : ''}gives ${e('winograd-f2x2', 'int16').toExponential(1)} vs direct ${e('direct', 'int16').toExponential(1)}; F(4,3) gives ${e('winograd-f4x4', 'int16').toExponential(1)} — 576·y leaves int16. ` +
-      `int8 (1-bit inputs, the only width for which a 36-term direct sum cannot overflow): direct ${e('direct', 'int8').toExponential(1)} (pure quantisation), F(2,3) ${e('winograd-f2x2', 'int8').toExponential(1)}, F(4,3) ${e('winograd-f4x4', 'int8').toExponential(1)}. ` +
-      `The row "G cast to int" is what the source report did (½ → 0 by \`astype(int)\`): it computes a different function at every width (${e('winograd-f2x2 (G cast to int)', 'int32').toExponential(1)} even in int32) — that, not overflow, explains its "Winograd breaks with integers" numbers. ` +
-      `FFT has no integer form (irrational twiddles); the report's small FFT-int errors came from NumPy promoting to complex128.`,
-    `**Real hardware paths.** On tfjs cpu every algorithm is float32-accurate (Winograd F(4,3) again an order of magnitude behind). ` +
-      `With WebGL half-float textures, each op's output is stored as float16, so errors track the number of *stored* intermediates, not of arithmetic operations: ` +
-      `tf.conv2d (one fused shader) ${e('tf.conv2d', 'float16 (WebGL F16 textures)').toExponential(1)}, direct ${e('direct', 'float16 (WebGL F16 textures)').toExponential(1)} (a stored partial sum per tap), ` +
-      `Winograd F(4,3) ${e('winograd-f4x4', 'float16 (WebGL F16 textures)').toExponential(1)}, FFT ${e('fft', 'float16 (WebGL F16 textures)').toExponential(1)}.`,
-    `**Semifields.** max-plus is exact up to rounding the term x + w once (float16: ${sf('maxplus (anchored)', 'float16').toExponential(1)}): selection adds no error. ` +
-      `The anchored log-sum-exp is as accurate as the term rounding allows in every format (log μ=0.5, float16: ${sf('log μ=0.5 (anchored)', 'float16').toExponential(1)}), ` +
-      `while the naive formula overflows float16 (e^{t/μ} > 65504 once t/μ > 11.1): ${fmtErr(r.semifield.find((c) => c.algorithm === 'log μ=0.5 (naive)' && c.format === 'float16'))}. ` +
-      `root p=8 naive overflows float16 the same way (t⁸ > 65504 for t ≳ 4): ${fmtErr(r.semifield.find((c) => c.algorithm === 'root p=8 (naive)' && c.format === 'float16'))}, anchored ${sf('root p=8 (anchored)', 'float16').toExponential(1)}. ` +
-      `bfloat16 has float32's range, so nothing overflows there, but its 8-bit significand costs about 8× float16's error. This is why docs/design.md §5 requires the anchored evaluation. ` +
-      `One WebGL-specific trap: with F16 textures tfjs stores ±∞ as NaN (\`tf.fill([2], -Infinity)\` reads back NaN), so any path that materialises 𝟘 = −∞ (padding, empty accumulators) breaks; \`semifieldConv2dIm2col\` therefore masks padded taps instead of padding with 𝟘.`,
+    `**Floats.** im2col / direct error ratio over the float formats (${floatFormats.join(', ')}): ` +
+      `${ratioRange(floatFormats.map((f) => e('im2col', f) / e('direct', f)))} (the two differ only in summation order). ` +
+      `Winograd F(2×2,3×3) in float16: ${exp1(k.w2)} vs direct ${exp1(k.d16)}. ` +
+      `F(4×4,3×3) / F(2×2,3×3): ${(k.w4 / k.w2).toFixed(1)}× in float16, ${(e('winograd-f4x4', 'float32') / e('winograd-f2x2', 'float32')).toFixed(1)}× in float32 ` +
+      `(F(4,3)'s Aᵀ has entries up to 8, Bᵀ up to 5, and G's ⅙, 1/12, 1/24 are not representable; the growth bound (max row sums of |Aᵀ|·|G|·|Bᵀ|)², ` +
+      `checked in test/node/conv-algorithms.test.ts, is ${amplification(WINOGRAD_F4x4_3x3)} for F(4,3) vs ${amplification(WINOGRAD_F2x2_3x3)} for F(2,3)). ` +
+      `bfloat16 / float16 error per algorithm: ${ratioRange(exact.map((a) => e(a, 'bfloat16') / e(a, 'float16')))} (8 vs 11 significand bits). ` +
+      `FFT / direct in float16: ${(e('fft', 'float16') / k.d16).toFixed(1)}× (every FFT output mixes the whole image through log₂N rounded butterfly levels).`,
+    `**Integers.** With wrap-around arithmetic an algorithm with integer constants is exact modulo 2ⁿ, so what matters is whether the final value it divides fits: ` +
+      `|y| for direct, 4·|y| for Winograd F(2,3) with the scaled transform (2G, ÷ 4), 576·|y| for F(4,3) (24G, ÷ 576). ` +
+      `Measured ("= direct": the same error as direct, i.e. quantisation only): ${intFormats.map(intLine).join('; ')}. ` +
+      `The row "G cast to int" (½ → 0, as an \`astype(int)\` cast does) computes a different function: ${exp1(e('winograd-f2x2 (G cast to int)', 'int32'))} in int32. ` +
+      `FFT has no integer form (irrational twiddles).`,
+    `**Real hardware paths.** tfjs cpu (float32): ${cpuErrors.map(([a, v]) => `${a} ${exp1(v)}`).join(', ')}${cpuWorst ? `; largest ${cpuWorst[0]}` : ''}. ` +
+      `WebGL with half-float textures (every op's output stored as float16): ` +
+      `tf.conv2d ${exp1(e('tf.conv2d', 'float16 (WebGL F16 textures)'))}, direct ${exp1(e('direct', 'float16 (WebGL F16 textures)'))}, ` +
+      `Winograd F(4,3) ${exp1(e('winograd-f4x4', 'float16 (WebGL F16 textures)'))}, FFT ${exp1(e('fft', 'float16 (WebGL F16 textures)'))}.`,
+    `**Semifields.** float16, anchored evaluation: max-plus ${exp1(sf('maxplus (anchored)', 'float16'))}, log μ=0.5 ${exp1(sf('log μ=0.5 (anchored)', 'float16'))}, root p=8 ${exp1(sf('root p=8 (anchored)', 'float16'))}. ` +
+      `Naive evaluation in float16 (e^{t/μ} exceeds 65504 once t/μ > 11.1, t⁸ once t ≳ 4): log μ=0.5 ${fmtErr(logNaive)}${logNaive ? (overflowed(logNaive) ? ' (overflowed)' : ' (no overflow in this run)') : ''}, ` +
+      `root p=8 ${fmtErr(rootNaive)}${rootNaive ? (overflowed(rootNaive) ? ' (overflowed)' : ' (no overflow in this run)') : ''}. ` +
+      `bfloat16 / float16, anchored: ${ratioRange(['maxplus (anchored)', 'log μ=0.5 (anchored)', 'root p=8 (anchored)'].map((a) => sf(a, 'bfloat16') / sf(a, 'float16')))}. ` +
+      `docs/design.md §5 requires the anchored evaluation. With F16 textures tfjs stores ±∞ as NaN, so \`semifieldConv2dIm2col\` masks padded taps instead of padding with 𝟘 = −∞.`,
     `**When FFT wins on time.** ${r.timing.length === 0 ? 'The timing part has not been run for this report.' : fftRows.length ? `The measured best was FFT in ${fftRows.length} row(s): ${fftRows.join(', ')}.` : 'FFT was never the measured best in the timing table.'} ` +
-      `FFT's cost is independent of the kernel size (it transforms the padded image once per channel), while direct/im2col grow with k²; the crossover needs large kernels ` +
-      `*and* a transform that is actually fast. tfjs's cpu FFT kernel is radix-2 but its complex rfft/irfft path is slow (see the transform table), ` +
-      `on webgl/webgpu \`tf.spectral\` is an O(N²) DFT shader${webglSpectral.length ? ` — ${webglSpectral.map((f) => `${f.size}²: spectral ${fmtMs(f.spectral)} ms vs our radix-2 ${fmtMs(f.radix2)} ms`).join('; ')}` : ''}; ` +
-      `on wasm it does not exist. So \`conv2dFft\`'s default (\`transform: 'auto'\`) is its own radix-2 transform on every backend (tfjs ops: one small DFT GEMM, then log₂(N/16) butterfly stages); the autotuner still times both.`,
+      `FFT's cost does not grow with the kernel size (it transforms the padded image once per channel), direct / im2col grow with k². ` +
+      `${cpuFft.length ? `cpu, tfjs's spectral kernels vs this package's radix-2: ${cpuFft.map((f) => `${f.size}²: ${fmtMs(f.spectral)} vs ${fmtMs(f.radix2)} ms`).join('; ')}. ` : ''}` +
+      `${webglSpectral.length ? `webgl: ${webglSpectral.map((f) => `${f.size}²: spectral ${fmtMs(f.spectral)} ms vs radix-2 ${fmtMs(f.radix2)} ms`).join('; ')}. ` : ''}` +
+      `\`conv2dFft\`'s default (\`transform: 'auto'\`) is the radix-2 transform; the autotuner times both.`,
   ];
   return parts.join('\n\n');
 }

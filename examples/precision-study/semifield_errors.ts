@@ -92,7 +92,7 @@ export function emulatedSemifieldConv(s: StudyProblem, config: SemifieldConfig, 
 
 const float64Exact: NumberFormat = {
   name: 'float64',
-  kind: 'float',
+  encoding: 'float',
   bits: 64,
   fromReal: (v) => v,
   add: (a, b) => a + b,

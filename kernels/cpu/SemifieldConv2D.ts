@@ -50,6 +50,8 @@ function selectionForward(sf: SelectionSemifield, info: SemifieldConvInfo, x: Fl
   // The tap loop is written out here rather than through forEachTap's callback: selection is the
   // op the layers call most (max-plus convs and every semifield pooling), and for depthwise
   // filters (one output channel per group) the callback cost more than the comparison it wraps.
+  // A shared helper that gathers a window's in-image taps first cost speed too (issue 17,
+  // docs/benchmarks-history.md), so each CPU kernel keeps its window loop written out.
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < OH; i++) {
       for (let j = 0; j < OW; j++) {
@@ -252,7 +254,7 @@ export const semifieldConv2DCpu: KernelFunc = ({inputs, backend, attrs}) => {
   const xv = values(cpu, x) as Float32Array;
   const wv = values(cpu, filter) as Float32Array;
   const shape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
-  if (sf.kind === 'selection') {
+  if (sf.gradientRule === 'selection') {
     const [y, prov] = (info.outChannelsPerGroup > 1 ? selectionForwardBlocked : selectionForward)(sf, info, xv, wv);
     return [cpu.makeTensorInfo(shape, 'float32', y), cpu.makeTensorInfo(shape, 'int32', prov)];
   }

@@ -1,5 +1,5 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL, type SemifieldBackpropInputs} from '../../src/ops/kernel_names.js';
 import {type CpuBackendLike, decodeProvenance, kernelSetup, values} from './cpu_util.js';
 import {logConvBackpropInput} from './log_factorised.js';
 
@@ -11,7 +11,7 @@ import {logConvBackpropInput} from './log_factorised.js';
  */
 export const semifieldConv2DBackpropInputCpu: KernelFunc = ({inputs, backend, attrs}) => {
   const cpu = backend as unknown as CpuBackendLike;
-  const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
+  const {dy, x, filter, provenance, y: yInfo} = inputs as SemifieldBackpropInputs<TensorInfo>;
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const {batch: B, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
   const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg, filterWidth: kw} = info;
@@ -19,12 +19,12 @@ export const semifieldConv2DBackpropInputCpu: KernelFunc = ({inputs, backend, at
   const xv = values(cpu, x) as Float32Array;
   const wv = values(cpu, filter) as Float32Array;
   if (sf.config.name === 'log') {
-    const fast = logConvBackpropInput(sf.config.mu, info, dyv, xv, wv, values(cpu, aux) as Float32Array);
+    const fast = logConvBackpropInput(sf.config.mu, info, dyv, xv, wv, values(cpu, yInfo!) as Float32Array);
     if (fast) return cpu.makeTensorInfo(x.shape, 'float32', fast);
   }
   const dx = new Float32Array(B * H * W * Cin);
-  if (sf.kind === 'selection') {
-    const prov = values(cpu, aux) as Int32Array;
+  if (sf.gradientRule === 'selection') {
+    const prov = values(cpu, provenance!) as Int32Array;
     for (let n = 0; n < prov.length; n++) {
       const k = prov[n];
       if (k < 0) continue;
@@ -41,7 +41,7 @@ export const semifieldConv2DBackpropInputCpu: KernelFunc = ({inputs, backend, at
       dx[xi] += sf.multiplicative ? dyv[n] * wv[((di * kw + dj) * cpg + c) * Cout + o] : dyv[n];
     }
   } else {
-    const y = values(cpu, aux) as Float32Array;
+    const y = values(cpu, yInfo!) as Float32Array;
     const linear = sf.accumulation === 'sum';
     for (let b = 0; b < B; b++) {
       for (let i = 0; i < OH; i++) {

@@ -17,9 +17,9 @@ export const semifieldConv2DWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const {sf, info, glsl} = kernelSetup(attrs, x.shape, filter.shape);
   const packed = packedPrograms();
-  if (sf.kind === 'selection') {
+  if (sf.gradientRule === 'selection') {
     const prov = packed
-      ? webgl.runWebGLProgram(new PackedForwardProgram(info, glsl, {kind: 'selection'}), [x, filter], 'int32')
+      ? webgl.runWebGLProgram(new PackedForwardProgram(info, glsl, {gradientRule: 'selection'}), [x, filter], 'int32')
       : webgl.runWebGLProgram(new SelectionScanProgram(info, glsl, 'provenance'), [x, filter], 'int32');
     let y;
     if (!provenanceStoredExactly(info)) {
@@ -32,7 +32,7 @@ export const semifieldConv2DWebGL: KernelFunc = ({inputs, backend, attrs}) => {
     return [y, prov];
   }
   const program = packed
-    ? new PackedForwardProgram(info, glsl, {kind: 'invertible', accumulation: sf.accumulation})
+    ? new PackedForwardProgram(info, glsl, {gradientRule: 'invertible', accumulation: sf.accumulation})
     : new InvertibleForwardProgram(info, glsl, sf.accumulation);
   return [webgl.runWebGLProgram(program, [x, filter], 'float32')];
 };

@@ -1,17 +1,17 @@
 import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
-import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from '../../src/ops/kernel_names.js';
+import {SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL, type SemifieldBackpropInputs} from '../../src/ops/kernel_names.js';
 import {SemifieldBackpropInputProgram} from './semifield_conv2d_backprop_input_gpu.js';
 import {runBackprop} from './backprop_common.js';
 import {PackedBackpropInputProgram} from './semifield_conv2d_backprop_packed_gpu.js';
 import {type MathBackendWebGL, packedPrograms} from './webgl_util.js';
 
 /*
- * dL/dx on WebGL in one fused pass. aux is the provenance (selection) or y (invertible): nothing
+ * dL/dx on WebGL in one fused pass. It reads the provenance (selection) or y (invertible): nothing
  * else of the forward pass is kept; terms are recomputed from x and w. Packed (2×2 per fragment)
  * under WEBGL_PACK, scalar otherwise.
  */
 export const semifieldConv2DBackpropInputWebGL: KernelFunc = ({inputs, backend, attrs}) => {
-  const args = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
+  const args = inputs as SemifieldBackpropInputs<TensorInfo>;
   return runBackprop(backend as unknown as MathBackendWebGL, args, attrs, ({sf, info, glsl}, refined) =>
     packedPrograms() ? new PackedBackpropInputProgram(info, sf, glsl, refined) : new SemifieldBackpropInputProgram(info, sf, glsl, refined));
 };

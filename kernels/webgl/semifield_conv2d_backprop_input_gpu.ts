@@ -16,7 +16,7 @@ import {geometryConstants, type GPGPUProgram, programPrelude} from './webgl_util
  */
 export function backpropTerm(sf: Semifield, glsl: ShaderSnippets, other: string, acc = 'acc'): string {
   const dTdSelf = sf.multiplicative ? ` * ${other}` : '';
-  if (sf.kind === 'selection') {
+  if (sf.gradientRule === 'selection') {
     return `${acc} += auxv == kf ? dyv${dTdSelf} : 0.0;`;
   }
   const raw = sf.multiplicative ? '(xv * wv)' : '(xv + wv)';

@@ -35,7 +35,7 @@ function auxTexel(refined: boolean, args: string): string {
  * when its gradWeight depends on y (linear's is the constant 1, so its backward skips the y reads).
  */
 function usesAux(sf: Semifield, glsl: ShaderSnippets): boolean {
-  return sf.kind === 'selection' || glsl.gradWeight!('t', 'auxv').includes('auxv');
+  return sf.gradientRule === 'selection' || glsl.gradWeight!('t', 'auxv').includes('auxv');
 }
 
 /**
@@ -110,7 +110,7 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
   constructor(info: SemifieldConvInfo, sf: Semifield, glsl: ShaderSnippets, refined = false) {
     if (refined) this.variableNames.push('delta');
     this.outputShape = [info.batch, info.inHeight, info.inWidth, info.inChannels];
-    const needW = sf.kind === 'invertible' || sf.multiplicative;
+    const needW = sf.gradientRule === 'invertible' || sf.multiplicative;
     const c = (n: number, v: Operands) => contribution(sf, glsl, n, v, 'wv');
     const xs = ['xt.x', 'xt.y', 'xt.z', 'xt.w'];
     const cpg = info.inChannelsPerGroup;
@@ -218,7 +218,7 @@ export class PackedBackpropFilterProgram implements GPGPUProgram {
   constructor(info: SemifieldConvInfo, sf: Semifield, glsl: ShaderSnippets, refined = false) {
     if (refined) this.variableNames.push('delta');
     this.outputShape = [info.filterHeight, info.filterWidth, info.inChannelsPerGroup, info.outChannels];
-    const needX = sf.kind === 'invertible' || sf.multiplicative;
+    const needX = sf.gradientRule === 'invertible' || sf.multiplicative;
     const needAux = usesAux(sf, glsl);
     const c = (n: number, v: Operands) => contribution(sf, glsl, n, v, 'xv');
     const ws = ['wt.x', 'wt.y', 'wt.z', 'wt.w'];

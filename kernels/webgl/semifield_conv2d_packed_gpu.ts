@@ -21,11 +21,11 @@ const LANES = [
   {comp: 'w', jl: 1, ol: 1},
 ] as const;
 
-export type PackedForwardMode = {kind: 'selection'} | {kind: 'invertible'; accumulation: 'sum' | 'rescaled'};
+export type PackedForwardMode = {gradientRule: 'selection'} | {gradientRule: 'invertible'; accumulation: 'sum' | 'rescaled'};
 
 /** GLSL for folding term `t` (flat filter index `k`) into lane `n`'s accumulator. */
 function accumulate(glsl: ShaderSnippets, mode: PackedForwardMode, n: number | string, t: string, k: string, anyOrder = false): string {
-  if (mode.kind === 'selection') {
+  if (mode.gradientRule === 'selection') {
     // Branch-free: SwiftShader and real GPUs alike run both sides of a divergent `if` anyway.
     // `anyOrder`: terms are not visited in scan order, so an equal term with a smaller flat index
     // (earlier in the order di, dj, c) must win the tie too.
@@ -144,7 +144,7 @@ function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Pack
    * column winners are merged once at the end, ties going to the smaller flat index. That halves
    * the per-term work (add, compare, two selects) against the tie-aware comparison.
    */
-  const perColumn = mode.kind === 'selection' && pairs;
+  const perColumn = mode.gradientRule === 'selection' && pairs;
   const acc = (n: number, t: string, k: string, dj: number) =>
     perColumn ? accumulate(glsl, mode, `${dj}_${n}`, t, k) : accumulate(glsl, mode, n, t, k, false);
   const columnAccs = perColumn
@@ -242,14 +242,14 @@ export class PackedForwardProgram implements GPGPUProgram {
   constructor(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: PackedForwardMode) {
     this.outputShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
     const init = LANES.map((_, n) =>
-      mode.kind === 'selection'
+      mode.gradientRule === 'selection'
         ? `float acc${n} = ${glsl.zero}; int arg${n} = -1;`
         : mode.accumulation === 'sum'
           ? `float acc${n} = 0.0;`
           : `float acc${n} = ${glsl.zero}; float sum${n} = 0.0;`,
     ).join('\n');
     const result =
-      mode.kind === 'selection'
+      mode.gradientRule === 'selection'
         ? `vec4(${LANES.map((_, n) => `float(arg${n})`).join(', ')})`
         : mode.accumulation === 'sum'
           ? `vec4(acc0, acc1, acc2, acc3)`

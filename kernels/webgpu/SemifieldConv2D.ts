@@ -125,7 +125,7 @@ export function runForward(gpu: WebGPUBackendLike, sf: Semifield, info: Semifiel
     return [y];
   }
   const program = new SemifieldConv2DDirectProgram(sf, info, choice.pixels, valueOnly);
-  if (sf.kind === 'selection') return selectionOutputs(gpu, sf, info, program, x, filter, valueOnly);
+  if (sf.gradientRule === 'selection') return selectionOutputs(gpu, sf, info, program, x, filter, valueOnly);
   return [gpu.runWebGPUProgram(program, [x, filter], 'float32', program.uniformData)];
 }
 
@@ -176,7 +176,7 @@ export const semifieldConv2DWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const {x, filter} = inputs as {x: TensorInfo; filter: TensorInfo};
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   // Selection semifields outside a gradient tape: y alone, straight from the main program.
-  const valueOnly = sf.kind === 'selection' && (attrs as {provenance?: boolean}).provenance === false;
+  const valueOnly = sf.gradientRule === 'selection' && (attrs as {provenance?: boolean}).provenance === false;
   const choice = tunedChoice(gpu, forwardTuningSpec(sf, info, isSwiftShader(gpu), valueOnly));
   return runForward(gpu, sf, info, choice, x, filter, valueOnly);
 };

@@ -93,17 +93,17 @@ export function runBackpropFilter(
   info: SemifieldConvInfo,
   choice: BackpropFilterChoice,
   swiftShader: boolean,
-  t: {dy: TensorInfo; aux: TensorInfo; x: TensorInfo; filter: TensorInfo},
+  t: {dy: TensorInfo; provenanceOrY: TensorInfo; x: TensorInfo; filter: TensorInfo},
 ): TensorInfo {
   let partials: TensorInfo;
   if (choice.program === 'factorised') {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.aux, x: t.x, filter: t.filter}, 'filter', gradFactorLanes(info, swiftShader));
+    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.provenanceOrY, x: t.x, filter: t.filter}, 'filter', gradFactorLanes(info, swiftShader));
     const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, choice.inBlock, choice.outBlock, choice.invocations);
-    partials = gpu.runWebGPUProgram(partial, [t.dy, t.aux, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', partial.uniformData);
+    partials = gpu.runWebGPUProgram(partial, [t.dy, t.provenanceOrY, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', partial.uniformData);
     factors.dispose();
   } else {
     const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info, choice.block, choice.invocations);
-    const byName: Record<string, TensorInfo> = {dy: t.dy, aux: t.aux, x: t.x, w: t.filter};
+    const byName: Record<string, TensorInfo> = {dy: t.dy, aux: t.provenanceOrY, x: t.x, w: t.filter};
     partials = gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData);
   }
   const parallel = parallelSliceSum(swiftShader, partials.shape[0]);
@@ -124,19 +124,20 @@ export function backpropFilterTuningSpec(sf: Semifield, info: SemifieldConvInfo,
     label: backpropFilterChoiceLabel,
     makeInputs: (gpu) => {
       const t = syntheticBackwardInputs(gpu, sf, info, swiftShader);
-      return {inputs: [t.dy, t.aux, t.x, t.filter], dispose: t.dispose};
+      return {inputs: [t.dy, t.provenanceOrY, t.x, t.filter], dispose: t.dispose};
     },
-    run: (gpu, choice, [dy, aux, x, filter]) => [runBackpropFilter(gpu, sf, info, choice, swiftShader, {dy, aux, x, filter})],
+    run: (gpu, choice, [dy, provenanceOrY, x, filter]) => [runBackpropFilter(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter})],
   };
 }
 
 export const semifieldConv2DBackpropFilterWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const gpu = backend as unknown as WebGPUBackendLike;
-  const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
+  const {dy, x, filter} = inputs as Record<'dy' | 'x' | 'filter', TensorInfo>;
+  const provenanceOrY = (inputs.provenance ?? inputs.y)!; // the provenance (selection) or y (invertible)
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const swiftShader = isSwiftShader(gpu);
   const choice = tunedChoice(gpu, backpropFilterTuningSpec(sf, info, swiftShader));
-  return runBackpropFilter(gpu, sf, info, choice, swiftShader, {dy, aux, x, filter});
+  return runBackpropFilter(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter});
 };
 
 export const semifieldConv2DBackpropFilterWebGPUConfig: KernelConfig = {

@@ -13,7 +13,7 @@ import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.
 
 /*
  * dL/dx on WebGPU: a deterministic gather over the outputs each input pixel feeds
- * (semifield_conv2d_backprop_input_webgpu.ts); aux is the provenance (selection) or y (invertible).
+ * (semifield_conv2d_backprop_input_webgpu.ts); provenanceOrY is the provenance (selection) or y (invertible).
  * Log and root p ≥ 1 on layers with several output channels per group can run the same gather with
  * the factorised gradient (semifield_conv2d_backprop_input_factorised_webgpu.ts). The tuner picks
  * the program and pixels per invocation on hardware GPUs; the flags fix them.
@@ -47,7 +47,7 @@ export function backpropInputChoices(sf: Semifield, info: SemifieldConvInfo, swi
   const factorisedDefault = useFactorisedBackward(sf, info);
   const fallback: BackpropInputChoice = factorisedDefault
     ? {program: 'factorised', pixels: pixelsFlag === 'auto' ? 16 : pixelsFlag}
-    : {program: 'perTerm', pixels: pixelsFlag === 'auto' ? (swiftShader || sf.kind === 'selection' ? 4 : 16) : pixelsFlag};
+    : {program: 'perTerm', pixels: pixelsFlag === 'auto' ? (swiftShader || sf.gradientRule === 'selection' ? 4 : 16) : pixelsFlag};
   const candidates: BackpropInputChoice[] = [];
   if (factorisedFlag !== 'always') {
     for (const pixels of pixelsFlag === 'auto' ? [4, 8, 16] : [pixelsFlag]) candidates.push({program: 'perTerm', pixels});
@@ -65,39 +65,39 @@ export function runBackpropInput(
   info: SemifieldConvInfo,
   choice: BackpropInputChoice,
   swiftShader: boolean,
-  t: {dy: TensorInfo; aux: TensorInfo; x: TensorInfo; filter: TensorInfo},
+  t: {dy: TensorInfo; provenanceOrY: TensorInfo; x: TensorInfo; filter: TensorInfo},
 ): TensorInfo {
   if (choice.program === 'factorised') {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.aux, x: t.x, filter: t.filter}, 'input', gradFactorLanes(info, swiftShader));
+    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.provenanceOrY, x: t.x, filter: t.filter}, 'input', gradFactorLanes(info, swiftShader));
     const program = new SemifieldConv2DBackpropInputFactorisedProgram(sf, info, choice.pixels);
-    const dx = gpu.runWebGPUProgram(program, [t.dy, t.aux, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', program.uniformData);
+    const dx = gpu.runWebGPUProgram(program, [t.dy, t.provenanceOrY, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', program.uniformData);
     factors.dispose();
     return dx;
   }
   const program = new SemifieldConv2DBackpropInputProgram(sf, info, choice.pixels);
-  const byName: Record<string, TensorInfo> = {dy: t.dy, aux: t.aux, x: t.x, w: t.filter};
+  const byName: Record<string, TensorInfo> = {dy: t.dy, aux: t.provenanceOrY, x: t.x, w: t.filter};
   return gpu.runWebGPUProgram(program, program.variableNames.map((n) => byName[n]), 'float32', program.uniformData);
 }
 
 /**
- * Synthetic inputs of a backward call: x, filter, the forward's aux (provenance or y, from the
+ * Synthetic inputs of a backward call: x, filter, the forward's provenanceOrY (provenance or y, from the
  * forward's fixed default) and dy.
  */
-export function syntheticBackwardInputs(gpu: WebGPUBackendLike, sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {dy: TensorInfo; aux: TensorInfo; x: TensorInfo; filter: TensorInfo; dispose(): void} {
+export function syntheticBackwardInputs(gpu: WebGPUBackendLike, sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {dy: TensorInfo; provenanceOrY: TensorInfo; x: TensorInfo; filter: TensorInfo; dispose(): void} {
   const {x, filter, dispose} = syntheticConvInputs(gpu, info);
   const outputs = runForward(gpu, sf, info, forwardChoices(sf, info, swiftShader).fallback, x, filter, false);
-  const aux = outputs[outputs.length - 1];
-  for (const o of outputs) if (o !== aux) gpu.disposeData(o.dataId);
+  const provenanceOrY = outputs[outputs.length - 1];
+  for (const o of outputs) if (o !== provenanceOrY) gpu.disposeData(o.dataId);
   const dyShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
   const dy = gpu.makeTensorInfo(dyShape, 'float32', syntheticValues(dyShape.reduce((a, b) => a * b, 1), -1, 1, 3));
   return {
     dy,
-    aux,
+    provenanceOrY,
     x,
     filter,
     dispose: () => {
       dispose();
-      gpu.disposeData(aux.dataId);
+      gpu.disposeData(provenanceOrY.dataId);
       gpu.disposeData(dy.dataId);
     },
   };
@@ -112,19 +112,20 @@ export function backpropInputTuningSpec(sf: Semifield, info: SemifieldConvInfo, 
     label: backpropInputChoiceLabel,
     makeInputs: (gpu) => {
       const t = syntheticBackwardInputs(gpu, sf, info, swiftShader);
-      return {inputs: [t.dy, t.aux, t.x, t.filter], dispose: t.dispose};
+      return {inputs: [t.dy, t.provenanceOrY, t.x, t.filter], dispose: t.dispose};
     },
-    run: (gpu, choice, [dy, aux, x, filter]) => [runBackpropInput(gpu, sf, info, choice, swiftShader, {dy, aux, x, filter})],
+    run: (gpu, choice, [dy, provenanceOrY, x, filter]) => [runBackpropInput(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter})],
   };
 }
 
 export const semifieldConv2DBackpropInputWebGPU: KernelFunc = ({inputs, backend, attrs}) => {
   const gpu = backend as unknown as WebGPUBackendLike;
-  const {dy, x, filter, aux} = inputs as Record<'dy' | 'x' | 'filter' | 'aux', TensorInfo>;
+  const {dy, x, filter} = inputs as Record<'dy' | 'x' | 'filter', TensorInfo>;
+  const provenanceOrY = (inputs.provenance ?? inputs.y)!; // the provenance (selection) or y (invertible)
   const {sf, info} = kernelSetup(attrs, x.shape, filter.shape);
   const swiftShader = isSwiftShader(gpu);
   const choice = tunedChoice(gpu, backpropInputTuningSpec(sf, info, swiftShader));
-  return runBackpropInput(gpu, sf, info, choice, swiftShader, {dy, aux, x, filter});
+  return runBackpropInput(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter});
 };
 
 export const semifieldConv2DBackpropInputWebGPUConfig: KernelConfig = {

@@ -70,7 +70,7 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
     const slices = Math.max(1, Math.min(rows, ceilDiv(invocations, blocks)));
     this.outputShape = [slices, info.filterHeight * info.filterWidth * info.inChannelsPerGroup * info.outChannels];
     this.acc = new Accumulators(sf, 1);
-    const selection = sf.kind === 'selection';
+    const selection = sf.gradientRule === 'selection';
     this.variableNames = selection ? (sf.multiplicative ? ['dy', 'aux', 'x'] : ['dy', 'aux']) : ['dy', 'aux', 'x', 'w'];
     // linear's ∂y/∂t is the constant 1: y and w are then never read.
     if (!selection && !this.acc.gradWeightReadsY) this.variableNames = ['dy', 'x'];
@@ -88,7 +88,7 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
 
   getUserCode(): string {
     const {acc, sf, cb: CB, ob: OB} = this;
-    const selection = sf.kind === 'selection';
+    const selection = sf.gradientRule === 'selection';
     const readsX = this.variableNames.includes('x');
     const readsW = this.variableNames.includes('w');
     const readsY = !selection && this.variableNames.includes('aux');

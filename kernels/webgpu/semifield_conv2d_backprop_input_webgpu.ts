@@ -45,7 +45,7 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
     const {batch, inHeight, inWidth, inChannels} = info;
     this.outputShape = [batch, inHeight, inWidth, inChannels];
     this.acc = new Accumulators(sf, 1);
-    const selection = sf.kind === 'selection';
+    const selection = sf.gradientRule === 'selection';
     // Bind only what the shader reads: WebGPU's automatic layout drops unused bindings.
     this.variableNames = selection ? (sf.multiplicative ? ['dy', 'aux', 'w'] : ['dy', 'aux']) : ['dy', 'aux', 'x', 'w'];
     // linear's ∂y/∂t is the constant 1: y is then never read, and neither is x.
@@ -71,7 +71,7 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
 
   getUserCode(): string {
     const {acc, sf, px: PX, cb: CB} = this;
-    const selection = sf.kind === 'selection';
+    const selection = sf.gradientRule === 'selection';
     const readsX = this.variableNames.includes('x');
     const readsW = this.variableNames.includes('w');
     const readsY = !selection && this.variableNames.includes('aux');

@@ -73,7 +73,7 @@ export function mmTileValid(t: MMTile): boolean {
 }
 
 export function mmModeFor(sf: Semifield): MMMode | null {
-  if (sf.kind === 'selection') return sf.multiplicative ? null : 'select';
+  if (sf.gradientRule === 'selection') return sf.multiplicative ? null : 'select';
   if (sf.accumulation === 'sum') return 'sum';
   return factorisedSnippets(sf) != null ? 'factorised' : null;
 }

@@ -9,7 +9,7 @@ import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js'
 export type AccumulationMode = 'select' | 'rescaled' | 'sum';
 
 export function accumulationMode(sf: Semifield): AccumulationMode {
-  if (sf.kind === 'selection') return 'select';
+  if (sf.gradientRule === 'selection') return 'select';
   return sf.accumulation === 'rescaled' ? 'rescaled' : 'sum';
 }
 
@@ -118,7 +118,7 @@ export function semifieldTag(sf: Semifield): string {
 
 /** The semifield's factorised form in WGSL (log, root p > 0), or undefined where it has none. */
 export function factorisedSnippets(sf: Semifield): FactorisedSnippets | undefined {
-  return sf.kind === 'invertible' && sf.accumulation === 'rescaled' ? sf.shader('wgsl').factorised : undefined;
+  return sf.gradientRule === 'invertible' && sf.accumulation === 'rescaled' ? sf.shader('wgsl').factorised : undefined;
 }
 
 /**

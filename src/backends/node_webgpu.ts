@@ -99,7 +99,7 @@ async function setUp(options: InitNodeWebGPUOptions): Promise<NodeWebGPUInfo> {
   try {
     dawn = await import('webgpu');
   } catch (err) {
-    throw new Error(`initNodeWebGPU: the 'webgpu' npm package (Dawn for Node) could not be loaded (${(err as Error).message}); install it with \`npm install webgpu\`.`);
+    throw new Error(`initNodeWebGPU: the 'webgpu' npm package (Dawn for Node) could not be loaded (${(err as Error).message}); install it with \`npm install webgpu\`.`, {cause: err});
   }
   const envIcd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
   const attempts: Array<string | null> = [];

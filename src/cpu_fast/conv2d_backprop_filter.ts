@@ -4,9 +4,8 @@
  * tf.layers.conv2d cannot be trained there without it (registerWasmConv2DBackpropFilter).
  *
  * Why: tfjs-backend-cpu 4.22 computes it with TensorBuffer.get() per term, looping over the
- * spatial positions innermost, which is ~100× slower than the rest of a training step; profiled on
- * the MNIST example it took ~90% of every baseline step (2.5 s for one batch of 32), so the baseline
- * would have been compared against a strawman and the main command would take an hour. This
+ * spatial positions innermost; profiled on the MNIST example it took most of every baseline
+ * training step, so the baseline would have been compared against a strawman. This
  * version is the same sum over typed arrays in memory order (output channels innermost), like the
  * fused semifield kernels, and accumulates in float64. NCHW still goes to tfjs's kernel.
  */
@@ -39,7 +38,7 @@ function conv2DFilterGradient(xv: Float32Array, xShape: number[], dyv: Float32Ar
   const dw = new Float32Array(kh * kw * Cin * Cout);
   // One filter entry block (tap, input channel, 4 output channels) at a time, summed over every
   // output position in local variables: registers instead of a read-modify-write of a memory
-  // accumulator per term (1.5× faster on the MNIST example's shapes). Same order of summation per entry
+  // accumulator per term (faster on the MNIST example's shapes). Same order of summation per entry
   // (b, i, j) as a straightforward loop, in float64.
   for (let di = 0; di < kh; di++) {
     for (let dj = 0; dj < kw; dj++) {

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type {constraints, initializers, regularizers} from '@tensorflow/tfjs-layers';
+import {isPositiveInt, parsePair} from '../ops/conv_info.js';
 import {describeValue} from '../ops/describe.js';
 
 /** A tfjs-layers initializer (the type tfjs-layers does not export by name). */
@@ -57,7 +58,7 @@ const activationNames: readonly string[] = [
 /** Render a value for an error message. */
 export const show: (value: unknown) => string = describeValue;
 
-export const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+export {isPositiveInt};
 
 /** A positive integer. */
 export function parsePositiveInt(value: unknown, argName: string, fallback?: number): number {
@@ -69,9 +70,7 @@ export function parsePositiveInt(value: unknown, argName: string, fallback?: num
 /** A positive integer or a pair of them, as [height, width]. */
 export function parseIntPair(value: unknown, argName: string, fallback?: [number, number]): [number, number] {
   if (value === undefined && fallback !== undefined) return [...fallback];
-  if (isPositiveInt(value)) return [value, value];
-  if (Array.isArray(value) && value.length === 2 && value.every(isPositiveInt)) return [value[0], value[1]];
-  throw new Error(`${argName}: expected a positive integer or a pair [height, width] of positive integers, but got ${show(value)}`);
+  return parsePair(value, argName);
 }
 
 /** 'valid' or 'same', the two paddings tf.layers.conv2d offers for channelsLast images. */

@@ -3,7 +3,8 @@ import {initializers, layers as tfl} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
 import type {Semifield, SemifieldConfig} from '../semifields/types.js';
-import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
+import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
+import {createKernelModule, type StructuringFunctionConfig} from './kernels/index.js';
 import {checkDataFormat, convOutputLength, parseIntPair, parsePadding, show, singleInput, singleShape} from './layer_args.js';
 
 type LayerArgs = ConstructorParameters<typeof tfl.Layer>[0];
@@ -26,7 +27,7 @@ export interface MorphologicalLayer2DArgs extends NonNullable<LayerArgs> {
    */
   semifield?: SemifieldConfig;
   /** The structuring function's parametrisation (as for semifieldPooling2d). Default 'isotropic'. */
-  kernel?: KernelConfig;
+  kernel?: StructuringFunctionConfig;
 }
 
 /** The (dilation, erosion) semifield pair of an adjunction. */
@@ -61,13 +62,12 @@ function adjointPair(config: SemifieldConfig | undefined): {dilation: Semifield;
  * const b = closing.structuringFunction();            // [3, 3, 1, 2]
  * const dilated = closing.dilate(x, b);               // δ_b(x) alone
  */
-export abstract class MorphologicalLayer2D extends tfl.Layer {
+export abstract class MorphologicalLayer2D extends DepthwiseStructuringLayer2D {
   readonly kernelSize: [number, number];
   readonly padding: 'valid' | 'same';
   readonly dilationRate: [number, number];
   readonly dilationSemifield: Semifield;
   readonly erosionSemifield: Semifield;
-  readonly kernelModule: SemifieldKernelModule;
   /** Which step runs first. */
   protected abstract readonly order: 'erosion-first' | 'dilation-first';
 
@@ -81,30 +81,18 @@ export abstract class MorphologicalLayer2D extends tfl.Layer {
     // A free structuring element starts flat (0 everywhere): the plain opening / closing by a square.
     const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () => initializers.zeros());
     const {kernelSize: _k, padding: _p, dilationRate: _d, dataFormat: _f, semifield: _sf, kernel: _kernel, ...base} = args;
-    super(base);
+    super(base, kernelModule);
     this.kernelSize = kernelSize;
     this.padding = padding;
     this.dilationRate = dilationRate;
     this.dilationSemifield = dilation;
     this.erosionSemifield = erosion;
-    this.kernelModule = kernelModule;
-    this.inputSpec = [{ndim: 4}];
   }
 
-  override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(inputShape, this.name);
-    if (shape.length !== 4) throw new Error(`${this.name}: expected input of rank 4 [batch, height, width, channels], but got shape [${shape}]`);
-    const channels = shape[3];
-    if (channels == null) throw new Error(`${this.name}: the channel dimension of the input must be known, but got shape [${shape}]`);
-    this.kernelModule.build(
-      (name, weightShape, initializer) => this.addWeight(name, weightShape, 'float32', initializer, undefined, true),
-      this.kernelSize,
-      1,
-      channels,
-    );
-    this.inputSpec = [{ndim: 4, axes: {[-1]: channels}}];
-    this.built = true;
+  protected override windowSize(): [number, number] {
+    return this.kernelSize;
   }
+
 
   /** The structuring function b, [kh, kw, 1, C] (a new tensor; dispose it). */
   structuringFunction(): tf.Tensor4D {
@@ -125,7 +113,7 @@ export abstract class MorphologicalLayer2D extends tfl.Layer {
     });
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name) as tf.Tensor4D;
       const b = this.structuringFunction();

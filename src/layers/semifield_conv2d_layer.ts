@@ -2,9 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {layers as tfl, type LayerVariable} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig, SemifieldConfigObject} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield, SemifieldConfigObject} from '../semifields/types.js';
 import {defaultSemifieldBiasInitializer, defaultSemifieldKernelInitializer} from './default_initializers.js';
-import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
+import {createKernelModule, type StructuringFunctionConfig, type SemifieldKernelModule} from './kernels/index.js';
 import {structuringToSemifield} from './structuring.js';
 import {
   type ActivationIdentifier,
@@ -60,7 +60,7 @@ export interface SemifieldConv2DLayerArgs extends NonNullable<LayerArgs> {
    * pair, mapped into the semifield as in semifieldPooling2d), or their config objects.
    * kernelInitializer / kernelRegularizer / kernelConstraint apply to free kernels only.
    */
-  kernel?: KernelConfig;
+  kernel?: StructuringFunctionConfig;
   /** Activation applied after the bias, by name as in tf.layers.conv2d. Default 'linear'. */
   activation?: ActivationIdentifier;
   /** Whether to ⊗ a learned per-channel bias onto the output. Default true (as tf.layers.conv2d). */
@@ -216,7 +216,7 @@ export class SemifieldConv2D extends tfl.Layer {
     this.built = true;
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name);
       let y: tf.Tensor = semifieldConv2d(x as tf.Tensor4D, this.filter(), this.semifield, {

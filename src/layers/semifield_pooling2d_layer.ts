@@ -2,8 +2,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import {initializers, layers as tfl} from '@tensorflow/tfjs-layers';
 import {semifieldConv2d} from '../ops/semifield_conv2d.js';
 import {getSemifield} from '../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../semifields/types.js';
-import {createKernelModule, type KernelConfig, type SemifieldKernelModule} from './kernels/index.js';
+import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
+import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
+import {createKernelModule, type StructuringFunctionConfig} from './kernels/index.js';
 import {
   checkDataFormat,
   convOutputLength,
@@ -42,7 +43,7 @@ export interface SemifieldPooling2DLayerArgs extends NonNullable<LayerArgs> {
    * scale-space init), 'anisotropic' (−zᵀΣ⁻¹z/4 with learnable orientation and two axis scales per
    * channel, orientation-space init) or 'free' (every tap learned), or their config objects.
    */
-  kernel?: KernelConfig;
+  kernel?: StructuringFunctionConfig;
 }
 
 /** What a free pooling kernel starts at: 𝟙 everywhere (plain max / min / log-sum-exp / p-norm pooling), mean for linear. */
@@ -77,7 +78,7 @@ function defaultFreePoolingInitializer(sf: Semifield, poolSize: [number, number]
  * ]});
  * model.predict(tf.zeros([1, 28, 28, 1])); // [1, 10]
  */
-export class SemifieldPooling2D extends tfl.Layer {
+export class SemifieldPooling2D extends DepthwiseStructuringLayer2D {
   /** @nocollapse */
   static readonly className = 'SemifieldPooling2D';
 
@@ -87,7 +88,6 @@ export class SemifieldPooling2D extends tfl.Layer {
   readonly dilationRate: [number, number];
   readonly semifield: Semifield;
   readonly kind: 'corr' | 'conv';
-  readonly kernelModule: SemifieldKernelModule;
 
   constructor(args: SemifieldPooling2DLayerArgs = {}) {
     if (args == null || typeof args !== 'object') throw new Error(`semifieldPooling2d: expected an arguments object, but got ${show(args)}`);
@@ -100,31 +100,19 @@ export class SemifieldPooling2D extends tfl.Layer {
     const kind = parseKind(args.kind);
     const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () => defaultFreePoolingInitializer(semifield, poolSize));
     const {poolSize: _ps, strides: _s, padding: _p, dilationRate: _d, dataFormat: _f, semifield: _sf, kind: _k, kernel: _kernel, ...base} = args;
-    super(base);
+    super(base, kernelModule);
     this.poolSize = poolSize;
     this.strides = strides;
     this.padding = padding;
     this.dilationRate = dilationRate;
     this.semifield = semifield;
     this.kind = kind;
-    this.kernelModule = kernelModule;
-    this.inputSpec = [{ndim: 4}];
   }
 
-  override build(inputShape: Shape | Shape[]): void {
-    const shape = singleShape(inputShape, this.name);
-    if (shape.length !== 4) throw new Error(`${this.name}: expected input of rank 4 [batch, height, width, channels], but got shape [${shape}]`);
-    const channels = shape[3];
-    if (channels == null) throw new Error(`${this.name}: the channel dimension of the input must be known, but got shape [${shape}]`);
-    this.kernelModule.build(
-      (name, weightShape, initializer) => this.addWeight(name, weightShape, 'float32', initializer, undefined, true),
-      this.poolSize,
-      1,
-      channels,
-    );
-    this.inputSpec = [{ndim: 4, axes: {[-1]: channels}}];
-    this.built = true;
+  protected override windowSize(): [number, number] {
+    return this.poolSize;
   }
+
 
   /** The [kh, kw, 1, C] semifield filter the layer currently applies (a new tensor; dispose it). */
   filter(): tf.Tensor4D {
@@ -134,7 +122,7 @@ export class SemifieldPooling2D extends tfl.Layer {
     });
   }
 
-  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor {
+  override call(inputs: tf.Tensor | tf.Tensor[], _kwargs: Kwargs): tf.Tensor {
     return tf.tidy(() => {
       const x = singleInput(inputs, this.name) as tf.Tensor4D;
       return semifieldConv2d(x, this.filter(), this.semifield, {

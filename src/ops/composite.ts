@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type {InvertibleSemifield, Semifield} from '../semifields/types.js';
 import type {SemifieldConvInfo} from './conv_info.js';
+import {hasPadding, padInput, tapView} from './conv_views.js';
 
 /*
  * The backend-agnostic path, built from public tfjs ops only (what tfjs-node, wasm and any other
@@ -9,7 +10,7 @@ import type {SemifieldConvInfo} from './conv_info.js';
  * unfold). Within a tap, ⊕ accumulates one input channel c at a time into output-sized state, so
  * every op works on output-sized [B, OH·OW, G, Opg] tensors and the only broadcast is x_c ⊗ w[di, dj, c, :].
  * (A first version formed all Cpg × Opg terms of a tap in one 6-D tensor: tfjs's CPU backend
- * broadcasts and tiles those element by element, 20× slower than this.) The linear semifield
+ * broadcasts and tiles those element by element, far slower than this.) The linear semifield
  * uses matMul per tap instead.
  *
  * Gradients follow docs/design.md §4 (selection: one-hot of the provenance; invertible: f′(t)/f′(y)),
@@ -31,17 +32,8 @@ type GroupedShape = [number, number, number, number];
  * a mask (and zero its gradient weight); linear pads with 0 and masks the tap's products.
  */
 function padValue(sf: Semifield): {value: number; masked: boolean} {
-  if (sf.kind === 'selection') return {value: sf.zero, masked: false};
+  if (sf.gradientRule === 'selection') return {value: sf.zero, masked: false};
   return {value: 0, masked: true};
-}
-
-function hasPadding(info: SemifieldConvInfo): boolean {
-  return info.padTop + info.padBottom + info.padLeft + info.padRight > 0;
-}
-
-function padInput(x: tf.Tensor4D, info: SemifieldConvInfo, value: number): tf.Tensor4D {
-  if (!hasPadding(info)) return x;
-  return tf.pad(x, [[0, 0], [info.padTop, info.padBottom], [info.padLeft, info.padRight], [0, 0]], value);
 }
 
 /** Does tap (di, dj) of each output position read a real pixel? null when every position does. */
@@ -81,18 +73,6 @@ function validMaskFlat(info: SemifieldConvInfo, di: number, dj: number): tf.Tens
  */
 function mulSkippingZero(weighted: tf.Tensor, partner: tf.Tensor): tf.Tensor {
   return tf.where(tf.equal(weighted, 0), tf.scalar(0), tf.mul(weighted, partner));
-}
-
-/** Strided view of the padded input for tap (di, dj): [B, OH, OW, Cin]. */
-function inputView(xPadded: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): tf.Tensor4D {
-  const top = di * info.dilationHeight;
-  const left = dj * info.dilationWidth;
-  return tf.stridedSlice(
-    xPadded,
-    [0, top, left, 0],
-    [info.batch, top + (info.outHeight - 1) * info.strideHeight + 1, left + (info.outWidth - 1) * info.strideWidth + 1, info.inChannels],
-    [1, info.strideHeight, info.strideWidth, 1],
-  ) as tf.Tensor4D;
 }
 
 /** The view's channel c of every group, shaped to broadcast against a filter row: Cpg × [B, OH·OW, G, 1]. */
@@ -136,7 +116,7 @@ export function compositeForward(
   sf: Semifield,
   info: SemifieldConvInfo,
 ): {y: tf.Tensor4D; provenance?: tf.Tensor4D} {
-  if (sf.kind === 'invertible' && sf.accumulation === 'sum') return {y: linearForward(x, filter, info)};
+  if (sf.gradientRule === 'invertible' && sf.accumulation === 'sum') return {y: linearForward(x, filter, info)};
   const cpg = info.inChannelsPerGroup;
   const {value, masked} = padValue(sf);
   const xPadded = padInput(x, info, value);
@@ -147,7 +127,7 @@ export function compositeForward(
     let state = initial;
     forEachTap(info, (di, dj, k) => {
       state = advance(state, () => {
-        const cols = channelColumns(inputView(xPadded, info, di, dj), info);
+        const cols = channelColumns(tapView(xPadded, info, di, dj), info);
         const mask = masked ? validMask(info, di, dj) : null;
         let inner = state;
         for (let c = 0; c < cpg; c++) {
@@ -166,7 +146,7 @@ export function compositeForward(
     return state;
   };
   try {
-    if (sf.kind === 'selection') {
+    if (sf.gradientRule === 'selection') {
       // State: (best term so far, its flat index); strict "better" keeps the first of equal terms.
       const [acc, idx] = sweep([tf.fill(shape, sf.zero), tf.fill(shape, -1, 'int32')], ([a, i], t, flat) => {
         const better = sf.betterTensor(t, a);
@@ -199,30 +179,47 @@ export function compositeForward(
 function groupedTap(xPadded: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): [tf.Tensor3D, tf.Tensor3D] {
   const n = info.batch * info.outHeight * info.outWidth;
   const {groups, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
-  const xg = tf.transpose(tf.reshape(inputView(xPadded, info, di, dj), [n, groups, cpg]), [1, 0, 2]) as tf.Tensor3D;
+  const view = tapView(xPadded, info, di, dj);
   const w = tf.slice(filter, [di, dj, 0, 0], [1, 1, cpg, info.outChannels]);
+  // One group needs no transpose (a copy on most backends): the group axis is a reshape.
+  if (groups === 1) return [tf.reshape(view, [1, n, cpg]), tf.reshape(w, [1, cpg, opg])];
+  const xg = tf.transpose(tf.reshape(view, [n, groups, cpg]), [1, 0, 2]) as tf.Tensor3D;
   const wg = tf.transpose(tf.reshape(w, [cpg, groups, opg]), [1, 0, 2]) as tf.Tensor3D;
   return [xg, wg];
 }
 
-/** Linear semifield: Σ over taps of grouped matrix products (what tfjs's own conv2d reduces to). */
-function linearForward(x: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo): tf.Tensor4D {
-  const n = info.batch * info.outHeight * info.outWidth;
+/**
+ * Linear semifield: Σ over taps of grouped matrix products (what tfjs's own conv2d reduces to).
+ * Also the body of the `conv2dDirect` primitive (one group), which passes
+ * `skipOutOfImage: false`: out-of-image rows then read the pad value 0 unmasked, as a plain
+ * zero-padded sum does (a 0 · ±∞ there is NaN), and save a select per padded tap.
+ */
+export function linearForward(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  info: SemifieldConvInfo,
+  options: {skipOutOfImage?: boolean} = {},
+): tf.Tensor4D {
+  const skipOutOfImage = options.skipOutOfImage ?? true;
   const xPadded = padInput(x, info, 0);
-  let [acc] = [tf.zeros([info.groups, n, info.outChannelsPerGroup])];
+  let acc: tf.Tensor | null = null;
   try {
     forEachTap(info, (di, dj) => {
-      [acc] = advance([acc], () => {
+      const next: tf.Tensor = tf.tidy(() => {
         const [xg, wg] = groupedTap(xPadded, filter, info, di, dj);
         // Out-of-image rows read the pad value 0, and 0 · ±∞ is NaN: such rows are skipped.
-        const mask = validMaskFlat(info, di, dj);
-        const product = tf.matMul(xg, wg);
-        return [tf.add(acc, mask == null ? product : tf.where(mask, product, tf.scalar(0)))];
+        const mask = skipOutOfImage ? validMaskFlat(info, di, dj) : null;
+        const product = mask == null ? tf.matMul(xg, wg) : tf.where(mask, tf.matMul(xg, wg), tf.scalar(0));
+        return acc == null ? product : tf.add(acc, product);
       });
+      acc?.dispose();
+      acc = next;
     });
-    return tf.tidy(() => tf.reshape(tf.transpose(acc, [1, 0, 2]), outShape(info)));
+    // A filter has at least one tap, so acc is set.
+    const sum = acc!;
+    return tf.tidy(() => tf.reshape(info.groups === 1 ? sum : tf.transpose(sum, [1, 0, 2]), outShape(info)));
   } finally {
-    acc.dispose();
+    (acc as tf.Tensor | null)?.dispose();
     if (xPadded !== x) xPadded.dispose();
   }
 }
@@ -247,7 +244,7 @@ function scatterStrided(v: tf.Tensor4D, info: SemifieldConvInfo, top: number, le
 }
 
 /**
- * Backward pass for both operands. `aux` is the provenance (selection) or y (invertible).
+ * Backward pass for both operands. `provenanceOrY` is what the gradient rule reads: the provenance (selection) or y (invertible).
  * Per tap and channel: dT = dy · ∂y/∂t (selection: the one-hot of the provenance; invertible:
  * f′(t)/f′(y)); dx gets Σ_o dT·∂t/∂x, scattered back through the strided view, and dfilter gets
  * Σ_{b,i,j} dT·∂t/∂w (a product with a ones row, so no backend transposes to reduce leading axes).
@@ -256,7 +253,7 @@ export function compositeBackward(
   dy: tf.Tensor4D,
   x: tf.Tensor4D,
   filter: tf.Tensor4D,
-  aux: tf.Tensor4D,
+  provenanceOrY: tf.Tensor4D,
   sf: Semifield,
   info: SemifieldConvInfo,
 ): {dx: tf.Tensor4D; dfilter: tf.Tensor4D} {
@@ -264,12 +261,12 @@ export function compositeBackward(
   const hp = info.inHeight + info.padTop + info.padBottom;
   const wp = info.inWidth + info.padLeft + info.padRight;
   const n = batch * info.outHeight * info.outWidth;
-  const linear = sf.kind === 'invertible' && sf.accumulation === 'sum';
+  const linear = sf.gradientRule === 'invertible' && sf.accumulation === 'sum';
   const {value, masked} = padValue(sf);
   const xPadded = padInput(x, info, value);
   const shape = groupedShape(info);
   const dyG = tf.reshape(dy, shape);
-  const auxG = tf.reshape(aux, shape);
+  const savedG = tf.reshape(provenanceOrY, shape);
   const rows = filterRows(filter, info);
   const onesOverPositions = tf.ones([1, n]);
   let dxPadded: tf.Tensor = tf.zeros([batch, hp, wp, info.inChannels]);
@@ -289,7 +286,7 @@ export function compositeBackward(
           dxView = tf.reshape(tf.transpose(tf.matMul(dyg, wg, false, true), [1, 0, 2]), [batch, info.outHeight, info.outWidth, info.inChannels]);
           dwTap = tf.reshape(tf.transpose(tf.matMul(xg, dyg, true, false), [1, 0, 2]), [cpg, info.outChannels]);
         } else {
-          const cols = channelColumns(inputView(xPadded, info, di, dj), info);
+          const cols = channelColumns(tapView(xPadded, info, di, dj), info);
           const mask = masked ? validMask(info, di, dj) : null;
           const dxCols: tf.Tensor[] = [];
           const dwRows: tf.Tensor[] = [];
@@ -297,11 +294,11 @@ export function compositeBackward(
             const flat = k * cpg + c;
             const [dxc, dwc] = tf.tidy(() => {
               let weight: tf.Tensor;
-              if (sf.kind === 'selection') {
-                weight = tf.cast(tf.equal(auxG, tf.fill(shape, flat, 'int32')), 'float32');
+              if (sf.gradientRule === 'selection') {
+                weight = tf.cast(tf.equal(savedG, tf.fill(shape, flat, 'int32')), 'float32');
               } else {
                 const raw = sf.multiplicative ? tf.mul(cols[c], rows[flat]) : tf.add(cols[c], rows[flat]);
-                weight = (sf as InvertibleSemifield).gradWeightTensor(raw, auxG);
+                weight = (sf as InvertibleSemifield).gradWeightTensor(raw, savedG);
                 if (mask != null) weight = tf.where(mask, weight, tf.zerosLike(weight));
               }
               const dT = tf.mul(dyG, weight); // [B, OH·OW, G, Opg]
@@ -337,7 +334,7 @@ export function compositeBackward(
   } finally {
     tf.dispose(dfilterTaps);
     tf.dispose(rows);
-    tf.dispose([dyG, auxG, onesOverPositions]);
+    tf.dispose([dyG, savedG, onesOverPositions]);
     if (xPadded !== x) xPadded.dispose();
   }
 }

@@ -1,12 +1,14 @@
 import {describeValue} from './describe.js';
 
-/** Padding as the op accepts it (tf.conv2d's forms plus the short explicit form). */
-export type SemifieldPad =
+/** Padding in tf.conv2d's forms: 'valid', 'same', a number, or explicit [[0,0],[top,bottom],[left,right],[0,0]]. */
+export type Conv2dPad =
   | 'valid'
   | 'same'
   | number
-  | [[number, number], [number, number]]
   | [[number, number], [number, number], [number, number], [number, number]];
+
+/** Padding as the op accepts it: tf.conv2d's forms plus the short explicit form [[top, bottom], [left, right]]. */
+export type SemifieldPad = Conv2dPad | [[number, number], [number, number]];
 
 /** Options of {@link semifieldConv2d}; every field is optional. */
 export interface SemifieldConv2dOptions {
@@ -24,8 +26,11 @@ export interface SemifieldConv2dOptions {
   implementation?: 'auto' | 'fused' | 'composite';
 }
 
-/** Everything a kernel needs about one convolution's geometry. */
-export interface SemifieldConvInfo {
+/**
+ * The geometry of one convolution without channel groups: what the tf.conv2d-compatible primitives
+ * and the tensor views ({@link padInput}, {@link tapView}) need.
+ */
+export interface ConvGeometry {
   batch: number;
   inHeight: number;
   inWidth: number;
@@ -35,9 +40,6 @@ export interface SemifieldConvInfo {
   outChannels: number;
   filterHeight: number;
   filterWidth: number;
-  groups: number;
-  inChannelsPerGroup: number;
-  outChannelsPerGroup: number;
   strideHeight: number;
   strideWidth: number;
   dilationHeight: number;
@@ -47,6 +49,45 @@ export interface SemifieldConvInfo {
   padLeft: number;
   padRight: number;
 }
+
+/** Everything a kernel needs about one convolution's geometry: {@link ConvGeometry} plus channel groups. */
+export interface SemifieldConvInfo extends ConvGeometry {
+  groups: number;
+  inChannelsPerGroup: number;
+  outChannelsPerGroup: number;
+}
+
+/**
+ * Which argument forms a caller accepts. The op accepts more than tf.conv2d; the linear conv
+ * primitives accept exactly what tf.conv2d accepts, so that each of them (and the autotuner, which
+ * may pick tf.conv2d itself) takes the same calls.
+ */
+export interface ConvArgumentRules {
+  /** The short explicit pad [[top, bottom], [left, right]] (tf.conv2d has no such form). */
+  shortExplicitPad: boolean;
+  /** Strides > 1 together with dilations > 1 (tf.conv2d refuses them). */
+  stridesWithDilations: boolean;
+  /** A batch of 0 images (tf.conv2d gives an empty result; the primitives' algorithms need ≥ 1). */
+  emptyBatch: boolean;
+  /** `pad: null` as the default 'valid' (the op reads a null option as its default). */
+  nullPad: boolean;
+}
+
+/** What {@link semifieldConv2d} (and the morphology, layers and kernels built on it) accepts. */
+export const SEMIFIELD_CONV_RULES: Readonly<ConvArgumentRules> = Object.freeze({
+  shortExplicitPad: true,
+  stridesWithDilations: true,
+  emptyBatch: true,
+  nullPad: true,
+});
+
+/** What tf.conv2d accepts: the rules of the linear conv primitives. */
+export const TF_CONV2D_RULES: Readonly<ConvArgumentRules> = Object.freeze({
+  shortExplicitPad: false,
+  stridesWithDilations: false,
+  emptyBatch: false,
+  nullPad: false,
+});
 
 /** The geometry attributes every Semifield* kernel receives (a tfjs NamedAttrMap). */
 export interface SemifieldConvAttrs {
@@ -67,26 +108,65 @@ export interface SemifieldConvAttrs {
 
 const show = describeValue;
 
-const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
-const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
+export const isPositiveInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 1;
+export const isNonNegativeInt = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
-/** A number or a pair of positive integers, as [height, width]. */
-export function parsePair(value: unknown, argName: string, fallback: number): [number, number] {
-  if (value === undefined) return [fallback, fallback];
+/**
+ * A positive integer or a pair of them, as [height, width]. `undefined` gives [fallback, fallback];
+ * without a fallback the argument is required.
+ */
+export function parsePair(value: unknown, argName: string, fallback?: number): [number, number] {
+  if (value === undefined && fallback !== undefined) return [fallback, fallback];
   if (isPositiveInt(value)) return [value, value];
   if (Array.isArray(value) && value.length === 2 && value.every(isPositiveInt)) return [value[0], value[1]];
   throw new Error(`${argName}: expected a positive integer or a pair [height, width] of positive integers, but got ${show(value)}`);
 }
 
+/** Non-negative integer pairs [[a, b], …] of the given length. */
+function isPadPairs(pad: unknown, length: number): pad is Array<[number, number]> {
+  return (
+    Array.isArray(pad) &&
+    pad.length === length &&
+    pad.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt))
+  );
+}
+
+/** [top, bottom, left, right] of an explicit pad, or 'same' / 'valid' to be resolved from the shapes. */
+function parsePad(pad: unknown, rules: ConvArgumentRules): 'same' | [number, number, number, number] {
+  if (pad === 'valid') return [0, 0, 0, 0];
+  if (pad === 'same') return 'same';
+  if (isNonNegativeInt(pad)) return [pad, pad, pad, pad];
+  if (rules.shortExplicitPad && isPadPairs(pad, 2)) return [pad[0][0], pad[0][1], pad[1][0], pad[1][1]];
+  if (isPadPairs(pad, 4)) {
+    if (pad[0][0] === 0 && pad[0][1] === 0 && pad[3][0] === 0 && pad[3][1] === 0) {
+      return [pad[1][0], pad[1][1], pad[2][0], pad[2][1]];
+    }
+    throw new Error(
+      `pad: a 4-pair explicit pad [[0, 0], [top, bottom], [left, right], [0, 0]] must not pad the batch or the channels, but got batch pair ${show(pad[0])} and channel pair ${show(pad[3])}`,
+    );
+  }
+  const forms = rules.shortExplicitPad
+    ? "'valid', 'same', a non-negative integer, [[top, bottom], [left, right]] or [[0, 0], [top, bottom], [left, right], [0, 0]]"
+    : "'valid', 'same', a non-negative integer or [[0, 0], [top, bottom], [left, right], [0, 0]]";
+  throw new Error(`pad: expected ${forms} of non-negative integers, but got ${show(pad)}`);
+}
+
 /**
  * Validates shapes and options and computes the output geometry exactly as tf.conv2d does
- * ('same': out = ceil(in / stride), the extra padding going to the bottom / right).
+ * ('same': out = ceil(in / stride), the extra padding going to the bottom / right). The one parser
+ * of convolution arguments: the op, the layers (through the op), the kernels ({@link infoFromAttrs})
+ * and the conv primitives (with {@link TF_CONV2D_RULES}) all use it.
+ *
+ * @param options The geometry options; keys other than {@link SemifieldConv2dOptions}' are errors.
+ * @param opName Named in option-level errors.
+ * @param rules Which argument forms are accepted (default: the op's).
  */
 export function computeSemifieldConvInfo(
   xShape: readonly number[],
   filterShape: readonly number[],
   options: SemifieldConv2dOptions = {},
   opName = 'semifieldConv2d',
+  rules: Readonly<ConvArgumentRules> = SEMIFIELD_CONV_RULES,
 ): SemifieldConvInfo {
   if (options == null || typeof options !== 'object') {
     throw new Error(`${opName}: options must be an object, but got ${show(options)}`);
@@ -98,6 +178,9 @@ export function computeSemifieldConvInfo(
   if (xShape.length !== 4) throw new Error(`x: expected a rank-4 tensor [batch, height, width, channels], but got shape [${xShape}]`);
   if (filterShape.length !== 4) {
     throw new Error(`filter: expected a rank-4 tensor [filterHeight, filterWidth, inChannels / groups, outChannels], but got shape [${filterShape}]`);
+  }
+  if (!rules.emptyBatch && !xShape.every(isPositiveInt)) {
+    throw new Error(`x: every dimension must be at least 1, but got shape [${xShape}]`);
   }
   // A batch of 0 images is allowed (tf.conv2d returns an empty [0, OH, OW, C] tensor); the image
   // and channel dimensions must be at least 1.
@@ -119,17 +202,20 @@ export function computeSemifieldConvInfo(
     throw new Error(`groups: must divide the output channels (filter.shape[3] = ${outChannels}), but got ${groups}`);
   }
   if (filterIn !== inChannels / groups) {
+    const expected = groups === 1 ? `the input channels x.shape[3] = ${inChannels}` : `input channels / groups = ${inChannels} / ${groups} = ${inChannels / groups}`;
+    throw new Error(`filter: filter.shape[2] must equal ${expected}, but got ${filterIn} (filter shape [${filterShape}])`);
+  }
+  if (!rules.stridesWithDilations && (strideHeight > 1 || strideWidth > 1) && (dilationHeight > 1 || dilationWidth > 1)) {
     throw new Error(
-      `filter: filter.shape[2] must equal input channels / groups = ${inChannels} / ${groups} = ${inChannels / groups}, but got ${filterIn} (filter shape [${filterShape}])`,
+      `strides: tf.conv2d does not allow strides > 1 together with dilations > 1, but got strides ${show(options.strides)} and dilations ${show(options.dilations)}`,
     );
   }
   const effH = (filterHeight - 1) * dilationHeight + 1;
   const effW = (filterWidth - 1) * dilationWidth + 1;
-  const pad = options.pad ?? 'valid';
+  const pad = options.pad === undefined || (options.pad === null && rules.nullPad) ? 'valid' : options.pad;
+  const parsed = parsePad(pad, rules);
   let padTop: number, padBottom: number, padLeft: number, padRight: number;
-  if (pad === 'valid') {
-    padTop = padBottom = padLeft = padRight = 0;
-  } else if (pad === 'same') {
+  if (parsed === 'same') {
     const outH = Math.ceil(inHeight / strideHeight);
     const outW = Math.ceil(inWidth / strideWidth);
     const alongH = Math.max(0, (outH - 1) * strideHeight + effH - inHeight);
@@ -138,39 +224,14 @@ export function computeSemifieldConvInfo(
     padBottom = alongH - padTop;
     padLeft = Math.floor(alongW / 2);
     padRight = alongW - padLeft;
-  } else if (isNonNegativeInt(pad)) {
-    padTop = padBottom = padLeft = padRight = pad;
-  } else if (
-    Array.isArray(pad) &&
-    pad.length === 2 &&
-    pad.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt))
-  ) {
-    [[padTop, padBottom], [padLeft, padRight]] = pad as [[number, number], [number, number]];
-  } else if (
-    Array.isArray(pad) &&
-    pad.length === 4 &&
-    pad.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt)) &&
-    pad[0][0] === 0 && pad[0][1] === 0 && pad[3][0] === 0 && pad[3][1] === 0
-  ) {
-    [, [padTop, padBottom], [padLeft, padRight]] = pad as [[number, number], [number, number], [number, number], [number, number]];
-  } else if (
-    Array.isArray(pad) &&
-    pad.length === 4 &&
-    pad.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every(isNonNegativeInt))
-  ) {
-    throw new Error(
-      `pad: a 4-pair explicit pad [[0, 0], [top, bottom], [left, right], [0, 0]] must not pad the batch or the channels, but got batch pair ${show(pad[0])} and channel pair ${show(pad[3])}`,
-    );
   } else {
-    throw new Error(
-      `pad: expected 'valid', 'same', a non-negative integer, [[top, bottom], [left, right]] or [[0, 0], [top, bottom], [left, right], [0, 0]] of non-negative integers, but got ${show(pad)}`,
-    );
+    [padTop, padBottom, padLeft, padRight] = parsed;
   }
   const outHeight = Math.floor((inHeight + padTop + padBottom - effH) / strideHeight) + 1;
   const outWidth = Math.floor((inWidth + padLeft + padRight - effW) / strideWidth) + 1;
   if (outHeight < 1 || outWidth < 1) {
     throw new Error(
-      `x: the padded input (${inHeight + padTop + padBottom}×${inWidth + padLeft + padRight}) is smaller than the dilated filter (${effH}×${effW}); the output would be empty`,
+      `x: the padded input (${inHeight + padTop + padBottom}×${inWidth + padLeft + padRight}) is smaller than the dilated filter (${effH}×${effW}) with pad ${show(pad)}; the output would be empty`,
     );
   }
   return {

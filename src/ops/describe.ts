@@ -66,7 +66,7 @@ export function tensorArgument(value: unknown, name: string, created: tf.Tensor[
   try {
     t = tf.tensor(value as tf.TensorLike, undefined, 'float32');
   } catch (e) {
-    throw new Error(`${name}: ${(e as Error).message}`);
+    throw new Error(`${name}: ${(e as Error).message}`, {cause: e});
   }
   created.push(t);
   return t;

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {getSemifield} from '../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../semifields/types.js';
+import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
 import {describeJson, tensorArgument} from './describe.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
@@ -50,7 +50,7 @@ function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: Se
     // provenance output stays on the tape for it and is dropped here.
     // Outside a gradient tape nothing will ask for the provenance: kernels that honour
     // `provenance: false` (webgpu) then write y directly and skip the index bookkeeping.
-    return runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter}, {...attrs, provenance: sf.kind !== 'selection' || tapeIsOn()})[0] as tf.Tensor4D;
+    return runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter}, {...attrs, provenance: sf.gradientRule !== 'selection' || tapeIsOn()})[0] as tf.Tensor4D;
   }
   // tfjs types customGrad's arguments loosely (tensors and the save function share one rest type).
   const forward = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {

@@ -1,7 +1,12 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {semifieldFromKey} from '../semifields/registry.js';
 import type {SemifieldConvAttrs} from './conv_info.js';
-import {SEMIFIELD_CONV2D_KERNEL, SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from './kernel_names.js';
+import {
+  SEMIFIELD_CONV2D_KERNEL,
+  SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL,
+  SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL,
+  type SemifieldBackpropInputs,
+} from './kernel_names.js';
 
 /**
  * Gradient of the fused SemifieldConv2D kernel (docs/design.md §4), registered with tf.registerGradient
@@ -10,7 +15,7 @@ import {SEMIFIELD_CONV2D_KERNEL, SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL, SEMIFI
  * customGrad would compute both gradients eagerly on every step.
  *
  * Saved: x, filter, y and (selection semifields) the int32 provenance. The backprop kernels take
- * `aux` = provenance for selection semifields and y for invertible ones.
+ * the provenance (selection semifields) or y (invertible ones), under that name.
  */
 export const semifieldConv2DGradConfig: tf.GradConfig = {
   kernelName: SEMIFIELD_CONV2D_KERNEL,
@@ -23,8 +28,9 @@ export const semifieldConv2DGradConfig: tf.GradConfig = {
     const [x, filter, y, provenance] = saved;
     // With two outputs the engine passes [dy, d(provenance)]; the provenance has no gradient.
     const dy0 = Array.isArray(dy) ? dy[0] : dy;
-    const selection = semifieldFromKey(convAttrs.semifield).kind === 'selection';
-    const inputs = {dy: dy0, x, filter, aux: selection ? provenance : y} as unknown as tf.NamedTensorMap;
+    const selection = semifieldFromKey(convAttrs.semifield).gradientRule === 'selection';
+    const forward: SemifieldBackpropInputs<tf.Tensor> = selection ? {dy: dy0, x, filter, provenance} : {dy: dy0, x, filter, y};
+    const inputs = forward as unknown as tf.NamedTensorMap;
     const run = (kernelName: string) => tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor;
     return {x: () => run(SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL), filter: () => run(SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL)};
   },

@@ -190,7 +190,7 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     const direction: 1 | -1 = tf.tidy(() => g.better(tf.scalar(1), tf.scalar(0)).dataSync()[0]) ? 1 : -1;
     const sf: SelectionSemifield = {
       ...common,
-      kind: 'selection',
+      gradientRule: 'selection',
       direction,
       better: fused?.better ?? ((t, acc) => (direction === 1 ? t > acc : t < acc)),
       betterTensor: (t, acc) => g.better(t, acc),
@@ -227,7 +227,7 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     });
   const sf: InvertibleSemifield = {
     ...common,
-    kind: 'invertible',
+    gradientRule: 'invertible',
     accumulation: 'rescaled',
     dominates: fused?.dominates ?? ((t, m) => (up ? t > m : t < m)),
     ratio: fused?.ratio ?? ((a, m) => tf.tidy(() => ratioTensor(tf.scalar(a), tf.scalar(m)).dataSync()[0])),

@@ -5,7 +5,7 @@ import type {InvertibleSemifield, ShaderLanguage, ShaderSnippets} from './types.
 /** The ordinary (+, ·) semiring: semifieldConv2d with it is tf.conv2d with groups. */
 export const linear: InvertibleSemifield = {
   name: 'linear',
-  kind: 'invertible',
+  gradientRule: 'invertible',
   accumulation: 'sum',
   config: {name: 'linear'},
   key: JSON.stringify({name: 'linear'}),

@@ -18,7 +18,7 @@ export function logSemifield(mu: number): InvertibleSemifield {
   const ratio = (a: number, m: number) => (a === zero ? 0 : a === m ? 1 : Math.exp((a - m) / mu));
   return {
     name: 'log',
-    kind: 'invertible',
+    gradientRule: 'invertible',
     accumulation: 'rescaled',
     config: {name: 'log', mu},
     key: JSON.stringify({name: "log", mu}),

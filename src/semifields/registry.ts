@@ -40,7 +40,7 @@ const describe = describeValue;
 const BUILTIN_NAMES = new Set(['maxplus', 'minplus', 'log', 'root', 'linear']);
 
 function isSemifieldObject(v: unknown): v is Semifield {
-  return v != null && typeof v === 'object' && 'kind' in v && 'key' in v && typeof (v as {shader?: unknown}).shader === 'function';
+  return v != null && typeof v === 'object' && 'gradientRule' in v && 'key' in v && typeof (v as {shader?: unknown}).shader === 'function';
 }
 
 /**
@@ -152,7 +152,7 @@ const expected = () => `one of ${entries.map((e) => `'${e.name}'`).join(', ')} o
  * sf.plus(1, 2); // ≈ 2.0000045
  */
 export function getSemifield(config: AnySemifieldConfig | Semifield, argName = 'semifield'): Semifield {
-  if (config != null && typeof config === 'object' && 'kind' in config && 'key' in config) {
+  if (config != null && typeof config === 'object' && 'gradientRule' in config && 'key' in config) {
     // A Semifield object: accepted when it is the registered one for its key (kernels receive only
     // the key and resolve it in the registry).
     const sf = config as Semifield;

@@ -22,7 +22,7 @@ export function rootSemifield(p: number): InvertibleSemifield {
   const finalize = (m: number, s: number) => (m === zero ? zero : m * powInv(s));
   return {
     name: 'root',
-    kind: 'invertible',
+    gradientRule: 'invertible',
     accumulation: 'rescaled',
     config: {name: 'root', p},
     key: JSON.stringify({name: "root", p}),
@@ -119,8 +119,8 @@ export function rootSemifield(p: number): InvertibleSemifield {
 
 /**
  * b ↦ b^e for the CPU kernels' per-term calls: the small integer exponents as products and ½ as
- * sqrt (V8 fast-paths Math.pow(b, 2) but not 3: root p = 3 ran 13× slower than p = 2 on the CPU
- * kernel). Bases are ≥ 0; the results agree with Math.pow up to rounding.
+ * sqrt (V8 fast-paths Math.pow(b, 2) but not 3, so without this p = 3 cost the CPU kernel many
+ * times what p = 2 costs). Bases are ≥ 0; the results agree with Math.pow up to rounding.
  */
 function powFunction(e: number): (b: number) => number {
   switch (e) {

@@ -12,7 +12,7 @@ export function tropicalSemifield(name: 'maxplus' | 'minplus'): SelectionSemifie
   const cmp = direction === 1 ? '>' : '<';
   return {
     name,
-    kind: 'selection',
+    gradientRule: 'selection',
     config: {name},
     key: JSON.stringify({name}),
     description: direction === 1 ? 'a ⊕ b = max(a, b), a ⊗ b = a + b' : 'a ⊕ b = min(a, b), a ⊗ b = a + b',

@@ -165,7 +165,11 @@ interface SemifieldCommon {
 
 /** max / min style ⊕: the output is one selected term; the gradient follows that term only. */
 export interface SelectionSemifield extends SemifieldCommon {
-  readonly kind: 'selection';
+  /**
+   * How ⊕ is differentiated (docs/design.md §4): 'selection' routes the gradient to the selected
+   * term (kernels return its provenance); 'invertible' weights every term by f′(t)/f′(y).
+   */
+  readonly gradientRule: 'selection';
   /** +1 when ⊕ selects the largest term, −1 when it selects the smallest. */
   readonly direction: 1 | -1;
   /** Does term t strictly beat accumulator acc? (Ties keep the earlier term.) */
@@ -182,7 +186,8 @@ export interface SelectionSemifield extends SemifieldCommon {
  * (log: streaming log-sum-exp; root: sum of (t/m)^p).
  */
 export interface InvertibleSemifield extends SemifieldCommon {
-  readonly kind: 'invertible';
+  /** See {@link SelectionSemifield.gradientRule}. */
+  readonly gradientRule: 'invertible';
   readonly accumulation: 'sum' | 'rescaled';
   /** Rescaled: does t become the anchor over the current anchor m? */
   dominates(t: number, m: number): boolean;

@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
+import {computeSemifieldConvInfo} from '../../src/ops/conv_info.js';
 import {conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, type Conv2dPad} from '../../src/primitives/index.js';
+import {conv2dGeometry} from '../../src/primitives/conv/conv_args.js';
 import {expectThrowsNoLeak, meanAbsError, randomArray, referenceConv2d, samePad, scaledMaxError, seededUniform} from './conv-reference.js';
 
 /*
@@ -253,10 +255,31 @@ describe('conv algorithms: bad input throws naming the argument and leaks nothin
       expectThrowsNoLeak(() => algo(X, W, 1, 'full' as never), /^pad: expected 'valid', 'same'.*but got 'full'/);
       expectThrowsNoLeak(() => algo(X, W, 0), /^strides: expected a positive integer.*but got 0/);
       expectThrowsNoLeak(() => algo(X, W, 1, 'valid', 'NCHW' as never), /^dataFormat: .* supports only 'NHWC'.*but got 'NCHW'/);
-      expectThrowsNoLeak(() => algo(small, W), /^x: the input \(2×2\) is smaller than the dilated filter \(3×3\)/);
+      expectThrowsNoLeak(() => algo(small, W), /^x: the padded input \(2×2\) is smaller than the dilated filter \(3×3\) with pad 'valid'/);
       expectThrowsNoLeak(() => algo([[[[1, 2]]]] as never, [[[[1]]]] as never), /^filter: filter.shape\[2\] must equal/);
     }
     tf.dispose([X, W, rank2, wrongChannels, int32, small]);
+  });
+
+  it("one parser: the primitives' geometry is the op's for tf.conv2d's forms; tf.conv2d's rules refuse the op's extras", () => {
+    const forms: Array<[number | [number, number], Conv2dPad, number | [number, number]]> = [
+      [1, 'valid', 1],
+      [2, 'same', 1],
+      [[1, 2], 'same', 1],
+      [1, 'same', [2, 3]],
+      [1, 3, 1],
+      [[2, 1], [[0, 0], [1, 2], [0, 3], [0, 0]], 1],
+    ];
+    for (const [strides, pad, dilations] of forms) {
+      const op = computeSemifieldConvInfo([2, 9, 11, 3], [3, 2, 3, 4], {strides, pad, dilations});
+      expect(conv2dGeometry([2, 9, 11, 3], [3, 2, 3, 4], strides, pad, dilations, 'test'), JSON.stringify([strides, pad])).to.deep.equal(op);
+    }
+    // The op accepts these; tf.conv2d (and so every primitive, which must accept what it accepts) does not.
+    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 1, [[1, 1], [1, 1]], 1, 'test')).to.throw(/^pad: expected .*but got \[\[1,1\],\[1,1\]\]/);
+    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 2, 'same', 2, 'test')).to.throw(/^strides: tf.conv2d does not allow strides > 1 together with dilations > 1/);
+    expect(() => conv2dGeometry([0, 9, 9, 1], [3, 3, 1, 1], 1, 'same', 1, 'test')).to.throw(/^x: every dimension must be at least 1, but got shape \[0,9,9,1\]/);
+    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 1, null, 1, 'test')).to.throw(/^pad: expected .*but got null/);
+    expect(computeSemifieldConvInfo([0, 9, 9, 1], [3, 3, 1, 1], {strides: 2, pad: [[1, 1], [1, 1]], dilations: 2}).outHeight).to.equal(4);
   });
 
   it('Winograd: filter size, stride, dilation and variant errors', () => {

@@ -182,7 +182,7 @@ describe('layers: SemifieldConv2D gradients', () => {
       const model = tf.sequential({layers: [layers.semifieldConv2d({inputShape: [5, 5, 2], filters: 3, kernelSize: 3, semifield: sf, padding: 'same'})]});
       const x = tf.tensor4d(inputFor(sf, 2 * 5 * 5 * 2, 21), [2, 5, 5, 2]);
       const r = tf.tensor4d(normal(2 * 5 * 5 * 3, 22), [2, 5, 5, 3]);
-      const [kernelVar, biasVar] = model.getWeights();
+      const [kernelVar] = model.getWeights();
       const {value, grads} = tf.variableGrads(() => tf.sum(tf.mul(model.predict(x) as tf.Tensor, r)) as tf.Scalar);
       const names = Object.keys(grads);
       expect(names).to.have.length(2);

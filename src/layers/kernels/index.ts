@@ -2,7 +2,7 @@ import type {Initializer} from '../layer_args.js';
 import {AnisotropicQuadraticKernel} from './anisotropic_quadratic_kernel.js';
 import {FreeKernel} from './free_kernel.js';
 import {IsotropicQuadraticKernel} from './isotropic_quadratic_kernel.js';
-import type {KernelConfig, KernelConfigObject, SemifieldKernelModule} from './types.js';
+import type {StructuringFunctionConfig, StructuringFunctionConfigObject, SemifieldKernelModule} from './types.js';
 import {describeJson} from '../../ops/describe.js';
 
 export {AnisotropicQuadraticKernel} from './anisotropic_quadratic_kernel.js';
@@ -13,8 +13,8 @@ export type {
   AnisotropicKernelConfig,
   FreeKernelConfig,
   IsotropicKernelConfig,
-  KernelConfig,
-  KernelConfigObject,
+  StructuringFunctionConfig,
+  StructuringFunctionConfigObject,
   SemifieldKernelModule,
 } from './types.js';
 
@@ -31,13 +31,13 @@ const kernelTypes = ['free', 'isotropic', 'anisotropic'];
  * module.type; // 'isotropic'
  */
 export function createKernelModule(
-  config: KernelConfig,
+  config: StructuringFunctionConfig,
   argName: string,
   defaultFreeInitializer: (fanIn: number) => Initializer,
 ): SemifieldKernelModule {
-  const object: KernelConfigObject | undefined =
+  const object: StructuringFunctionConfigObject | undefined =
     typeof config === 'string'
-      ? kernelTypes.includes(config) ? ({type: config} as KernelConfigObject) : undefined
+      ? kernelTypes.includes(config) ? ({type: config} as StructuringFunctionConfigObject) : undefined
       : config != null && typeof config === 'object' && !Array.isArray(config) ? config : undefined;
   const allowed: Record<string, string[]> = {
     free: ['type', 'initializer'],

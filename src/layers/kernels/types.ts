@@ -30,7 +30,7 @@ export interface SemifieldKernelModule {
   /** The [kh, kw, I, O] filter from the current weights (a new tensor). */
   compute(): tf.Tensor4D;
   /** JSON config that recreates this module (weights are saved separately by tfjs). */
-  getConfig(): KernelConfigObject;
+  getConfig(): StructuringFunctionConfigObject;
 }
 
 /** Config of a free kernel: learned tap values, initialised by `initializer` (default: per semifield). */
@@ -58,6 +58,10 @@ export interface AnisotropicKernelConfig {
   axisScales?: [number, number];
 }
 
-export type KernelConfigObject = FreeKernelConfig | IsotropicKernelConfig | AnisotropicKernelConfig;
-/** What users may pass as `kernel`: a parametrisation name or its config object. */
-export type KernelConfig = 'free' | 'isotropic' | 'anisotropic' | KernelConfigObject;
+/** The config object of one structuring-function parametrisation (as `getConfig` writes it). */
+export type StructuringFunctionConfigObject = FreeKernelConfig | IsotropicKernelConfig | AnisotropicKernelConfig;
+/**
+ * What users may pass as a layer's `kernel` argument: the parametrisation of its structuring
+ * function (a name or its config object). Not tfjs's `KernelConfig` (a backend kernel registration).
+ */
+export type StructuringFunctionConfig = 'free' | 'isotropic' | 'anisotropic' | StructuringFunctionConfigObject;

@@ -1,9 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {convGeometry, show, withConvArgs, type Conv2dPad} from './conv_args.js';
-import {conv2dDirect} from './direct.js';
-import {conv2dFft} from './fft.js';
-import {conv2dIm2col} from './im2col.js';
-import {conv2dWinograd, winogradApplicable} from './winograd.js';
+import type {Conv2dPad} from '../../ops/conv_info.js';
+import {describeValue as show} from '../../ops/describe.js';
+import {conv2dGeometry, withConvArgs, type ConvBody} from './conv_args.js';
+import {conv2dDirect, directBody} from './direct.js';
+import {conv2dFft, fftBody} from './fft.js';
+import {conv2dIm2col, im2colBody} from './im2col.js';
+import {conv2dWinograd, winogradApplicable, winogradBody} from './winograd.js';
 import {median, timeOnce} from '../../util/timing.js';
 
 /** Every algorithm the autotuner knows; `'tfjs'` is the backend's own `tf.conv2d`. */
@@ -100,10 +102,11 @@ export function runConvAlgorithm(
   const strides = o.strides ?? 1;
   const pad = o.pad ?? 'valid';
   const dilations = o.dilations ?? 1;
+  // The public entry points, so that every error names the argument as that algorithm's own does.
   switch (algorithm) {
     case 'tfjs':
       // Validated like the others so that tf.conv2d's own assertion messages never surface here.
-      return withConvArgs('tf.conv2d', x, filter, strides, pad, 'NHWC', dilations, (x4, w) => tf.conv2d(x4, w, strides, pad, 'NHWC', dilations));
+      return withConvArgs('tf.conv2d', x, filter, strides, pad, 'NHWC', dilations, algorithmBody('tfjs', o));
     case 'direct':
       return conv2dDirect(x, filter, strides, pad, 'NHWC', dilations);
     case 'im2col':
@@ -118,6 +121,29 @@ export function runConvAlgorithm(
       return conv2dFft(x, filter, strides, pad, 'NHWC', dilations, {transform: 'radix2'});
     default:
       throw new Error(`algorithm: expected one of ${CONV_ALGORITHMS.join(', ')}, but got ${show(algorithm)}`);
+  }
+}
+
+/**
+ * Each algorithm on parsed, checked geometry. tf.conv2d gets its arguments as the caller gave them
+ * (its backends pick fast paths by pad type, e.g. webgl's 1×1 matMul for 'same' / 'valid').
+ */
+function algorithmBody(algorithm: ConvAlgorithm, o: ConvAlgorithmGeometry): ConvBody {
+  switch (algorithm) {
+    case 'tfjs':
+      return (x, w) => tf.conv2d(x, w, o.strides ?? 1, o.pad ?? 'valid', 'NHWC', o.dilations ?? 1);
+    case 'direct':
+      return directBody;
+    case 'im2col':
+      return im2colBody;
+    case 'winograd-f2x2':
+      return (x, w, g) => winogradBody(x, w, g, 'F2x2_3x3');
+    case 'winograd-f4x4':
+      return (x, w, g) => winogradBody(x, w, g, 'F4x4_3x3');
+    case 'fft-spectral':
+      return (x, w, g) => fftBody(x, w, g, 'spectral');
+    case 'fft-radix2':
+      return (x, w, g) => fftBody(x, w, g, 'radix2');
   }
 }
 
@@ -166,7 +192,7 @@ export function findConvAlgorithm(
   if (options == null || typeof options !== 'object') throw new Error(`options: expected an object, but got ${show(options)}`);
   if (!Array.isArray(xShape)) throw new Error(`xShape: expected an array [batch, height, width, inChannels], but got ${show(xShape)}`);
   if (!Array.isArray(filterShape)) throw new Error(`filterShape: expected an array [filterHeight, filterWidth, inChannels, outChannels], but got ${show(filterShape)}`);
-  convGeometry(xShape, filterShape, options.strides, options.pad ?? 'valid', options.dilations);
+  const parsed = conv2dGeometry(xShape, filterShape, options.strides ?? 1, options.pad ?? 'valid', options.dilations ?? 1, 'findConvAlgorithm');
   const warmup = checkCount(options.warmup, 'options.warmup', 2, 0);
   const minTimeMs = checkCount(options.minTimeMs, 'options.minTimeMs', 150, 0);
   const minRepeats = checkCount(options.minRepeats, 'options.minRepeats', 5, 1);
@@ -196,8 +222,10 @@ export function findConvAlgorithm(
         reasons.set(algorithm, reason);
         continue;
       }
+      // The arguments were checked once above: the timed call runs the algorithm's body alone.
+      const body = algorithmBody(algorithm, geometry);
       calls.set(algorithm, () => {
-        const y = runConvAlgorithm(algorithm, x, w, geometry);
+        const y = tf.tidy(() => body(x, w, parsed));
         y.dataSync();
         y.dispose();
       });
@@ -315,9 +343,9 @@ export function conv2dAuto<T extends tf.Tensor3D | tf.Tensor4D>(
   dataFormat: 'NHWC' = 'NHWC',
   dilations: number | [number, number] = 1,
 ): T {
-  return withConvArgs('conv2dAuto', x, filter, strides, pad, dataFormat, dilations, (x4, w) => {
+  return withConvArgs('conv2dAuto', x, filter, strides, pad, dataFormat, dilations, (x4, w, g) => {
     const geometry: ConvAlgorithmGeometry = {strides, pad, dilations};
     const choice = getCachedConvAlgorithm(x4.shape, w.shape, geometry) ?? findConvAlgorithm(x4.shape, w.shape, geometry);
-    return runConvAlgorithm(choice.best, x4, w, geometry);
+    return algorithmBody(choice.best, geometry)(x4, w, g);
   });
 }

@@ -1,10 +1,14 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {padInput, tapView, withConvArgs, type Conv2dPad} from './conv_args.js';
+import type {Conv2dPad} from '../../ops/conv_info.js';
+import {linearForward} from '../../ops/composite.js';
+import {withConvArgs, type ConvBody} from './conv_args.js';
 
 /**
  * Direct (shift-and-add) 2-D convolution: for each filter tap (di, dj), the strided view of the
  * padded input times that tap's [Cin, Cout] slice, accumulated in tap order. This is the textbook
- * sum written with tfjs ops only, the reference the other algorithms are compared with.
+ * sum written with tfjs ops only, the reference the other algorithms are compared with; it is the
+ * op's composite path for the linear semifield, run without that path's out-of-image masks (a
+ * zero-padded sum, like the other algorithms here).
  * Same signature and semantics as `tf.conv2d` (NHWC cross-correlation).
  *
  * @param x Input [batch, height, width, inChannels] (or rank 3), float32.
@@ -29,18 +33,8 @@ export function conv2dDirect<T extends tf.Tensor3D | tf.Tensor4D>(
   dataFormat: 'NHWC' = 'NHWC',
   dilations: number | [number, number] = 1,
 ): T {
-  return withConvArgs('conv2dDirect', x, filter, strides, pad, dataFormat, dilations, (x4, w, g) => {
-    const xPadded = padInput(x4, g);
-    const rows = g.batch * g.outHeight * g.outWidth;
-    let acc: tf.Tensor | null = null;
-    for (let di = 0; di < g.filterHeight; di++) {
-      for (let dj = 0; dj < g.filterWidth; dj++) {
-        const view = tf.reshape(tapView(xPadded, g, di, dj), [rows, g.inChannels]);
-        const tap = tf.reshape(tf.slice(w, [di, dj, 0, 0], [1, 1, g.inChannels, g.outChannels]), [g.inChannels, g.outChannels]);
-        const term = tf.matMul(view as tf.Tensor2D, tap as tf.Tensor2D);
-        acc = acc == null ? term : tf.add(acc, term);
-      }
-    }
-    return tf.reshape(acc!, [g.batch, g.outHeight, g.outWidth, g.outChannels]);
-  });
+  return withConvArgs('conv2dDirect', x, filter, strides, pad, dataFormat, dilations, directBody);
 }
+
+/** The direct algorithm on parsed geometry: the composite path's linear forward pass (one group). */
+export const directBody: ConvBody = (x4, w, g) => linearForward(x4, w, g, {skipOutOfImage: false});

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {padInput, show, withConvArgs, type Conv2dPad, type ConvGeometry} from './conv_args.js';
+import type {Conv2dPad, ConvGeometry} from '../../ops/conv_info.js';
+import {padInput} from '../../ops/conv_views.js';
+import {describeValue as show} from '../../ops/describe.js';
+import {withConvArgs} from './conv_args.js';
 import {fftRadix2, nextPowerOfTwo} from './fft_radix2.js';
 
 /**
@@ -113,34 +116,39 @@ export function conv2dFft<T extends tf.Tensor3D | tf.Tensor4D>(
     if (transform === 'spectral' && tf.getKernel('FFT', tf.getBackend()) == null) {
       throw new Error(`options.transform: 'spectral' needs tfjs FFT kernels, which backend '${tf.getBackend()}' does not register; use 'radix2' or 'auto'`);
     }
-    const xp = padInput(x4, g);
-    const [hp, wp] = [xp.shape[1], xp.shape[2]];
-    const P = nextPowerOfTwo(hp);
-    const Q = nextPowerOfTwo(wp);
-    const {batch, inChannels: cin, outChannels: cout} = g;
-    // Channels first so the transform runs over the last two (spatial) axes.
-    // Padded to Q columns only: forward2d adds the zero rows up to P after its row pass.
-    const xGrid = tf.pad(tf.transpose(xp, [0, 3, 1, 2]), [[0, 0], [0, 0], [0, 0], [0, Q - wp]]); // [B, Cin, Hp, Q]
-    const wd = dilateFilter(w, g);
-    const wGrid = tf.pad(tf.transpose(wd, [2, 3, 0, 1]), [[0, 0], [0, 0], [0, 0], [0, Q - wd.shape[1]]]); // [Cin, Cout, effH, Q]
-    const X = forward2d(xGrid, transform, P); // [B, Cin, Q', P]
-    const W = forward2d(wGrid, transform, P); // [Cin, Cout, Q', P]
-    const [q2, p2] = [X.re.shape[2] as number, X.re.shape[3] as number];
-    const freqs = q2 * p2;
-    // Per frequency f: Y[f] (B×Cout) = Σ_c X[f] (B×Cin) · conj(W[f]) (Cin×Cout).
-    const xf = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, cin, freqs]), [2, 0, 1]) as tf.Tensor3D;
-    const wf = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [cin, cout, freqs]), [2, 0, 1]) as tf.Tensor3D;
-    const [xr, xi, wr, wi] = [xf(X.re), xf(X.im), wf(W.re), wf(W.im)];
-    const yr = tf.add(tf.matMul(xr, wr), tf.matMul(xi, wi));
-    const yi = tf.sub(tf.matMul(xi, wr), tf.matMul(xr, wi));
-    const back = (t: tf.Tensor) => tf.reshape(tf.transpose(t, [1, 2, 0]), [batch, cout, q2, p2]);
-    const full = inverse2d({re: back(yr), im: back(yi)}, transform); // [B, Cout, P, Q]
-    const y = tf.stridedSlice(
-      full,
-      [0, 0, 0, 0],
-      [batch, cout, (g.outHeight - 1) * g.strideHeight + 1, (g.outWidth - 1) * g.strideWidth + 1],
-      [1, 1, g.strideHeight, g.strideWidth],
-    );
-    return tf.transpose(y, [0, 2, 3, 1]) as tf.Tensor4D;
+    return fftBody(x4, w, g, transform);
   });
+}
+
+/** The FFT algorithm on parsed geometry with a resolved transform ('spectral' needs the backend's FFT kernels). */
+export function fftBody(x4: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, transform: 'spectral' | 'radix2'): tf.Tensor4D {
+  const xp = padInput(x4, g);
+  const [hp, wp] = [xp.shape[1], xp.shape[2]];
+  const P = nextPowerOfTwo(hp);
+  const Q = nextPowerOfTwo(wp);
+  const {batch, inChannels: cin, outChannels: cout} = g;
+  // Channels first so the transform runs over the last two (spatial) axes.
+  // Padded to Q columns only: forward2d adds the zero rows up to P after its row pass.
+  const xGrid = tf.pad(tf.transpose(xp, [0, 3, 1, 2]), [[0, 0], [0, 0], [0, 0], [0, Q - wp]]); // [B, Cin, Hp, Q]
+  const wd = dilateFilter(w, g);
+  const wGrid = tf.pad(tf.transpose(wd, [2, 3, 0, 1]), [[0, 0], [0, 0], [0, 0], [0, Q - wd.shape[1]]]); // [Cin, Cout, effH, Q]
+  const X = forward2d(xGrid, transform, P); // [B, Cin, Q', P]
+  const W = forward2d(wGrid, transform, P); // [Cin, Cout, Q', P]
+  const [q2, p2] = [X.re.shape[2] as number, X.re.shape[3] as number];
+  const freqs = q2 * p2;
+  // Per frequency f: Y[f] (B×Cout) = Σ_c X[f] (B×Cin) · conj(W[f]) (Cin×Cout).
+  const xf = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [batch, cin, freqs]), [2, 0, 1]) as tf.Tensor3D;
+  const wf = (t: tf.Tensor) => tf.transpose(tf.reshape(t, [cin, cout, freqs]), [2, 0, 1]) as tf.Tensor3D;
+  const [xr, xi, wr, wi] = [xf(X.re), xf(X.im), wf(W.re), wf(W.im)];
+  const yr = tf.add(tf.matMul(xr, wr), tf.matMul(xi, wi));
+  const yi = tf.sub(tf.matMul(xi, wr), tf.matMul(xr, wi));
+  const back = (t: tf.Tensor) => tf.reshape(tf.transpose(t, [1, 2, 0]), [batch, cout, q2, p2]);
+  const full = inverse2d({re: back(yr), im: back(yi)}, transform); // [B, Cout, P, Q]
+  const y = tf.stridedSlice(
+    full,
+    [0, 0, 0, 0],
+    [batch, cout, (g.outHeight - 1) * g.strideHeight + 1, (g.outWidth - 1) * g.strideWidth + 1],
+    [1, 1, g.strideHeight, g.strideWidth],
+  );
+  return tf.transpose(y, [0, 2, 3, 1]) as tf.Tensor4D;
 }

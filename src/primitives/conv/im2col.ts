@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {withConvArgs, type Conv2dPad} from './conv_args.js';
+import type {Conv2dPad} from '../../ops/conv_info.js';
+import {withConvArgs, type ConvBody} from './conv_args.js';
 import {unfoldPatches} from './patches.js';
 
 /**
@@ -29,9 +30,12 @@ export function conv2dIm2col<T extends tf.Tensor3D | tf.Tensor4D>(
   dataFormat: 'NHWC' = 'NHWC',
   dilations: number | [number, number] = 1,
 ): T {
-  return withConvArgs('conv2dIm2col', x, filter, strides, pad, dataFormat, dilations, (x4, w, g) => {
-    const cols = unfoldPatches(x4, g);
-    const wMatrix = tf.reshape(w, [g.filterHeight * g.filterWidth * g.inChannels, g.outChannels]) as tf.Tensor2D;
-    return tf.reshape(tf.matMul(cols, wMatrix), [g.batch, g.outHeight, g.outWidth, g.outChannels]);
-  });
+  return withConvArgs('conv2dIm2col', x, filter, strides, pad, dataFormat, dilations, im2colBody);
 }
+
+/** The im2col algorithm on parsed geometry. */
+export const im2colBody: ConvBody = (x4, w, g) => {
+  const cols = unfoldPatches(x4, g);
+  const wMatrix = tf.reshape(w, [g.filterHeight * g.filterWidth * g.inChannels, g.outChannels]) as tf.Tensor2D;
+  return tf.reshape(tf.matMul(cols, wMatrix), [g.batch, g.outHeight, g.outWidth, g.outChannels]);
+};

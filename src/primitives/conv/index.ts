@@ -1,5 +1,5 @@
 // Alternative linear conv algorithms (issue 6): same signature and semantics as tf.conv2d.
-export type {Conv2dPad, ConvGeometry} from './conv_args.js';
+export type {Conv2dPad, ConvGeometry} from '../../ops/conv_info.js';
 export {conv2dDirect} from './direct.js';
 export {conv2dIm2col} from './im2col.js';
 export {conv2dWinograd, winogradApplicable, type WinogradVariant} from './winograd.js';

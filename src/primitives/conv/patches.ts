@@ -1,5 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {padInput, tapView, type ConvGeometry} from './conv_args.js';
+import type {ConvGeometry} from '../../ops/conv_info.js';
+import {padInput, tapView} from '../../ops/conv_views.js';
 
 /**
  * The unfold (im2col) matrix: every receptive field laid out as one row,

@@ -1,8 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {computeSemifieldConvInfo, type SemifieldConv2dOptions} from '../../ops/conv_info.js';
 import {getSemifield} from '../../semifields/registry.js';
-import type {AnySemifieldConfig, Semifield, SemifieldConfig} from '../../semifields/types.js';
-import {show, type ConvGeometry} from './conv_args.js';
+import type {AnySemifieldConfig, Semifield} from '../../semifields/types.js';
+import {describeValue as show} from '../../ops/describe.js';
 import {unfoldPatches} from './patches.js';
 
 /**
@@ -52,7 +52,7 @@ export function semifieldConv2dIm2col(
     for (let g = 0; g < groups; g++) {
       const xg = groups === 1 ? x : (tf.slice(x, [0, 0, 0, g * cpg], [-1, -1, -1, cpg]) as tf.Tensor4D);
       const wg = groups === 1 ? w : (tf.slice(w, [0, 0, 0, g * opg], [-1, -1, -1, opg]) as tf.Tensor4D);
-      const geometry: ConvGeometry = {...info, inChannels: cpg, outChannels: opg};
+      const geometry = {...info, inChannels: cpg, outChannels: opg};
       const k = info.filterHeight * info.filterWidth * cpg;
       const padded = info.padTop + info.padBottom + info.padLeft + info.padRight > 0;
       if (Number.isFinite(sf.zero) || !padded) {
@@ -80,7 +80,7 @@ export function semifieldConv2dIm2col(
  */
 function reduceTerms(sf: Semifield, terms: tf.Tensor, valid: tf.Tensor | null): tf.Tensor {
   if (valid == null) {
-    if (sf.kind === 'selection') return sf.reduceTensor(terms, 1);
+    if (sf.gradientRule === 'selection') return sf.reduceTensor(terms, 1);
     if (sf.accumulation === 'sum') return tf.sum(terms, 1);
     const m = sf.reduceDominantTensor(terms, 1);
     return sf.finalizeTensor(m, tf.sum(sf.ratioTensor(terms, tf.expandDims(m, 1)), 1));
@@ -89,7 +89,7 @@ function reduceTerms(sf: Semifield, terms: tf.Tensor, valid: tf.Tensor | null): 
   const worst = sf.zero < 0 ? tf.min(terms) : tf.max(terms);
   const masked = tf.where(isValid, terms, worst);
   let y: tf.Tensor;
-  if (sf.kind === 'selection') {
+  if (sf.gradientRule === 'selection') {
     y = sf.reduceTensor(masked, 1);
   } else {
     const m = sf.reduceDominantTensor(masked, 1);

@@ -1,5 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
-import {padInput, show, withConvArgs, type Conv2dPad} from './conv_args.js';
+import type {Conv2dPad, ConvGeometry} from '../../ops/conv_info.js';
+import {padInput} from '../../ops/conv_views.js';
+import {describeValue as show} from '../../ops/describe.js';
+import {withConvArgs} from './conv_args.js';
 import {kron, winogradTransform} from './winograd_transforms.js';
 
 /** Which Winograd variant: F(2×2,3×3) (accurate) or F(4×4,3×3) (fewer multiplications, less accurate). */
@@ -43,41 +46,46 @@ export function conv2dWinograd<T extends tf.Tensor3D | tf.Tensor4D>(
   }
   return withConvArgs('conv2dWinograd', x, filter, strides, pad, dataFormat, dilations, (x4, w, g) => {
     checkWinogradApplicable(g);
-    const {m, a, BT, G, AT} = winogradTransform(variant);
-    const tilesH = Math.ceil(g.outHeight / m);
-    const tilesW = Math.ceil(g.outWidth / m);
-    const padded = padInput(x4, g);
-    const extraH = tilesH * m + 2 - padded.shape[1];
-    const extraW = tilesW * m + 2 - padded.shape[2];
-    const xp = extraH > 0 || extraW > 0 ? tf.pad(padded, [[0, 0], [0, Math.max(0, extraH)], [0, Math.max(0, extraW)], [0, 0]]) : padded;
-    const cin = g.inChannels;
-    const cout = g.outChannels;
-    const tiles = g.batch * tilesH * tilesW;
-    // d[(u,v), tile, c]: element (u, v) of every tile, one strided view per position.
-    const views: tf.Tensor[] = [];
-    for (let u = 0; u < a; u++)
-      for (let v = 0; v < a; v++)
-        views.push(tf.stridedSlice(xp, [0, u, v, 0], [g.batch, u + (tilesH - 1) * m + 1, v + (tilesW - 1) * m + 1, cin], [1, m, m, 1]));
-    const d = tf.reshape(tf.stack(views), [a * a, tiles * cin]) as tf.Tensor2D;
-    const bKron = kron(BT, BT);
-    const gKron = kron(G, G);
-    const aKron = kron(AT, AT);
-    const V = tf.reshape(tf.matMul(tf.tensor2d(bKron.values, [bKron.rows, bKron.cols]), d), [a * a, tiles, cin]) as tf.Tensor3D;
-    const U = tf.reshape(
-      tf.matMul(tf.tensor2d(gKron.values, [gKron.rows, gKron.cols]), tf.reshape(w, [9, cin * cout]) as tf.Tensor2D),
-      [a * a, cin, cout],
-    ) as tf.Tensor3D;
-    const M = tf.reshape(tf.matMul(V, U), [a * a, tiles * cout]) as tf.Tensor2D;
-    const Y = tf.matMul(tf.tensor2d(aKron.values, [aKron.rows, aKron.cols]), M); // [m², tiles·Cout]
-    const grid = tf.transpose(tf.reshape(Y, [m, m, g.batch, tilesH, tilesW, cout]), [2, 3, 0, 4, 1, 5]);
-    const full = tf.reshape(grid, [g.batch, tilesH * m, tilesW * m, cout]) as tf.Tensor4D;
-    return tilesH * m === g.outHeight && tilesW * m === g.outWidth
-      ? full
-      : tf.slice(full, [0, 0, 0, 0], [g.batch, g.outHeight, g.outWidth, cout]);
+    return winogradBody(x4, w, g, variant);
   });
 }
 
-function checkWinogradApplicable(g: {filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number; dilationHeight: number; dilationWidth: number}): void {
+/** The Winograd algorithm on parsed geometry (a 3×3 filter, stride 1, dilation 1: see {@link winogradApplicable}). */
+export function winogradBody(x4: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, variant: WinogradVariant): tf.Tensor4D {
+  const {m, a, BT, G, AT} = winogradTransform(variant);
+  const tilesH = Math.ceil(g.outHeight / m);
+  const tilesW = Math.ceil(g.outWidth / m);
+  const padded = padInput(x4, g);
+  const extraH = tilesH * m + 2 - padded.shape[1];
+  const extraW = tilesW * m + 2 - padded.shape[2];
+  const xp = extraH > 0 || extraW > 0 ? tf.pad(padded, [[0, 0], [0, Math.max(0, extraH)], [0, Math.max(0, extraW)], [0, 0]]) : padded;
+  const cin = g.inChannels;
+  const cout = g.outChannels;
+  const tiles = g.batch * tilesH * tilesW;
+  // d[(u,v), tile, c]: element (u, v) of every tile, one strided view per position.
+  const views: tf.Tensor[] = [];
+  for (let u = 0; u < a; u++)
+    for (let v = 0; v < a; v++)
+      views.push(tf.stridedSlice(xp, [0, u, v, 0], [g.batch, u + (tilesH - 1) * m + 1, v + (tilesW - 1) * m + 1, cin], [1, m, m, 1]));
+  const d = tf.reshape(tf.stack(views), [a * a, tiles * cin]) as tf.Tensor2D;
+  const bKron = kron(BT, BT);
+  const gKron = kron(G, G);
+  const aKron = kron(AT, AT);
+  const V = tf.reshape(tf.matMul(tf.tensor2d(bKron.values, [bKron.rows, bKron.cols]), d), [a * a, tiles, cin]) as tf.Tensor3D;
+  const U = tf.reshape(
+    tf.matMul(tf.tensor2d(gKron.values, [gKron.rows, gKron.cols]), tf.reshape(w, [9, cin * cout]) as tf.Tensor2D),
+    [a * a, cin, cout],
+  ) as tf.Tensor3D;
+  const M = tf.reshape(tf.matMul(V, U), [a * a, tiles * cout]) as tf.Tensor2D;
+  const Y = tf.matMul(tf.tensor2d(aKron.values, [aKron.rows, aKron.cols]), M); // [m², tiles·Cout]
+  const grid = tf.transpose(tf.reshape(Y, [m, m, g.batch, tilesH, tilesW, cout]), [2, 3, 0, 4, 1, 5]);
+  const full = tf.reshape(grid, [g.batch, tilesH * m, tilesW * m, cout]) as tf.Tensor4D;
+  return tilesH * m === g.outHeight && tilesW * m === g.outWidth
+    ? full
+    : tf.slice(full, [0, 0, 0, 0], [g.batch, g.outHeight, g.outWidth, cout]);
+}
+
+function checkWinogradApplicable(g: ConvGeometry): void {
   if (g.filterHeight !== 3 || g.filterWidth !== 3) {
     throw new Error(`filter: conv2dWinograd implements F(m×m, 3×3) and needs a 3×3 filter, but got ${g.filterHeight}×${g.filterWidth}`);
   }

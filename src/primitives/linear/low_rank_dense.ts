@@ -63,7 +63,7 @@ export class LowRankDense extends layers.Layer {
       // tf.layers' own Activation layer resolves and validates the name, so every tfjs activation works.
       activationLayer = layers.activation({activation: activationName});
     } catch (e) {
-      throw new Error(`args.activation: expected a tf.layers activation name, but got ${describe(activationName)} (${(e as Error).message})`);
+      throw new Error(`args.activation: expected a tf.layers activation name, but got ${describe(activationName)} (${(e as Error).message})`, {cause: e});
     }
     super(args);
     this.units = units;

@@ -73,7 +73,7 @@ function fft2d(f: NumberFormat, re: number[][], im: number[][], inverse: boolean
  * // y[0] ≈ 10
  */
 export function emulatedFft(p: EmulatedConvProblem, f: NumberFormat): Float64Array {
-  if (f.kind !== 'float') throw new Error(`format: emulatedFft needs a float format, but got '${f.name}' (an integer FFT is a different algorithm)`);
+  if (f.encoding !== 'float') throw new Error(`format: emulatedFft needs a float format, but got '${f.name}' (an integer FFT is a different algorithm)`);
   const [oh, ow] = outputSize(p);
   const hp = p.height + p.pad[0] + p.pad[1];
   const wp = p.width + p.pad[2] + p.pad[3];

@@ -7,7 +7,7 @@
  */
 export interface NumberFormat {
   readonly name: string;
-  readonly kind: 'float' | 'int';
+  readonly encoding: 'float' | 'int';
   /** Storage bits. */
   readonly bits: number;
   /** Convert a real number into the format (floats: round to nearest even; ints: round then saturate). */
@@ -62,7 +62,7 @@ function floatFormat(name: string, bits: number, round: (v: number) => number): 
   };
   return {
     name,
-    kind: 'float',
+    encoding: 'float',
     bits,
     fromReal: r,
     add: (a, b) => r(a + b),
@@ -132,7 +132,7 @@ export function intFormat(bits: 8 | 16 | 32): NumberFormat {
   };
   return {
     name: `int${bits}`,
-    kind: 'int',
+    encoding: 'int',
     bits,
     fromReal: (v) => {
       const r = Math.round(v);

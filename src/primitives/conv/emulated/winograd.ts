@@ -54,7 +54,7 @@ export function emulatedWinograd(
   const [oh, ow] = outputSize(p);
   const read = paddedReader(p);
   const {m, a} = t;
-  const isInt = f.kind === 'int';
+  const isInt = f.encoding === 'int';
   const scaledInt = isInt && integerTransform === 'scaled';
   const Graw = scaledInt ? t.scaledG : isInt ? t.G.map((r) => r.map(Math.trunc)) : t.G;
   const G: Matrix = Graw.map((r) => r.map((v) => f.fromReal(v)));
