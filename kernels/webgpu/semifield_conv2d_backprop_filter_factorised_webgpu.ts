@@ -97,11 +97,8 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
         }
       }
     }
-    // ∂t/∂w: x for ⊗ = ·, 1 for ⊗ = +.
-    // A zero-weight term adds nothing, also when its partner is ±∞ (0 · ∞ would be NaN; issue 15).
-    const chain = (gt: string, xv: string) => (this.sf.multiplicative ? `select(${gt} * ${xv}, 0.0, ${gt} == 0.0)` : gt);
     const exactTerms = Array.from({length: CB}, (_, cb) =>
-      `exactPart[${cb} * ${OB} + ob] = exactPart[${cb} * ${OB} + ob] + ${chain(`(g * ${acc.gradWeight(acc.rawTerm(`xv${cb}`, `wv[${cb} * ${OB} + ob]`), 'yv')})`, `xv${cb}`)};`);
+      `exactPart[${cb} * ${OB} + ob] = exactPart[${cb} * ${OB} + ob] + ${acc.gradTerm('g', acc.rawTerm(`xv${cb}`, `wv[${cb} * ${OB} + ob]`), 'yv', `xv${cb}`)};`);
     const body = [
       reads.join('\n          '),
       fast.join('\n          '),

@@ -103,9 +103,8 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
         if (selection) {
           body.push(`            if (a == kBase + ${cb}) { part[${q}] = part[${q}] + ${sf.multiplicative ? `g * xv${cb}` : 'g'}; }`);
         } else {
-          const gw = acc.gradWeight(acc.rawTerm(`xv${cb}`, `wv[${q}]`), 'yv');
-          const gt = readsY ? `g * ${gw}` : 'g';
-          body.push(`            { let gt = ${gt}; part[${q}] = part[${q}] + ${sf.multiplicative ? `select(gt * xv${cb}, 0.0, gt == 0.0)` : 'gt'}; }`);
+          const term = readsY ? acc.gradTerm('g', acc.rawTerm(`xv${cb}`, `wv[${q}]`), 'yv', `xv${cb}`) : sf.multiplicative ? `select(g * xv${cb}, 0.0, g == 0.0)` : 'g';
+          body.push(`            part[${q}] = part[${q}] + ${term};`);
         }
       }
       body.push('          }');

@@ -62,9 +62,6 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
     const perOutput: string[] = [];
     const exactPerOutput: string[] = [];
     const xFactors: string[] = [];
-    // ∂t/∂x: w for ⊗ = ·, 1 for ⊗ = +.
-    // A zero-weight term adds nothing, also when its partner is ±∞ (0 · ∞ would be NaN; issue 15).
-    const chain = (gt: string, wv: string) => (this.sf.multiplicative ? `select(${gt} * ${wv}, 0.0, ${gt} == 0.0)` : gt);
     for (let p = 0; p < PX; p++) {
       const fast: string[] = [];
       const exact: string[] = [];
@@ -74,7 +71,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
         if (exclusive) fast.push(`s[${e}] = s[${e}] + select(wfv[${CB + q}], wfv[${q}], xFirst[${e}]) * rf;`);
         else for (let part = 0; part < P; part++) fast.push(`s[${part * E + e}] = s[${part * E + e}] + wfv[${part * CB + q}] * rf;`);
         const wv = `w[(k0 + ${q}) * Cout + o]`;
-        exact.push(`exactD[${e}] = exactD[${e}] + ${chain(`(g * ${acc.gradWeight(acc.rawTerm(`xv[${e}]`, wv), 'yv')})`, wv)};`);
+        exact.push(`exactD[${e}] = exactD[${e}] + ${acc.gradTerm('g', acc.rawTerm(`xv[${e}]`, wv), 'yv', wv)};`);
         const ownParts = Array.from({length: P}, (_, part) => f.grad.ownPart(`xv[${e}]`, 'own', part));
         factors.push(`{ let own = ${f.grad.own(`xv[${e}]`, 'xa')}; ${
           exclusive ? `xo[${e}] = ${ownParts.join(' + ')};` : ownParts.map((o, part) => `xo[${part * E + e}] = ${o};`).join(' ')

@@ -85,8 +85,8 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
         if (selection) {
           inner.push(`if (a == k0 + ${q}) { d[${e}] = d[${e}] + ${sf.multiplicative ? `g * wv[${q}]` : 'g'}; }`);
         } else {
-          const weight = readsY ? ` * ${acc.gradWeight(acc.rawTerm(`xv[${e}]`, `wv[${q}]`), 'yv')}` : '';
-          inner.push(`{ let gt = g${weight}; d[${e}] = d[${e}] + ${sf.multiplicative ? `select(gt * wv[${q}], 0.0, gt == 0.0)` : 'gt'}; }`);
+          const term = readsY ? acc.gradTerm('g', acc.rawTerm(`xv[${e}]`, `wv[${q}]`), 'yv', `wv[${q}]`) : sf.multiplicative ? `select(g * wv[${q}], 0.0, g == 0.0)` : 'g';
+          inner.push(`d[${e}] = d[${e}] + ${term};`);
         }
       }
       lines.push(`if (hits[${p}]) {\n              ${inner.join('\n              ')}\n            }`);

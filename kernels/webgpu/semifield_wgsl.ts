@@ -98,6 +98,21 @@ export class Accumulators {
   }
 
   /**
+   * One term's gradient dy · ∂y/∂t · ∂t/∂a (invertible semifields), `g` the upstream gradient, `t`
+   * the raw term, `y` the output and `b` the partner operand (∂t/∂a for ⊗ = ·; unused for ⊗ = +).
+   * With ⊗ = · a term of weight 0 adds nothing, even when b is ±∞ (0 · ∞ would be NaN; issue 15),
+   * and a semifield whose weight alone can underflow where weight · b cannot (root p < 1) forms the
+   * product itself (ShaderSnippets.gradWeightTimes). `y` may go unread (linear: weight 1).
+   */
+  gradTerm(g: string, t: string, y: string, b: string): string {
+    const s = this.s;
+    if (!this.sf.multiplicative) return `(${g} * ${s.gradWeight!(t, y)})`;
+    if (s.gradWeightTimes != null) return `(${g} * ${s.gradWeightTimes(t, y, b)})`;
+    const gt = `(${g} * ${s.gradWeight!(t, y)})`;
+    return `select(${gt} * ${b}, 0.0, ${gt} == 0.0)`;
+  }
+
+  /**
    * Does ∂y/∂t depend on y (and t)? Not for linear (constant 1); programs then leave y, and the
    * operands only needed for t, unbound — WebGPU's automatic layout drops unused bindings.
    */

@@ -65,6 +65,30 @@ export interface FusedForms {
 
 const DEFAULT_PROBE = [0.25, 0.5, 1.5, 2];
 
+/**
+ * Runs `fn` — tensor work whose values are read back at once (probe checks, scalar forms) — on the
+ * cpu backend when tfjs has one, switching back afterwards. On the active backend a synchronous
+ * read-back may not exist (webgpu in Node: no OffscreenCanvas) or is slow and unreliable (webgpu on
+ * SwiftShader); registerSemifield and getSemifield of new parameters must work under any backend.
+ * tf.setBackend of an initialised backend (or cpu, which initialises synchronously) completes
+ * before it returns, so this stays synchronous. Without a cpu backend, the active one is used.
+ */
+function onReadableBackend<T>(fn: () => T): T {
+  const previous = tf.getBackend();
+  if (previous === 'cpu' || previous == null || tf.findBackend('cpu') == null) return fn();
+  void tf.setBackend('cpu');
+  try {
+    return fn();
+  } finally {
+    void tf.setBackend(previous);
+  }
+}
+
+/** `fn`'s tensor result read back (one value) on the readable backend, inside a tidy. */
+function readScalar(fn: () => tf.Tensor): number {
+  return onReadableBackend(() => tf.tidy(() => fn().dataSync()[0]));
+}
+
 function fail(where: string, what: string, got: unknown): never {
   throw new Error(`registerSemifield: ${where}: expected ${what}, but got ${describeValue(got)}`);
 }
@@ -109,7 +133,7 @@ const close = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-4 * (1 
 /** Probe checks on tensors: 𝟘 neutral, selection strict and consistent with ⊕, f⁻¹∘f = id, f′ ≈ f's slope. */
 function probeSpec(spec: SemifieldSpec, where: string): void {
   const probe = spec.probe ?? DEFAULT_PROBE;
-  tf.tidy(() => {
+  onReadableBackend(() => tf.tidy(() => {
     const a = tf.tensor1d(probe);
     const b = tf.reverse(a);
     const read = (t: tf.Tensor, what: string): number[] => {
@@ -156,7 +180,7 @@ function probeSpec(spec: SemifieldSpec, where: string): void {
         }
       });
     }
-  });
+  }));
 }
 
 /** Build the Semifield object of a spec: composite forms from the tensor rule, fused forms if given. */
@@ -178,7 +202,7 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     // runs the composite path even when it supplies fused forms.
     compositeOnly: fused == null || (spec.gradient.kind === 'selection' && multiplicative),
     term: fused?.term ?? ((x: number, w: number) => (multiplicative ? x * w : x + w)),
-    plus: fused?.plus ?? ((a: number, b: number) => tf.tidy(() => spec.plus(tf.scalar(a), tf.scalar(b)).dataSync()[0])),
+    plus: fused?.plus ?? ((a: number, b: number) => readScalar(() => spec.plus(tf.scalar(a), tf.scalar(b)))),
     termTensor: (x: tf.Tensor, w: tf.Tensor) => (multiplicative ? tf.mul(x, w) : tf.add(x, w)),
     shader: (lang: ShaderLanguage): ShaderSnippets => {
       if (fused == null) throw new Error(`semifield '${name}': no shader forms were registered (it runs the composite path)`);
@@ -187,7 +211,7 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
   };
   const g = spec.gradient;
   if (g.kind === 'selection') {
-    const direction: 1 | -1 = tf.tidy(() => g.better(tf.scalar(1), tf.scalar(0)).dataSync()[0]) ? 1 : -1;
+    const direction: 1 | -1 = readScalar(() => g.better(tf.scalar(1), tf.scalar(0))) ? 1 : -1;
     const sf: SelectionSemifield = {
       ...common,
       gradientRule: 'selection',
@@ -203,10 +227,7 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     return sf;
   }
   // Which term dominates Σ f(t): the largest where f increases, the smallest where it decreases.
-  const up = tf.tidy(() => {
-    const [lo, hi] = g.f(tf.tensor1d([0.5, 1])).dataSync();
-    return hi >= lo;
-  });
+  const up = readScalar(() => tf.greaterEqual(g.f(tf.scalar(1)), g.f(tf.scalar(0.5)))) === 1;
   const dominantTensor = (a: tf.Tensor, b: tf.Tensor) => (up ? tf.maximum(a, b) : tf.minimum(a, b));
   const ratioTensor = (t: tf.Tensor, m: tf.Tensor) =>
     tf.tidy(() => {
@@ -230,9 +251,9 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     gradientRule: 'invertible',
     accumulation: 'rescaled',
     dominates: fused?.dominates ?? ((t, m) => (up ? t > m : t < m)),
-    ratio: fused?.ratio ?? ((a, m) => tf.tidy(() => ratioTensor(tf.scalar(a), tf.scalar(m)).dataSync()[0])),
-    finalize: fused?.finalize ?? ((m, s) => tf.tidy(() => finalizeTensor(tf.scalar(m), tf.scalar(s)).dataSync()[0])),
-    gradWeight: fused?.gradWeight ?? ((t, y) => tf.tidy(() => gradWeightTensor(tf.scalar(t), tf.scalar(y)).dataSync()[0])),
+    ratio: fused?.ratio ?? ((a, m) => readScalar(() => ratioTensor(tf.scalar(a), tf.scalar(m)))),
+    finalize: fused?.finalize ?? ((m, s) => readScalar(() => finalizeTensor(tf.scalar(m), tf.scalar(s)))),
+    gradWeight: fused?.gradWeight ?? ((t, y) => readScalar(() => gradWeightTensor(tf.scalar(t), tf.scalar(y)))),
     dominantTensor,
     reduceDominantTensor: (t, axis) => (up ? tf.max(t, axis) : tf.min(t, axis)),
     ratioTensor,

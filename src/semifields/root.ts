@@ -81,6 +81,30 @@ export function rootSemifield(p: number): InvertibleSemifield {
             // term far below y underflows to 0 and the weight to ∞ (issue 15).
             ternary(lang, `${t} == ${y}`, f(1), p < 1 ? `exp(${f(p - 1)} * (log(${t}) - log(${y})))` : pow(`${t} / ${y}`, p - 1)),
           ),
+        // p < 1: the weight of a live term far from y can lie below float32's range (p = −1:
+        // (y/t)² ~ 1e-48) while weight · b does not (b ~ 1e31), so ln|b| joins the exponent.
+        // t = ∞ ≠ y (p < 0: the term adds 0 to Σ t^p) has weight 0: the exponent would be −∞ + ln|b|.
+        // p ≥ 1 keeps the product: the weight (t/y)^{p−1} ≤ 1 underflows only where t/y does.
+        gradWeightTimes:
+          p < 1
+            ? (t, y, b) =>
+                ternary(
+                  lang,
+                  anyOf(lang, `${y} == ${z}`, `${y} == ${f(0)}`, `${t} <= ${f(0)}`),
+                  f(0),
+                  ternary(
+                    lang,
+                    `${t} == ${y}`,
+                    b,
+                    ternary(
+                      lang,
+                      `${t} == ${f(Infinity)}`,
+                      f(0),
+                      `sign(${b}) * exp(${f(p - 1)} * (log(${t}) - log(${y})) + log(abs(${b})))`,
+                    ),
+                  ),
+                )
+            : undefined,
         // p > 0 only: (x·w)^p = (|x|/X)^p·(|w|/W)^p·(X·W)^p for x, w of equal sign (other pairs are
         // clamped to 0), X / W the largest |x| / |w|, so both factors are ≤ 1. For p < 0 the
         // smallest term dominates and a zero operand makes its factor infinite: no factorised form.
@@ -90,11 +114,21 @@ export function rootSemifield(p: number): InvertibleSemifield {
               anchorOf: (v) => `abs(${v})`,
               anchorInit: f(0),
               combineAnchors: (a, b) => `max(${a}, ${b})`,
-              factor: (v, a) => pow(`abs(${v}) / ${a}`, p),
+              // p < 1: |v|^p / a^p, not (|v|/a)^p: the ratio is flushed to 0 below 1.2e-38 where its
+              // p-th power is not (p = ½: 1e-40 → 1e-20; p = 0.1: → 1.6e-4), so a product the sum
+              // needs would be lost far above the 2^-126 that minSum allows for.
+              factor: (v, a) => (p < 1 ? `(${pow(`abs(${v})`, p)} / ${pow(a, p)})` : pow(`abs(${v}) / ${a}`, p)),
               factorPart: (v, fv, part) => ternary(lang, `${v} ${part === 0 ? '>' : '<'} ${f(0)}`, fv, f(0)),
               inFirstPart: (v) => `(${v} > ${f(0)})`,
-              finalize: (xa, wa, s) => `${xa} * (${wa} * ${pow(s, 1 / p)})`,
-              minSum: f(FACTORISED_MIN_SUM),
+              // y = X·W·s^{1/p} in an order without spurious under- or overflow: X·W first when one
+              // anchor is ≥ 1 and the other < 1 (X·W lies between them), else X·(W·s^{1/p}) (both ≥ 1:
+              // W·s^{1/p} ≥ W·1e-20; both < 1: W·s^{1/p} underflows only where y does). A fixed
+              // X·(W·r) flushed y = 2e-9 to 0 (W ~ 1e-30 below float32's normal range after · r).
+              finalize: (xa, wa, s) =>
+                ternary(lang, `(${xa} >= ${f(1)}) != (${wa} >= ${f(1)})`, `(${xa} * ${wa}) * ${pow(s, 1 / p)}`, `${xa} * (${wa} * ${pow(s, 1 / p)})`),
+              // s^{1/p} must not underflow either (p = ½: s = 1e-20 gives s² = 1e-40, flushed to 0):
+              // for p < 1 the bound is FACTORISED_MIN_SUM^p, so that s^{1/p} ≥ FACTORISED_MIN_SUM.
+              minSum: f(p < 1 ? Math.pow(FACTORISED_MIN_SUM, p) : FACTORISED_MIN_SUM),
               emptyAnchor: f(1),
               // For x, w of equal sign, dy·∂y/∂t·∂t/∂x = dy·(x·w/y)^{p−1}·w
               //   = (|x|/X)^{p−1} · sign(w)·(|w|/W)^p · dy·(X·W/y)^{p−1}·W, and the same with x and

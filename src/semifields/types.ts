@@ -57,6 +57,13 @@ export interface ShaderSnippets {
   /** Invertible semifields: ∂y/∂t for the raw (unclamped) term `t` and output `y`. */
   gradWeight?(t: string, y: string): string;
   /**
+   * Invertible semifields with ⊗ = · (optional): ∂y/∂t · b, b the partner operand (∂t/∂a), where
+   * the weight ∂y/∂t alone underflows float32 although the product does not (root p < 1: a weight
+   * of 1e-48 times a partner of 1e31). 0 wherever ∂y/∂t is 0, whatever b (a zero-weight term adds
+   * nothing, even with b = ±∞). Absent: kernels form gradWeight(t, y) · b, skipping zero weights.
+   */
+  gradWeightTimes?(t: string, y: string, b: string): string;
+  /**
    * Rescaled semifields whose f(x ⊗ w) splits into an x factor times a w factor (log, root p > 0);
    * absent where it does not (or not stably). See {@link FactorisedSnippets}.
    */

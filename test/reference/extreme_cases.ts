@@ -155,6 +155,49 @@ export function extremeCases(seed: number, count: number): ExtremeCase[] {
   return Array.from({length: count}, (_, k) => extremeCase(seed, k));
 }
 
+/**
+ * A seeded sample of `count` cases among indices 0..range−1 of the suite with this seed, those
+ * `keep` accepts, in index order (the suites that cannot afford every case: each distinct
+ * semifield parameter and program variant costs a shader compile, ~0.3–2 s on SwiftShader, while a
+ * compiled case runs in ~30 ms).
+ */
+export function sampleExtremeCases(seed: number, count: number, keep: (c: ExtremeCase) => boolean = () => true, range = 2400): ExtremeCase[] {
+  const r = rng((seed * 7919 + 1) >>> 0);
+  const order = Array.from({length: range}, (_, k) => k);
+  for (let k = range - 1; k > 0; k--) {
+    const j = Math.floor(r() * (k + 1));
+    [order[k], order[j]] = [order[j], order[k]];
+  }
+  const picked: ExtremeCase[] = [];
+  for (const index of order) {
+    if (picked.length === count) break;
+    const c = extremeCase(seed, index);
+    if (keep(c)) picked.push(c);
+  }
+  if (picked.length < count) throw new Error(`sampleExtremeCases: only ${picked.length} of ${range} cases qualify, ${count} asked`);
+  return picked.sort((a, b) => a.index - b.index);
+}
+
+/**
+ * What of a case's geometry the compiled programs depend on (besides the semifield): which
+ * dimensions of x, the filter and y are 1 (tfjs's WebGPU shader key records broadcast dimensions),
+ * channels per group in and out, and whether both strides are 1. Sizes, pads and dilations are
+ * uniforms. Cases with one shape class reuse each other's pipelines.
+ */
+export function extremeShapeClass(c: ExtremeCase): string {
+  const ones = (shape: readonly number[]) => shape.map((d) => (d === 1 ? '1' : 'n')).join('');
+  const cpg = c.wShape[2];
+  const opg = c.wShape[3] / c.options.groups;
+  const unit = c.options.strides[0] === 1 && c.options.strides[1] === 1;
+  return `${ones(c.xShape)}/${ones(c.wShape)}/${ones(c.yShape)}/${cpg}/${opg}/${unit ? 's1' : 's'}`;
+}
+
+/** The semifield of a case as one string ('maxplus', 'log:1', 'root:-1'), for filters. */
+export function extremeSemifieldTag(c: ExtremeCase): string {
+  const sf = c.semifield;
+  return typeof sf === 'string' ? sf : sf.name === 'log' ? `log:${sf.mu}` : `root:${sf.p}`;
+}
+
 export interface ExtremeResult {
   y: ArrayLike<number>;
   yShape: readonly number[];
