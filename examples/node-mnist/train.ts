@@ -17,6 +17,11 @@ export interface TrainOptions {
   /** Random translation of every training digit by up to this many pixels, re-drawn each epoch (0: off). */
   augmentShift: number;
   seed: number;
+  /**
+   * Measure test accuracy after every epoch, not only after the last (the pooling study plots the
+   * curve). Costs one forward pass over the test set per epoch, outside the timed part.
+   */
+  evaluateEachEpoch?: boolean;
   /** Called at the start and end of every epoch and after every batch. */
   onProgress?: (event: TrainEvent) => void;
 }
@@ -25,12 +30,16 @@ export interface TrainOptions {
 export type TrainEvent =
   | {kind: 'epoch-start'; epoch: number; epochs: number; batches: number}
   | {kind: 'batch'; epoch: number; seen: number; loss: number; acc: number}
-  | {kind: 'epoch-end'; epoch: number; epochs: number; seconds: number; loss: number; acc: number};
+  | {kind: 'epoch-end'; epoch: number; epochs: number; seconds: number; loss: number; acc: number; testAcc?: number};
 
 export interface TrainResult {
   secondsPerEpoch: number[];
   finalLoss: number;
   testAccuracy: number;
+  /** Test accuracy after each epoch (evaluateEachEpoch), else only the final one. */
+  testAccuracyPerEpoch: number[];
+  /** Training accuracy (mean over the epoch's batches, as model.fit logs it) per epoch. */
+  trainAccuracyPerEpoch: number[];
 }
 
 export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, options: TrainOptions): Promise<TrainResult> {
@@ -40,6 +49,8 @@ export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, 
   const batches = Math.ceil(n / options.batchSize);
   const random = seededRandom(options.seed);
   const secondsPerEpoch: number[] = [];
+  const testAccuracyPerEpoch: number[] = [];
+  const trainAccuracyPerEpoch: number[] = [];
   let finalLoss = NaN;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     // Exponential decay per epoch; AdamOptimizer reads its learningRate field on every step.
@@ -76,10 +87,17 @@ export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, 
     const seconds = (performance.now() - start) / 1000;
     secondsPerEpoch.push(seconds);
     finalLoss = history.history.loss[0] as number;
-    options.onProgress?.({kind: 'epoch-end', epoch, epochs: options.epochs, seconds, loss: finalLoss, acc: history.history.acc[0] as number});
+    const acc = history.history.acc[0] as number;
+    trainAccuracyPerEpoch.push(acc);
     tf.dispose([xs, ys]);
+    let testAcc: number | undefined;
+    if (options.evaluateEachEpoch || epoch === options.epochs - 1) {
+      testAcc = await accuracy(model, data.testImages, data.testLabels);
+      testAccuracyPerEpoch.push(testAcc);
+    }
+    options.onProgress?.({kind: 'epoch-end', epoch, epochs: options.epochs, seconds, loss: finalLoss, acc, testAcc});
   }
-  return {secondsPerEpoch, finalLoss, testAccuracy: await accuracy(model, data.testImages, data.testLabels)};
+  return {secondsPerEpoch, finalLoss, testAccuracy: testAccuracyPerEpoch[testAccuracyPerEpoch.length - 1], testAccuracyPerEpoch, trainAccuracyPerEpoch};
 }
 
 /**
