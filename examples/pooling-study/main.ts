@@ -261,6 +261,10 @@ async function main(): Promise<void> {
   console.log(`\n${results.runs.length} runs in ${(results.meta.wallSeconds / 60).toFixed(1)} min; results in ${resultsPath}`);
   const files = await writeReport(results, options.out, cpuTiming);
   console.log(`wrote ${files.map((f) => join(options.out, f)).join(', ')}`);
+  if (!files.some((f) => f.endsWith('.png'))) {
+    // The bundle on the GPU machine has no @resvg/resvg-js (a native addon esbuild cannot inline).
+    console.log(`no PNG plots here (@resvg/resvg-js not loadable): copy ${options.out} to a checkout and run \`npm run study:pooling -- --report-only --out <that folder>\``);
+  }
   if (results.failures.length > 0) {
     console.error(`${results.failures.length} run(s) failed (listed in REPORT.md and results.json)`);
     process.exitCode = 1;

@@ -178,6 +178,16 @@ describe('study:pooling (examples/pooling-study)', () => {
   });
   after(() => rmSync(dir, {recursive: true, force: true}));
 
+  it('npm run example -- --dataset fashion-mnist trains the main example on IDX files', async () => {
+    const out = join(dir, 'example-out');
+    const args = ['--import', 'tsx', 'examples/node-mnist/main.ts', '--dataset', 'fashion-mnist', '--data-dir', dir, '--train', '100', '--test', '50',
+      '--epochs', '1', '--variants', 'baseline', '--jobs', '1', '--out', out, '--no-progress'];
+    const {stdout} = await promisify(execFile)(process.execPath, args, {cwd: process.cwd(), maxBuffer: 1 << 24});
+    expect(stdout).to.contain(`Fashion-MNIST (${dir}): 100 training / 50 test images`);
+    expect(stdout).to.match(/\| baseline \| conv \+ max-pool \(tfjs layers\) \| \d+ \| \d+\.\d\d% \|/);
+    expect(existsSync(join(out, 'baseline', 'model.json'))).to.equal(true);
+  });
+
   it('every variant maps [b, 28, 28, 1] to [b, 10] with the same skeleton; learned pools add only their kernel parameters', () => {
     const x = tf.randomUniform([2, 28, 28, 1], 0, 1, 'float32', 3);
     const params: Record<string, number> = {};
