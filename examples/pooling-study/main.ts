@@ -206,6 +206,7 @@ async function main(): Promise<void> {
       machine,
       tfjs: tf.version.tfjs,
       complete: false,
+      loadAverage: {start: os.loadavg()[0]},
     },
   };
   const started = performance.now();
@@ -257,6 +258,7 @@ async function main(): Promise<void> {
     board.stop();
   }
   results.meta.complete = results.failures.length === 0;
+  results.meta.loadAverage = {start: results.meta.loadAverage!.start, end: os.loadavg()[0]};
   save();
   console.log(`\n${results.runs.length} runs in ${(results.meta.wallSeconds / 60).toFixed(1)} min; results in ${resultsPath}`);
   const files = await writeReport(results, options.out, cpuTiming);

@@ -8,7 +8,7 @@ import {join} from 'node:path';
 import {studyVariantDescriptions, type StudyVariant} from './models.js';
 import {savePlot, type VegaLiteSpec} from './plot.js';
 import type {RunResult, RunSpec, StudyConfig} from './run.js';
-import {mean, pairedComparison, signTestTwoSided, std, type PairedComparison} from './stats.js';
+import {mean, meanDifferenceInterval, pairedComparison, signTestTwoSided, std, type PairedComparison} from './stats.js';
 
 export interface StudyResults {
   config: StudyConfig;
@@ -16,7 +16,17 @@ export interface StudyResults {
   seeds: number[];
   runs: RunResult[];
   failures: (RunSpec & {message: string})[];
-  meta: {command: string; started: string; wallSeconds: number; jobs: number; machine: string; tfjs: string; complete: boolean};
+  meta: {
+    command: string;
+    started: string;
+    wallSeconds: number;
+    jobs: number;
+    machine: string;
+    tfjs: string;
+    complete: boolean;
+    /** 1-minute load average of the machine at the start and at the end of the study (others' work shows here). */
+    loadAverage?: {start: number; end?: number};
+  };
 }
 
 /** Significance level of the statements "higher" / "lower" below. */
@@ -28,8 +38,12 @@ const learnedPools: StudyVariant[] = ['quad-iso', 'quad-aniso', 'log-pool'];
 
 const pct = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : '–');
 const pp = (x: number, digits = 2) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(digits)}` : '–');
-const num = (x: number, digits = 2) => (Number.isNaN(x) ? '–' : !Number.isFinite(x) ? (x > 0 ? '∞' : '−∞') : x.toFixed(digits));
+const num = (x: number, digits = 2) => (Number.isNaN(x) ? '–' : !Number.isFinite(x) ? (x > 0 ? '∞' : '−∞') : x.toFixed(digits).replace(/^-/, '−'));
 const pValue = (p: number) => (Number.isNaN(p) ? '–' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
+const interval = (c: PairedComparison) => {
+  const [lo, hi] = meanDifferenceInterval(c, alpha);
+  return Number.isFinite(lo) && Number.isFinite(hi) ? `${pp(lo)} … ${pp(hi)}` : '–';
+};
 const table = (header: string[], rows: string[][]) => [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 
 export const finalAccuracy = (r: RunResult) => r.testAccuracy[r.testAccuracy.length - 1];
@@ -96,6 +110,7 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
   add(`- Backend: ${devices.join(', ') || config.backend}; tfjs ${meta.tfjs}; ${meta.machine}.`);
   add(
     `- Run time: ${(meta.wallSeconds / 60).toFixed(1)} min wall for ${results.runs.length} runs, ${meta.jobs === 1 ? 'one at a time' : `${meta.jobs} at a time (one process each, sharing the machine)`}; started ${meta.started}.` +
+      (meta.loadAverage != null ? ` Load average (1 min) ${meta.loadAverage.start.toFixed(1)} at the start, ${meta.loadAverage.end?.toFixed(1) ?? '–'} at the end.` : '') +
       (meta.complete ? '' : ' **The study did not complete**: the tables cover the runs that finished.'),
   );
   if (results.failures.length > 0) add(`- Failed runs: ${results.failures.map((f) => `${f.variant} seed ${f.seed} (${f.message.split('\n')[0]})`).join('; ')}.`);
@@ -139,13 +154,14 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
     add('## Paired comparison with max-pool (same seeds)', '');
     add(
       table(
-        ['variant', 'difference per seed (pp)', 'mean ± std (pp)', 't (df)', 'p (paired t, two-sided)', 'higher / equal / lower', 'p (sign test)', 'finding'],
+        ['variant', 'difference per seed (pp)', 'mean ± std (pp)', '95 % CI of the mean (pp)', 't (df)', 'p (paired t, two-sided)', 'higher / equal / lower', 'p (sign test)', 'finding'],
         comparisons.map(({variant, paired}) => {
           const c = paired.comparison;
           return [
             variant,
             paired.seeds.map((s, i) => `${s}: ${pp(c.differences[i])}`).join(', '),
             `${pp(c.meanDifference)} ± ${pct(c.stdDifference)}`,
+            interval(c),
             `${num(c.t)} (${c.df})`,
             pValue(c.p),
             `${c.wins} / ${c.ties} / ${c.losses}`,
@@ -170,7 +186,7 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
       const c = paired.comparison;
       const v = verdict(c);
       const what = studyVariantDescriptions[variant];
-      const numbers = `mean difference ${pp(c.meanDifference)} pp (± ${pct(c.stdDifference)}), higher on ${c.wins} of ${c.differences.length} seeds, paired t p = ${pValue(c.p)}`;
+      const numbers = `mean difference ${pp(c.meanDifference)} pp (± ${pct(c.stdDifference)}; 95 % interval ${interval(c)} pp), higher on ${c.wins} of ${c.differences.length} seeds, paired t p = ${pValue(c.p)}`;
       if (v === 'higher') add(`- **${variant}** (${what}): **yes** — higher than max-pool, ${numbers}.`);
       else if (v === 'lower') add(`- **${variant}** (${what}): **no** — lower than max-pool, ${numbers}.`);
       else add(`- **${variant}** (${what}): **not shown** — ${numbers}; the difference is not distinguishable from seed-to-seed variation at this number of seeds.`);

@@ -126,3 +126,24 @@ export function pairedComparison(a: readonly number[], b: readonly number[]): Pa
     signP: signTestTwoSided(wins, wins + losses),
   };
 }
+
+/** The t with P(|T| ≥ t) = `alpha` for `df` degrees of freedom (bisection on studentTTwoSided). */
+export function tCritical(df: number, alpha = 0.05): number {
+  if (!(df > 0)) return NaN;
+  let lo = 0;
+  let hi = 1;
+  while (studentTTwoSided(hi, df) > alpha) hi *= 2;
+  for (let i = 0; i < 200 && hi - lo > 1e-12 * hi; i++) {
+    const mid = (lo + hi) / 2;
+    if (studentTTwoSided(mid, df) > alpha) lo = mid;
+    else hi = mid;
+  }
+  return (lo + hi) / 2;
+}
+
+/** Two-sided (1 − alpha) confidence interval of the mean difference of a paired comparison. */
+export function meanDifferenceInterval(c: PairedComparison, alpha = 0.05): [number, number] {
+  const n = c.differences.length;
+  const half = tCritical(n - 1, alpha) * (c.stdDifference / Math.sqrt(n));
+  return [c.meanDifference - half, c.meanDifference + half];
+}

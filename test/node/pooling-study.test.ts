@@ -11,13 +11,15 @@ import {tmpdir} from 'node:os';
 import {join} from 'node:path';
 import {promisify} from 'node:util';
 import {gzipSync} from 'node:zlib';
-import {loadIdxSplit, seededRandom} from '../../examples/node-mnist/data.js';
+import {loadIdxSplit, loadMnist, seededRandom} from '../../examples/node-mnist/data.js';
+import {buildModel} from '../../examples/node-mnist/models.js';
+import {trainAndEvaluate} from '../../examples/node-mnist/train.js';
 import {encodeIdx, idxFileNames, parseIdx, readIdxFile, writeIdxFile} from '../../examples/node-mnist/idx.js';
 import {buildStudyModel, studyVariants} from '../../examples/pooling-study/models.js';
 import {finalAccuracy, type StudyResults} from '../../examples/pooling-study/report.js';
 import {releaseStudyData, runOne} from '../../examples/pooling-study/run.js';
-import {unregisterFastCpuKernels} from '../../src/entries/cpu-fast.js';
-import {incompleteBeta, mean, pairedComparison, signTestTwoSided, std, studentTTwoSided} from '../../examples/pooling-study/stats.js';
+import {registerFastCpuKernels, unregisterFastCpuKernels} from '../../src/entries/cpu-fast.js';
+import {incompleteBeta, mean, meanDifferenceInterval, pairedComparison, signTestTwoSided, std, studentTTwoSided, tCritical} from '../../examples/pooling-study/stats.js';
 import {onCpu} from './layers-helpers.js';
 
 /**
@@ -139,6 +141,35 @@ describe('IDX loader (examples/node-mnist/idx.ts)', () => {
   });
 });
 
+describe('training in chunks (examples/node-mnist/train.ts)', () => {
+  onCpu();
+
+  it('model.fit over chunks of whole batches trains exactly as over the whole set (webgpu binds each chunk, not 188 MB)', async () => {
+    const data = loadMnist(200, 50, 3);
+    const train = async (chunkImages: number | undefined) => {
+      const model = buildModel('baseline', 1);
+      const result = await trainAndEvaluate(model, data, {epochs: 2, batchSize: 16, learningRate: 0.004, learningRateDecay: 0.7, augmentShift: 1, seed: 1, chunkImages});
+      const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
+      model.dispose();
+      return {result, weights};
+    };
+    // tfjs-cpu's own training kernels take ~20 s per run here; the typed-array ones well under 1 s.
+    registerFastCpuKernels();
+    let whole;
+    let chunked;
+    try {
+      whole = await train(undefined);
+      chunked = await train(40); // chunks of 32 images (2 batches of 16): 7 fit calls, the last of 8 images
+    } finally {
+      unregisterFastCpuKernels();
+    }
+    expect(chunked.weights).to.deep.equal(whole.weights);
+    expect(chunked.result.testAccuracyPerEpoch).to.deep.equal(whole.result.testAccuracyPerEpoch);
+    for (let e = 0; e < 2; e++) expect(chunked.result.trainAccuracyPerEpoch[e]).to.be.closeTo(whole.result.trainAccuracyPerEpoch[e], 1e-6);
+    tf.dispose([data.trainImages, data.trainLabels, data.testImages, data.testLabels]);
+  });
+});
+
 describe('pooling study statistics (examples/pooling-study/stats.ts)', () => {
   // Reference values from scipy 1.17 (stats.t.sf, stats.ttest_rel, stats.binomtest, special.betainc).
   it('Student t two-sided p-values and the incomplete beta match scipy', () => {
@@ -146,6 +177,10 @@ describe('pooling study statistics (examples/pooling-study/stats.ts)', () => {
     for (const [t, df, p] of cases) expect(studentTTwoSided(t, df), `t ${t}, df ${df}`).to.be.closeTo(p, 1e-10);
     expect(incompleteBeta(0.3, 2.5, 0.5)).to.be.closeTo(0.018927124071945658, 1e-12);
     expect(studentTTwoSided(Infinity, 2)).to.equal(0);
+    // scipy.stats.t.ppf(0.975, df)
+    expect(tCritical(2)).to.be.closeTo(4.302652729749462, 1e-8);
+    expect(tCritical(5)).to.be.closeTo(2.5705818356363146, 1e-8);
+    expect(tCritical(1)).to.be.closeTo(12.706204736174694, 1e-7);
   });
 
   it('the paired comparison is scipy.stats.ttest_rel, plus the sign count and an exact sign test', () => {
@@ -156,6 +191,11 @@ describe('pooling study statistics (examples/pooling-study/stats.ts)', () => {
     expect(c.p).to.be.closeTo(0.13547006513274887, 1e-9);
     expect([c.wins, c.ties, c.losses]).to.deep.equal([3, 0, 0]);
     expect(c.signP).to.be.closeTo(0.25, 1e-12);
+    // mean ± t(0.975, 2)·sd/√3 (scipy: stats.t.interval(0.95, 2, loc=mean, scale=sem))
+    const [lo, hi] = meanDifferenceInterval(c);
+    const half = (4.302652729749462 * c.stdDifference) / Math.sqrt(3);
+    expect(lo).to.be.closeTo(c.meanDifference - half, 1e-10);
+    expect(hi).to.be.closeTo(c.meanDifference + half, 1e-10);
     expect(signTestTwoSided(1, 6)).to.be.closeTo(0.21875, 1e-12);
     expect(signTestTwoSided(8, 10)).to.be.closeTo(0.109375, 1e-12);
     expect(mean([1, 2, 6])).to.equal(3);
