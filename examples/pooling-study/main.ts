@@ -162,9 +162,9 @@ function childMain(): void {
 async function main(): Promise<void> {
   const cli = program();
   const options = cli.parse().opts<Options>();
-  mkdirSync(options.out, {recursive: true});
   const resultsPath = join(options.out, 'results.json');
   const cpuTiming = options.cpuTiming != null ? readResults(options.cpuTiming) : undefined;
+  if (!options.reportOnly) mkdirSync(options.out, {recursive: true});
   if (options.reportOnly) {
     const files = await writeReport(readResults(resultsPath), options.out, cpuTiming);
     console.log(`wrote ${files.map((f) => join(options.out, f)).join(', ')}`);
