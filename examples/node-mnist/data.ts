@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {createRequire} from 'node:module';
+import {readIdxImageSet, type IdxImageSet} from './idx.js';
 
 interface MnistDigitClass {
   id: number;
@@ -74,6 +75,36 @@ export function loadMnist(trainSize: number, testSize: number, seed: number): Mn
   const train = take(0, trainSize);
   const test = take(trainSize, testSize);
   return {trainImages: train.images, trainLabels: train.labels, testImages: test.images, testLabels: test.labels};
+}
+
+/**
+ * An MNIST-layout IDX data set (Fashion-MNIST, or MNIST / K-MNIST in the same files) from `dir`:
+ * its own train / test parts, pixels scaled to [0, 1]. A part is used whole, in file order, when
+ * the requested size is its size; a smaller size takes a seeded random subset (the same for every
+ * run with the same `seed`), so slices keep the class balance of the full set.
+ */
+export function loadIdxSplit(dir: string, trainSize: number, testSize: number, seed: number): MnistSplit {
+  const train = readIdxImageSet(dir, 'train');
+  const test = readIdxImageSet(dir, 'test');
+  const random = seededRandom(seed);
+  const take = (set: IdxImageSet, count: number, part: string) => {
+    if (set.height !== 28 || set.width !== 28) throw new Error(`${dir}: the networks take 28×28 images, but the ${part} images are ${set.height}×${set.width}`);
+    if (count > set.count) throw new Error(`--${part}: ${dir} holds ${set.count} ${part} images, but ${count} were requested`);
+    const order = count === set.count ? null : permutation(set.count, random);
+    const x = new Float32Array(count * 784);
+    const y = new Int32Array(count);
+    for (let i = 0; i < count; i++) {
+      const k = order == null ? i : order[i];
+      const from = k * 784;
+      for (let p = 0; p < 784; p++) x[i * 784 + p] = set.images[from + p] / 255;
+      y[i] = set.labels[k];
+      if (y[i] > 9) throw new Error(`${dir}: ${part} label ${i} is ${y[i]}, expected a class 0–9`);
+    }
+    return {images: tf.tensor4d(x, [count, 28, 28, 1]), labels: tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), 10).toFloat()) as tf.Tensor2D};
+  };
+  const a = take(train, trainSize, 'train');
+  const b = take(test, testSize, 'test');
+  return {trainImages: a.images, trainLabels: a.labels, testImages: b.images, testLabels: b.labels};
 }
 
 /**

@@ -6,6 +6,8 @@
  *     npm run example -- --quick                         # smoke run: 2,000 / 500 digits, 1 epoch
  *     npm run example -- --backend wasm                  # or webgpu, or tensorflow (needs tfjs-node)
  *     npm run example -- --jobs 1                        # one variant at a time (cleaner s/epoch)
+ *     npm run example -- --dataset fashion-mnist         # full Fashion-MNIST (60,000 / 10,000), IDX
+ *                                                        # files of Debian's dataset-fashion-mnist
  *
  * Trains each variant (see models.ts) on the same seeded 8,000 / 2,000 split of the 10,000 digits
  * shipped in the `mnist` package, prints test accuracy and seconds per epoch next to a
@@ -24,6 +26,7 @@ import os from 'node:os';
 import {extname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {backendNames} from './backend.js';
+import {debianFashionMnistDir} from './idx.js';
 import {variantDescriptions, variantNames, type VariantName} from './models.js';
 import {ProgressBoard} from './progress.js';
 import {describeResult, loadData, prepareBackend, runVariant, type RunOptions, type VariantResult} from './run_variant.js';
@@ -54,6 +57,11 @@ const variantList = (value: string): VariantName[] => {
   return list as VariantName[];
 };
 
+const datasetName = (value: string) => {
+  if (value !== 'mnist' && value !== 'fashion-mnist') throw new InvalidArgumentError(`--dataset: expected mnist or fashion-mnist, but got '${value}'`);
+  return value;
+};
+
 const backendName = (value: string) => {
   if (!(backendNames as readonly string[]).includes(value)) throw new InvalidArgumentError(`--backend: expected one of ${backendNames.join(', ')}, but got '${value}'`);
   return value;
@@ -73,14 +81,18 @@ const program = new Command()
   .option('--learning-rate-decay <x>', 'learning-rate factor applied after every epoch', positiveNumber('--learning-rate-decay'), 0.7)
   .option('--augment <pixels>', 'shift every training digit by up to this many pixels, re-drawn each epoch (0: off)', nonNegativeInt('--augment'), 1)
   .option('--seed <n>', 'seed of the split, the initialisers and the epoch shuffles', positiveInt('--seed'), 1)
-  .option('--train <n>', 'training digits', positiveInt('--train'), 8000)
-  .option('--test <n>', 'held-out test digits', positiveInt('--test'), 2000)
+  .option('--dataset <name>', "mnist (the 10,000 digits of the mnist package) | fashion-mnist (IDX files in --data-dir; 60,000 / 10,000 unless --train / --test)", datasetName, 'mnist')
+  .option('--data-dir <dir>', 'folder of the fashion-mnist IDX files (.gz or plain)', debianFashionMnistDir)
+  .option('--train <n>', 'training images (default 8,000 for mnist, all 60,000 for fashion-mnist)', positiveInt('--train'))
+  .option('--test <n>', 'held-out test images (default 2,000 for mnist, all 10,000 for fashion-mnist)', positiveInt('--test'))
   .option('--quick', 'smoke run: 2,000 / 500 digits, 1 epoch')
   .option('--out <dir>', 'where trained models are saved (one folder per variant)', join('examples', 'node-mnist', 'out'))
   .option('--tfjs-cpu-kernels', "train with tfjs-backend-cpu's own kernels only, not the typed-array replacements of registerFastCpuKernels (tfjs-semifield/cpu-fast)")
   .option('--no-progress', 'plain log lines instead of progress bars');
 
-interface Options extends RunOptions {
+interface Options extends Omit<RunOptions, 'train' | 'test'> {
+  train?: number;
+  test?: number;
   variants: VariantName[];
   jobs?: number;
   quick?: boolean;
@@ -116,23 +128,27 @@ function runInChildProcess(variant: VariantName, options: RunOptions, board: Pro
 
 async function main(): Promise<void> {
   const options = program.parse().opts<Options>();
+  const fashion = options.dataset === 'fashion-mnist';
+  let train = options.train ?? (fashion ? 60000 : 8000);
+  let test = options.test ?? (fashion ? 10000 : 2000);
   if (options.quick) {
-    options.train = Math.min(options.train, 2000);
-    options.test = Math.min(options.test, 500);
+    train = Math.min(train, 2000);
+    test = Math.min(test, 500);
     if (program.getOptionValueSource('epochs') === 'default') options.epochs = 1;
   }
   const parallelBackend = options.backend === 'cpu' || options.backend === 'wasm';
   const jobs = Math.min(options.jobs ?? (parallelBackend ? os.availableParallelism() : 1), options.variants.length);
   const runOptions: RunOptions = {
     backend: options.backend, epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
-    learningRateDecay: options.learningRateDecay, augment: options.augment, seed: options.seed, train: options.train,
-    test: options.test, out: options.out, tfjsCpuKernels: options.tfjsCpuKernels,
+    learningRateDecay: options.learningRateDecay, augment: options.augment, seed: options.seed, train, test,
+    out: options.out, tfjsCpuKernels: options.tfjsCpuKernels, dataset: fashion ? 'fashion-mnist' : 'mnist', dataDir: options.dataDir,
   };
   const machine = `${os.cpus().length}× ${os.cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
   // With --jobs 1 everything runs here; otherwise each child process selects the backend itself.
   const backend = jobs === 1 ? await prepareBackend(runOptions) : options.backend;
   console.log(`tfjs ${tf.version.tfjs}, backend '${backend}', ${machine}`);
-  console.log(`MNIST (mnist package): ${options.train} training / ${options.test} test digits, seed ${options.seed}; ${options.epochs} epoch(s), batch ${options.batchSize}, Adam ${options.learningRate} × ${options.learningRateDecay}^epoch, shifts ±${options.augment} px; ${jobs === 1 ? 'one variant at a time' : `${jobs} variants at a time, one process each`}\n`);
+  const dataLine = fashion ? `Fashion-MNIST (${options.dataDir}): ${train} training / ${test} test images` : `MNIST (mnist package): ${train} training / ${test} test digits`;
+  console.log(`${dataLine}, seed ${options.seed}; ${options.epochs} epoch(s), batch ${options.batchSize}, Adam ${options.learningRate} × ${options.learningRateDecay}^epoch, shifts ±${options.augment} px; ${jobs === 1 ? 'one variant at a time' : `${jobs} variants at a time, one process each`}\n`);
 
   const started = performance.now();
   const board = new ProgressBoard(options.progress && process.stdout.isTTY === true);
@@ -166,7 +182,7 @@ async function main(): Promise<void> {
   }
   const totalSeconds = Math.round((performance.now() - started) / 1000);
 
-  console.log(`\n| variant | network | params | test accuracy (${options.test} digits) | s/epoch (${options.train} digits) |`);
+  console.log(`\n| variant | network | params | test accuracy (${test} images) | s/epoch (${train} images) |`);
   console.log('|---|---|---:|---:|---:|');
   for (const variant of options.variants) {
     const row = results.get(variant);

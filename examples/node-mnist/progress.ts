@@ -28,7 +28,8 @@ export class ProgressBoard {
   update(label: string, event: TrainEvent): void {
     if (this.multi == null) {
       if (event.kind === 'epoch-end') {
-        this.log(`${label} epoch ${event.epoch + 1}/${event.epochs}: loss ${event.loss.toFixed(4)}, acc ${event.acc.toFixed(4)}, ${event.seconds.toFixed(1)} s`);
+        const test = event.testAcc == null ? '' : `, test acc ${event.testAcc.toFixed(4)}`;
+        this.log(`${label} epoch ${event.epoch + 1}/${event.epochs}: loss ${event.loss.toFixed(4)}, acc ${event.acc.toFixed(4)}${test}, ${event.seconds.toFixed(1)} s`);
       }
       return;
     }

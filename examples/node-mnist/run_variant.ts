@@ -10,13 +10,16 @@ import {selectBackend} from './backend.js';
 // The package's public helpers (tfjs-semifield/cpu-fast and tfjs-semifield/node), from source.
 import {registerFastCpuKernels, registerWasmConv2DBackpropFilter} from '../../src/entries/cpu-fast.js';
 import {fileSystemIO} from '../../src/entries/node.js';
-import {loadMnist, type MnistSplit} from './data.js';
+import {loadIdxSplit, loadMnist, type MnistSplit} from './data.js';
 import {buildModel, type VariantName} from './models.js';
 import {accuracy, trainAndEvaluate, type TrainEvent} from './train.js';
 
 /** The command-line options a variant's run depends on (plain data: it is sent to child processes). */
 export interface RunOptions {
   backend: string;
+  /** 'mnist' (the digits of the `mnist` package, default) or 'fashion-mnist' (IDX files in dataDir). */
+  dataset?: 'mnist' | 'fashion-mnist';
+  dataDir?: string;
   epochs: number;
   batchSize: number;
   learningRate: number;
@@ -50,6 +53,10 @@ export async function prepareBackend(options: RunOptions): Promise<string> {
 }
 
 export function loadData(options: RunOptions): MnistSplit {
+  if (options.dataset === 'fashion-mnist') {
+    if (options.dataDir == null) throw new Error('fashion-mnist: no data folder given (--data-dir)');
+    return loadIdxSplit(options.dataDir, options.train, options.test, options.seed);
+  }
   return loadMnist(options.train, options.test, options.seed);
 }
 
