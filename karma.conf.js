@@ -26,7 +26,9 @@ process.env.TMPDIR = karmaTmp;
 // SwiftShader without a GPU. Shared with the webgl benchmark (examples/bench/webgl.ts).
 // karma-chrome-launcher's own ChromeHeadless adds --disable-gpu, which would turn WebGL off, so the
 // launcher below derives from plain 'Chrome' and the list sets --headless itself.
-const chromiumFlags = JSON.parse(fs.readFileSync(new URL('./test/browser/chromium-flags.json', import.meta.url), 'utf8'));
+const chromiumFlags = JSON.parse(
+  fs.readFileSync(new URL('./test/browser/chromium-flags.json', import.meta.url), 'utf8'),
+);
 
 // KARMA_SPECS narrows the run while developing (e.g. KARMA_SPECS='test/browser/webgl-fit.spec.ts');
 // `npm run test:browser` runs everything.

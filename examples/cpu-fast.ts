@@ -26,9 +26,20 @@ await tf.setBackend('cpu');
 function buildModel(): tf.LayersModel {
   const model = tf.sequential({
     layers: [
-      tf.layers.conv2d({inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 1})}),
+      tf.layers.conv2d({
+        inputShape: [28, 28, 1],
+        filters: 8,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({seed: 1}),
+      }),
       layers.semifieldPooling2d({poolSize: 2, semifield: 'maxplus', kernel: 'isotropic'}),
-      tf.layers.conv2d({filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 2})}),
+      tf.layers.conv2d({
+        filters: 16,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({seed: 2}),
+      }),
       tf.layers.maxPooling2d({poolSize: 2}),
       tf.layers.flatten(),
       tf.layers.dense({units: 10, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 3})}),
@@ -53,7 +64,9 @@ const plain = await trainStepMs();
 registerFastCpuKernels();
 const fast = await trainStepMs();
 unregisterFastCpuKernels();
-const maxDiff = Math.max(...plain.weights.map((w, k) => Math.max(...w.map((v, i) => Math.abs(v - fast.weights[k][i])))));
+const maxDiff = Math.max(
+  ...plain.weights.map((w, k) => Math.max(...w.map((v, i) => Math.abs(v - fast.weights[k][i])))),
+);
 console.log(`one training step, batch 32, cpu backend (median of 5 after 1 warm-up):`);
 console.log(`  tfjs-backend-cpu kernels: ${plain.ms.toFixed(0)} ms`);
 console.log(`  registerFastCpuKernels(): ${fast.ms.toFixed(0)} ms (${(plain.ms / fast.ms).toFixed(1)}× faster)`);
@@ -64,8 +77,14 @@ const folder = await mkdtemp(join(tmpdir(), 'tfjs-semifield-model-'));
 try {
   await model.save(fileSystemIO(folder));
   const loaded = await tf.loadLayersModel(fileSystemIO(folder));
-  const same = tf.equal(model.predict(xs) as tf.Tensor, loaded.predict(xs) as tf.Tensor).all().dataSync()[0] === 1;
-  console.log(`saved to ${folder} (model.json + weights.bin) and loaded back: predictions ${same ? 'identical' : 'DIFFER'}`);
+  const same =
+    tf
+      .equal(model.predict(xs) as tf.Tensor, loaded.predict(xs) as tf.Tensor)
+      .all()
+      .dataSync()[0] === 1;
+  console.log(
+    `saved to ${folder} (model.json + weights.bin) and loaded back: predictions ${same ? 'identical' : 'DIFFER'}`,
+  );
   if (!same) process.exitCode = 1;
 } finally {
   await rm(folder, {recursive: true, force: true});

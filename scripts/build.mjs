@@ -39,7 +39,9 @@ await esbuild.build({
   minify: true,
   sourcemap: true,
   legalComments: 'eof',
-  banner: {js: `/* tfjs-semifield ${pkg.version} (MIT). Needs tf.min.js (@tensorflow/tfjs ${pkg.peerDependencies['@tensorflow/tfjs-core']}) loaded first. */`},
+  banner: {
+    js: `/* tfjs-semifield ${pkg.version} (MIT). Needs tf.min.js (@tensorflow/tfjs ${pkg.peerDependencies['@tensorflow/tfjs-core']}) loaded first. */`,
+  },
   plugins: [globalTfPlugin],
   logLevel: 'warning',
 });

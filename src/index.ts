@@ -26,9 +26,22 @@ export type {
   ShaderLanguage,
   ShaderSnippets,
 } from './semifields/types.js';
-export {getSemifield, listSemifields, registerSemifield, semifieldFromKey, semifieldToConfig, unregisterSemifield} from './semifields/registry.js';
+export {
+  getSemifield,
+  listSemifields,
+  registerSemifield,
+  semifieldFromKey,
+  semifieldToConfig,
+  unregisterSemifield,
+} from './semifields/registry.js';
 export type {SemifieldDefinition} from './semifields/registry.js';
 export type {FusedForms, InvertibleRule, SelectionRule, SemifieldSpec} from './semifields/custom.js';
 export {REQUIRED_TFJS_CORE_VERSION} from './tfjs_core_check.js';
 export * as morphology from './morphology/index.js';
-export type {GradientOptions, GradientVariant, MorphologyBorder, MorphologyOptions, ReconstructionOptions} from './morphology/index.js';
+export type {
+  GradientOptions,
+  GradientVariant,
+  MorphologyBorder,
+  MorphologyOptions,
+  ReconstructionOptions,
+} from './morphology/index.js';

@@ -19,7 +19,10 @@ const tempDirs: string[] = [];
 /** `npm pack` of the repo (once per process); dist/ must be built. */
 export function packedTarball(): string {
   if (tarball != null) return tarball;
-  if (!fs.existsSync(path.join(repoRoot, 'dist/index.js')) || !fs.existsSync(path.join(repoRoot, 'dist/cjs/index.js'))) {
+  if (
+    !fs.existsSync(path.join(repoRoot, 'dist/index.js')) ||
+    !fs.existsSync(path.join(repoRoot, 'dist/cjs/index.js'))
+  ) {
     throw new Error('dist/ is not built: run `npm run build` first (npm test does)');
   }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tfjs-semifield-pack-'));
@@ -41,7 +44,10 @@ export function packedTarball(): string {
 export function makeApp(label: string, packages: string[]): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `tfjs-semifield-${label}-`));
   tempDirs.push(dir);
-  fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({name: `app-${label}`, private: true, type: 'module'}, null, 2));
+  fs.writeFileSync(
+    path.join(dir, 'package.json'),
+    JSON.stringify({name: `app-${label}`, private: true, type: 'module'}, null, 2),
+  );
   const modules = path.join(dir, 'node_modules');
   fs.mkdirSync(modules);
   execFileSync('tar', ['-xzf', packedTarball(), '-C', dir]);
@@ -60,7 +66,10 @@ export function runNode(dir: string, file: string, source: string, nodeArgs: str
   fs.writeFileSync(path.join(dir, file), source);
   const r = spawnSync(process.execPath, [...nodeArgs, file], {cwd: dir, encoding: 'utf8', timeout: 120_000});
   const out = `${r.stdout}`;
-  const lines = out.trim().split('\n').filter((l) => l.startsWith('{'));
+  const lines = out
+    .trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'));
   let last: unknown = null;
   if (lines.length > 0) last = JSON.parse(lines[lines.length - 1]);
   return {code: r.status, out, err: `${r.stderr}`, last};

@@ -16,7 +16,11 @@ import {readBackSync, timeSync} from './timing.js';
 const opts = new Command()
   .name('bench:conv')
   .option('--quick', 'short timings (smoke run)', false)
-  .option('--backends <list>', "comma-separated backends for the linear rows ('' to skip them; the study measures them too)", 'cpu,wasm')
+  .option(
+    '--backends <list>',
+    "comma-separated backends for the linear rows ('' to skip them; the study measures them too)",
+    'cpu,wasm',
+  )
   .option('--min-time-ms <ms>', 'linear rows: time budget per algorithm (tuner and table); default 150, --quick 20')
   .option('--max-rounds <n>', 'linear rows: at most this many interleaved table rounds; default 40, --quick 5')
   .option('--reps <n>', 'semifield rows: timed calls per implementation (median); default 15, --quick 3')
@@ -53,7 +57,10 @@ async function peakMiB(fn: () => tf.Tensor): Promise<number> {
 }
 
 // Without a TTY (CI, logs) cli-progress prints a line every 10 s instead of redrawing.
-const bar = new SingleBar({format: '{bar} {value}/{total} {phase}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000}, Presets.shades_classic);
+const bar = new SingleBar(
+  {format: '{bar} {value}/{total} {phase}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000},
+  Presets.shades_classic,
+);
 bar.start(backends.length * TIMING_SPECS.length + SEMIFIELD_SHAPES.length * SEMIFIELDS.length, 0, {phase: ''});
 
 const rows: TimingRow[] = [];
@@ -73,8 +80,16 @@ for (const shape of SEMIFIELD_SHAPES) {
   for (const sf of SEMIFIELDS) {
     bar.update({phase: `semifield ${sf.label} ${shape.k}×${shape.k} ${shape.size}²`});
     const positive = sf.label.startsWith('root');
-    const x = (positive ? tf.randomUniform([1, shape.size, shape.size, shape.channels]) : tf.randomNormal([1, shape.size, shape.size, shape.channels])) as tf.Tensor4D;
-    const w = (positive ? tf.randomUniform([shape.k, shape.k, shape.channels, shape.channels]) : tf.randomNormal([shape.k, shape.k, shape.channels, shape.channels])) as tf.Tensor4D;
+    const x = (
+      positive
+        ? tf.randomUniform([1, shape.size, shape.size, shape.channels])
+        : tf.randomNormal([1, shape.size, shape.size, shape.channels])
+    ) as tf.Tensor4D;
+    const w = (
+      positive
+        ? tf.randomUniform([shape.k, shape.k, shape.channels, shape.channels])
+        : tf.randomNormal([shape.k, shape.k, shape.channels, shape.channels])
+    ) as tf.Tensor4D;
     const reps = sfReps;
     const impls: Record<string, () => tf.Tensor> = {
       unfold: () => semifieldConv2dIm2col(x, w, sf.config, {pad: 'same'}),
@@ -91,7 +106,9 @@ for (const shape of SEMIFIELD_SHAPES) {
       const mib = await peakMiB(impls[name]);
       cells.push(`${ms.toFixed(2)} ms / ${mib.toFixed(2)} MiB`);
     }
-    sfRows.push(`| ${sf.label} | ${shape.k}×${shape.k} | ${shape.size}×${shape.size}×${shape.channels} | ${cells.join(' | ')} |`);
+    sfRows.push(
+      `| ${sf.label} | ${shape.k}×${shape.k} | ${shape.size}×${shape.size}×${shape.channels} | ${cells.join(' | ')} |`,
+    );
     tf.dispose([x, w]);
     bar.increment();
   }
@@ -101,15 +118,21 @@ bar.stop();
 const algos = ['tfjs', 'direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4', 'fft-spectral', 'fft-radix2'];
 const f = (v: number | null) => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
 if (rows.length > 0) {
-  console.log(`\nLinear conv, ms per call (median, output read back), 1 image, 8→8 channels, pad 'same'. **Bold** = autotuner pick.\n`);
+  console.log(
+    `\nLinear conv, ms per call (median, output read back), 1 image, 8→8 channels, pad 'same'. **Bold** = autotuner pick.\n`,
+  );
   console.log(`| backend | kernel | image | ${algos.join(' | ')} | pick / best |`);
   console.log(`|---|---|---|${algos.map(() => '---:').join('|')}|---:|`);
   for (const r of rows) {
-    console.log(`| ${r.backend} | ${r.k}×${r.k} | ${r.size}² | ${algos.map((a) => (a === r.pick ? `**${f(r.ms[a])}**` : f(r.ms[a]))).join(' | ')} | ${r.pickOverBest.toFixed(2)} |`);
+    console.log(
+      `| ${r.backend} | ${r.k}×${r.k} | ${r.size}² | ${algos.map((a) => (a === r.pick ? `**${f(r.ms[a])}**` : f(r.ms[a]))).join(' | ')} | ${r.pickOverBest.toFixed(2)} |`,
+    );
   }
 }
 console.log(`\nSemifield conv on cpu (forward only), ms per call / peak MiB allocated during the call (tf.profile):\n`);
 console.log(`| semifield | kernel | image | unfold (im2col) | strided-window (composite) | fused kernel |`);
 console.log(`|---|---|---|---:|---:|---:|`);
 for (const line of sfRows) console.log(line);
-console.log(`\n(${backends.length ? `linear rows: minTimeMs ${timing.minTimeMs}, maxRounds ${timing.maxRounds}; ` : ''}semifield rows: median of ${sfReps} calls after 2 warm-ups; wall time ${((performance.now() - started) / 60000).toFixed(1)} min)`);
+console.log(
+  `\n(${backends.length ? `linear rows: minTimeMs ${timing.minTimeMs}, maxRounds ${timing.maxRounds}; ` : ''}semifield rows: median of ${sfReps} calls after 2 warm-ups; wall time ${((performance.now() - started) / 60000).toFixed(1)} min)`,
+);

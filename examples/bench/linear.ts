@@ -18,7 +18,10 @@ const reps = Number(opts.reps);
 const backends = opts.backends.split(',');
 const ranks = [32, 64, 128, 256, 309, 384];
 const batch = 256;
-const progress = new cliProgress.SingleBar({format: 'bench:linear [{bar}] {value}/{total} {duration_formatted}'}, cliProgress.Presets.shades_classic);
+const progress = new cliProgress.SingleBar(
+  {format: 'bench:linear [{bar}] {value}/{total} {duration_formatted}'},
+  cliProgress.Presets.shades_classic,
+);
 progress.start(backends.length * reps * (ranks.length + 1) + reps * 5, 0);
 
 const layerRows: (string | number)[][] = [];
@@ -58,4 +61,9 @@ const matMulMs = productMs.get('tf.matMul')!;
 console.log(`\n### LowRankDense vs Dense, batch ${batch}, median of ${reps}\n`);
 console.log(markdownTable(['backend', 'layer', 'ms', 'speed-up vs Dense'], layerRows));
 console.log(`\n### ${size}×${size}·${size}×${size} products on cpu, median of ${reps}\n`);
-console.log(markdownTable(['product', 'ms', '× tf.matMul'], [...productMs].map(([name, ms]) => [name, fmt(ms), (ms / matMulMs).toFixed(1)])));
+console.log(
+  markdownTable(
+    ['product', 'ms', '× tf.matMul'],
+    [...productMs].map(([name, ms]) => [name, fmt(ms), (ms / matMulMs).toFixed(1)]),
+  ),
+);

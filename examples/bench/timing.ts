@@ -2,7 +2,14 @@
 // read back (so asynchronous backends are timed to completion) and disposed, and peak memory.
 import * as tf from '@tensorflow/tfjs';
 
-export {median, summarizeTimes, timeAsync, timeInterleaved, timeSync, type TimingResult} from '../../src/util/timing.js';
+export {
+  median,
+  summarizeTimes,
+  timeAsync,
+  timeInterleaved,
+  timeSync,
+  type TimingResult,
+} from '../../src/util/timing.js';
 
 /** `fn` run in tf.tidy with its output read back synchronously (dataSync) and disposed. */
 export function readBackSync(fn: () => tf.Tensor | tf.Tensor[]): () => void {

@@ -34,12 +34,22 @@ const program = new Command()
   .option('--composite <mode>', "composite-path rows: 'all', 'fwd' (forward only) or 'none'", 'all')
   .option('--out <file>', 'also write the markdown table to this file')
   .parse();
-const opts = program.opts<{reps: number; warmup: number; groups: string; filter?: string; skip?: string; composite: string; out?: string}>();
-if (!['all', 'fwd', 'none'].includes(opts.composite)) throw new Error(`--composite: expected all, fwd or none, got ${opts.composite}`);
+const opts = program.opts<{
+  reps: number;
+  warmup: number;
+  groups: string;
+  filter?: string;
+  skip?: string;
+  composite: string;
+  out?: string;
+}>();
+if (!['all', 'fwd', 'none'].includes(opts.composite))
+  throw new Error(`--composite: expected all, fwd or none, got ${opts.composite}`);
 
 async function main(): Promise<void> {
   const chromeBin = process.env.CHROME_BIN || '/usr/bin/chromium';
-  if (!fs.existsSync(chromeBin)) throw new Error(`bench:webgl: no Chromium at ${chromeBin} (apt-get install chromium, or set CHROME_BIN)`);
+  if (!fs.existsSync(chromeBin))
+    throw new Error(`bench:webgl: no Chromium at ${chromeBin} (apt-get install chromium, or set CHROME_BIN)`);
   const bundle = await esbuild.build({
     entryPoints: [new URL('./webgl_page.ts', import.meta.url).pathname],
     bundle: true,
@@ -80,13 +90,24 @@ async function main(): Promise<void> {
     };
     page.setDefaultTimeout(0);
     const result = await page.evaluate(
-      (o) => (globalThis as unknown as {semifieldBench: (o: BenchOptions) => Promise<{rows: BenchRow[]; renderer: string; flags: Record<string, unknown>}>}).semifieldBench(o),
+      (o) =>
+        (
+          globalThis as unknown as {
+            semifieldBench: (
+              o: BenchOptions,
+            ) => Promise<{rows: BenchRow[]; renderer: string; flags: Record<string, unknown>}>;
+          }
+        ).semifieldBench(o),
       benchOptions,
     );
     const version = browser.version();
     const lines = [
       `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Chromium ${version} headless, renderer "${result.renderer}", ` +
-        `${Object.entries(result.flags).map(([k, v]) => `${k}=${v}`).join(', ')}; median of ${opts.reps} calls per row (rows of a shape interleaved round-robin) after ${opts.warmup} warm-up calls, ${new Date().toISOString().slice(0, 10)}; ` +
+        `${Object.entries(result.flags)
+          .map(([k, v]) => `${k}=${v}`)
+          .join(
+            ', ',
+          )}; median of ${opts.reps} calls per row (rows of a shape interleaved round-robin) after ${opts.warmup} warm-up calls, ${new Date().toISOString().slice(0, 10)}; ` +
         `flags: ${process.argv.slice(2).join(' ') || '(none)'}.`,
       '',
       '| shapes | method | pass | ms (median) | peak texture bytes | speed vs baseline |',
@@ -97,17 +118,23 @@ async function main(): Promise<void> {
         lines.push(`| ${r.shape} | ${r.method} | ${r.pass} | fails: ${r.error} | | |`);
         continue;
       }
-      const base = r.baseline ? result.rows.find((b) => b.shape === r.shape && b.method === r.baseline && b.pass === r.pass && !b.error) : undefined;
+      const base = r.baseline
+        ? result.rows.find((b) => b.shape === r.shape && b.method === r.baseline && b.pass === r.pass && !b.error)
+        : undefined;
       const ratio = base ? `${(base.ms / r.ms).toFixed(2)}× ${r.baseline}` : '';
-      lines.push(`| ${r.shape} | ${r.method} | ${r.pass} | ${r.ms.toFixed(1)} | ${(r.peakTextureBytes / 1024).toFixed(0)} KiB | ${ratio} |`);
+      lines.push(
+        `| ${r.shape} | ${r.method} | ${r.pass} | ${r.ms.toFixed(1)} | ${(r.peakTextureBytes / 1024).toFixed(0)} KiB | ${ratio} |`,
+      );
     }
     // Backward cost relative to forward, per method (target: fwd+bwd ≤ 4× fwd, i.e. bwd ≤ 3× fwd).
     const bwd: string[] = [];
     for (const r of result.rows.filter((row) => row.pass === 'fwd+bwd')) {
       const fwd = result.rows.find((f) => f.shape === r.shape && f.method === r.method && f.pass === 'fwd');
-      if (fwd && !fwd.error && !r.error) bwd.push(`| ${r.shape} | ${r.method} | ${((r.ms - fwd.ms) / fwd.ms).toFixed(2)}× |`);
+      if (fwd && !fwd.error && !r.error)
+        bwd.push(`| ${r.shape} | ${r.method} | ${((r.ms - fwd.ms) / fwd.ms).toFixed(2)}× |`);
     }
-    if (bwd.length) lines.push('', '| shapes | method | backward (both gradients) ÷ forward |', '|---|---|---:|', ...bwd);
+    if (bwd.length)
+      lines.push('', '| shapes | method | backward (both gradients) ÷ forward |', '|---|---|---:|', ...bwd);
     const table = lines.join('\n');
     console.log(table);
     if (opts.out) fs.writeFileSync(opts.out, table + '\n');

@@ -109,37 +109,89 @@ function buildRows(groups: string[], keep: tf.Tensor[]): RowSpec[] {
       keep.push(w3);
       const full = `[${s.x}]·[${s.k},${s.k},${c},${c}]`;
       const depth = `[${s.x}]·[${s.k},${s.k},1,${c}] groups ${c}`;
-      const sfRun = (semifield: SemifieldConfig, implementation: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) => () =>
-        semifieldConv2d(xx, w, semifield, {pad: 'same', groups, implementation});
-      const sfGrad = (semifield: SemifieldConfig, implementation: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) =>
+      const sfRun =
+        (semifield: SemifieldConfig, implementation: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) =>
+        () =>
+          semifieldConv2d(xx, w, semifield, {pad: 'same', groups, implementation});
+      const sfGrad = (
+        semifield: SemifieldConfig,
+        implementation: 'fused' | 'composite',
+        w: tf.Tensor4D,
+        groups = 1,
+        xx = x,
+      ) =>
         fwdBwd((a, b) => semifieldConv2d(a, b as tf.Tensor4D, semifield, {pad: 'same', groups, implementation}), xx, w);
-      const add = (group: string, shape: string, method: string, pass: 'fwd' | 'fwd+bwd', run: RowSpec['run'], baseline?: string, flags?: RowSpec['flags']) =>
-        rows.push({group, shape, method, pass, run, baseline, flags});
+      const add = (
+        group: string,
+        shape: string,
+        method: string,
+        pass: 'fwd' | 'fwd+bwd',
+        run: RowSpec['run'],
+        baseline?: string,
+        flags?: RowSpec['flags'],
+      ) => rows.push({group, shape, method, pass, run, baseline, flags});
       // What packing gave: the same kernels with WEBGL_PACK off run the scalar (1 output per fragment) programs.
       const scalar = {WEBGL_PACK: false};
       add('full', full, 'tf.conv2d', 'fwd', () => tf.conv2d(x, wFull, 1, 'same'));
       add('full', full, 'linear fused', 'fwd', sfRun('linear', 'fused', wFull), 'tf.conv2d');
       add('full', full, 'maxplus fused', 'fwd', sfRun('maxplus', 'fused', wFull), 'tf.conv2d');
-      add('full', full, 'maxplus fused, scalar programs', 'fwd', sfRun('maxplus', 'fused', wFull), 'maxplus fused', scalar);
+      add(
+        'full',
+        full,
+        'maxplus fused, scalar programs',
+        'fwd',
+        sfRun('maxplus', 'fused', wFull),
+        'maxplus fused',
+        scalar,
+      );
       add('full', full, 'maxplus composite', 'fwd', sfRun('maxplus', 'composite', wFull), 'maxplus fused');
       add('full', full, 'log fused', 'fwd', sfRun('log', 'fused', wFull), 'tf.conv2d');
       add('full', full, 'log composite', 'fwd', sfRun('log', 'composite', wFull), 'log fused');
       add('full', full, 'root fused', 'fwd', sfRun('root', 'fused', wPos, 1, xPos), 'tf.conv2d');
-      add('full', full, 'tf.conv2d', 'fwd+bwd', fwdBwd((a, b) => tf.conv2d(a, b as tf.Tensor4D, 1, 'same'), x, wFull));
+      add(
+        'full',
+        full,
+        'tf.conv2d',
+        'fwd+bwd',
+        fwdBwd((a, b) => tf.conv2d(a, b as tf.Tensor4D, 1, 'same'), x, wFull),
+      );
       add('full', full, 'linear fused', 'fwd+bwd', sfGrad('linear', 'fused', wFull), 'tf.conv2d');
       add('full', full, 'maxplus fused', 'fwd+bwd', sfGrad('maxplus', 'fused', wFull), 'tf.conv2d');
-      add('full', full, 'maxplus fused, scalar programs', 'fwd+bwd', sfGrad('maxplus', 'fused', wFull), 'maxplus fused', scalar);
+      add(
+        'full',
+        full,
+        'maxplus fused, scalar programs',
+        'fwd+bwd',
+        sfGrad('maxplus', 'fused', wFull),
+        'maxplus fused',
+        scalar,
+      );
       add('full', full, 'maxplus composite', 'fwd+bwd', sfGrad('maxplus', 'composite', wFull), 'maxplus fused');
       add('full', full, 'log fused', 'fwd+bwd', sfGrad('log', 'fused', wFull), 'tf.conv2d');
       add('full', full, 'log composite', 'fwd+bwd', sfGrad('log', 'composite', wFull), 'log fused');
       add('depthwise', depth, 'tf.dilation2d', 'fwd', () => tf.dilation2d(x, w3, 1, 'same'));
       add('depthwise', depth, 'maxplus fused', 'fwd', sfRun('maxplus', 'fused', wDepth, c), 'tf.dilation2d');
-      add('depthwise', depth, 'maxplus fused, scalar programs', 'fwd', sfRun('maxplus', 'fused', wDepth, c), 'maxplus fused', scalar);
+      add(
+        'depthwise',
+        depth,
+        'maxplus fused, scalar programs',
+        'fwd',
+        sfRun('maxplus', 'fused', wDepth, c),
+        'maxplus fused',
+        scalar,
+      );
       add('depthwise', depth, 'maxplus composite', 'fwd', sfRun('maxplus', 'composite', wDepth, c), 'maxplus fused');
       add('depthwise', depth, 'log fused', 'fwd', sfRun('log', 'fused', wDepth, c), 'tf.dilation2d');
       // tf.dilation2d has no webgl gradient kernels: there is no tfjs fwd+bwd baseline here.
       add('depthwise', depth, 'maxplus fused', 'fwd+bwd', sfGrad('maxplus', 'fused', wDepth, c));
-      add('depthwise', depth, 'maxplus composite', 'fwd+bwd', sfGrad('maxplus', 'composite', wDepth, c), 'maxplus fused');
+      add(
+        'depthwise',
+        depth,
+        'maxplus composite',
+        'fwd+bwd',
+        sfGrad('maxplus', 'composite', wDepth, c),
+        'maxplus fused',
+      );
     }
   }
   if (groups.includes('thesis')) {
@@ -156,15 +208,37 @@ function buildRows(groups: string[], keep: tf.Tensor[]): RowSpec[] {
       const w3 = tf.reshape(w, [cfg.k, cfg.k, 6]) as tf.Tensor3D;
       keep.push(w3);
       const shape = `32×${cfg.size}×${cfg.size}×6, ${cfg.k}×${cfg.k}, stride ${cfg.stride}`;
-      rows.push({group: 'thesis', shape, method: 'tf.dilation2d', pass: 'fwd', run: () => tf.dilation2d(x, w3, cfg.stride, 'valid')});
+      rows.push({
+        group: 'thesis',
+        shape,
+        method: 'tf.dilation2d',
+        pass: 'fwd',
+        run: () => tf.dilation2d(x, w3, cfg.stride, 'valid'),
+      });
       for (const semifield of ['maxplus', 'log', 'linear'] as const) {
         rows.push({
-          group: 'thesis', shape, method: `${semifield} fused`, pass: 'fwd', baseline: 'tf.dilation2d',
+          group: 'thesis',
+          shape,
+          method: `${semifield} fused`,
+          pass: 'fwd',
+          baseline: 'tf.dilation2d',
           run: () => semifieldConv2d(x, w, semifield, {strides: cfg.stride, groups: 6, implementation: 'fused'}),
         });
         rows.push({
-          group: 'thesis', shape, method: `${semifield} fused`, pass: 'fwd+bwd',
-          run: fwdBwd((a, b) => semifieldConv2d(a, b as tf.Tensor4D, semifield, {strides: cfg.stride, groups: 6, implementation: 'fused'}), x, w),
+          group: 'thesis',
+          shape,
+          method: `${semifield} fused`,
+          pass: 'fwd+bwd',
+          run: fwdBwd(
+            (a, b) =>
+              semifieldConv2d(a, b as tf.Tensor4D, semifield, {
+                strides: cfg.stride,
+                groups: 6,
+                implementation: 'fused',
+              }),
+            x,
+            w,
+          ),
         });
       }
     }
@@ -172,7 +246,9 @@ function buildRows(groups: string[], keep: tf.Tensor[]): RowSpec[] {
   return rows;
 }
 
-async function semifieldBench(options: BenchOptions): Promise<{rows: BenchRow[]; renderer: string; flags: Record<string, unknown>}> {
+async function semifieldBench(
+  options: BenchOptions,
+): Promise<{rows: BenchRow[]; renderer: string; flags: Record<string, unknown>}> {
   if (!(await tf.setBackend('webgl'))) throw new Error('bench:webgl: WebGL is unavailable in this browser');
   const backend = tf.backend() as MathBackendWebGL;
   const gl = backend.gpgpu.gl;
@@ -231,13 +307,18 @@ async function semifieldBench(options: BenchOptions): Promise<{rows: BenchRow[];
     }
     for (const spec of group) {
       const r = results.get(spec)!;
-      if (!r.error) console.log(`${spec.shape} | ${spec.method} | ${spec.pass} | ${median(r.times).toFixed(1)} ms (${r.times.map((t) => t.toFixed(0)).join(' ')})`);
+      if (!r.error)
+        console.log(
+          `${spec.shape} | ${spec.method} | ${spec.pass} | ${median(r.times).toFixed(1)} ms (${r.times.map((t) => t.toFixed(0)).join(' ')})`,
+        );
     }
   }
   const rows: BenchRow[] = specs.map((spec) => {
     const {run: _run, flags: _flags, ...rest} = spec;
     const r = results.get(spec)!;
-    return r.error ? {...rest, ms: NaN, peakTextureBytes: NaN, error: r.error} : {...rest, ms: median(r.times), peakTextureBytes: r.peak};
+    return r.error
+      ? {...rest, ms: NaN, peakTextureBytes: NaN, error: r.error}
+      : {...rest, ms: median(r.times), peakTextureBytes: r.peak};
   });
   tf.dispose(keep);
   const flags = {

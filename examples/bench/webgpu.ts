@@ -29,18 +29,47 @@ import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 const program = new Command()
   .option('--reps <n>', 'timed calls per row (median reported)', (v) => parseInt(v, 10), 5)
   .option('--warmup <n>', 'untimed calls first (pipeline compilation)', (v) => parseInt(v, 10), 2)
-  .option('--slow <seconds>', 'a row whose first call takes longer is timed by that one call only', (v) => parseFloat(v), 30)
+  .option(
+    '--slow <seconds>',
+    'a row whose first call takes longer is timed by that one call only',
+    (v) => parseFloat(v),
+    30,
+  )
   .option('--filter <text>', 'only rows whose shape or method contains this')
   .option('--study <name>', "extra rows: 'tiling' (forward tiling choices, backprop-input channels per invocation)")
   .option('--no-cpu', 'skip the cpu reference rows')
   .option('--no-composite', 'skip the composite-path rows (minutes per call on SwiftShader)')
   .option('--out <file>', 'also write the markdown tables to this file')
-  .option('--shapes <set>', "'core' (the core benchmark's shapes) or 'hardware' (issue 14's GPU shapes: three full convolutions, a depthwise layer, the thesis pooling layer)", 'core')
-  .option('--tune <mode>', "the run-time tuner (SEMIFIELD_WEBGPU_TUNE): 'auto' (hardware adapters), 'on' or 'off' (the fixed defaults); tuning finishes during the warm-up", 'auto')
-  .option('--kernel-time', "also time each row's GPU programs (tf.time's kernelMs; GPU timestamps where the adapter has timestamp-query)")
+  .option(
+    '--shapes <set>',
+    "'core' (the core benchmark's shapes) or 'hardware' (issue 14's GPU shapes: three full convolutions, a depthwise layer, the thesis pooling layer)",
+    'core',
+  )
+  .option(
+    '--tune <mode>',
+    "the run-time tuner (SEMIFIELD_WEBGPU_TUNE): 'auto' (hardware adapters), 'on' or 'off' (the fixed defaults); tuning finishes during the warm-up",
+    'auto',
+  )
+  .option(
+    '--kernel-time',
+    "also time each row's GPU programs (tf.time's kernelMs; GPU timestamps where the adapter has timestamp-query)",
+  )
   .parse();
-const opts = program.opts<{reps: number; warmup: number; slow: number; filter?: string; study?: string; cpu: boolean; composite: boolean; out?: string; shapes: string; kernelTime?: boolean; tune: string}>();
-if (!['auto', 'on', 'off'].includes(opts.tune)) throw new Error(`--tune: expected 'auto', 'on' or 'off', but got '${opts.tune}'.`);
+const opts = program.opts<{
+  reps: number;
+  warmup: number;
+  slow: number;
+  filter?: string;
+  study?: string;
+  cpu: boolean;
+  composite: boolean;
+  out?: string;
+  shapes: string;
+  kernelTime?: boolean;
+  tune: string;
+}>();
+if (!['auto', 'on', 'off'].includes(opts.tune))
+  throw new Error(`--tune: expected 'auto', 'on' or 'off', but got '${opts.tune}'.`);
 const tuneFlag = opts.tune === 'auto' ? 'auto' : opts.tune === 'on';
 
 interface Row {
@@ -100,7 +129,8 @@ function buildHardwareRows(keep: tf.Tensor[]): Row[] {
     keep.push(t);
     return t;
   };
-  const add = (shape: string, method: string, pass: Row['pass'], run: Row['run'], baseline?: string) => rows.push({backend: 'webgpu', shape, method, pass, run, baseline});
+  const add = (shape: string, method: string, pass: Row['pass'], run: Row['run'], baseline?: string) =>
+    rows.push({backend: 'webgpu', shape, method, pass, run, baseline});
   const full: Array<{x: [number, number, number, number]; k: number}> = [
     {x: [16, 64, 64, 32], k: 3},
     {x: [32, 128, 128, 64], k: 3},
@@ -131,7 +161,8 @@ function buildHardwareRows(keep: tf.Tensor[]): Row[] {
     keep.push(w3);
     const shape = `[${xs}]·[3,3,1,32] groups 32`;
     const dil = (a: tf.Tensor4D, b: tf.Tensor) => tf.dilation2d(a, b as tf.Tensor3D, 1, 'same');
-    const op = (a: tf.Tensor4D, b: tf.Tensor) => semifieldConv2d(a, b as tf.Tensor4D, 'maxplus', {pad: 'same', groups: 32});
+    const op = (a: tf.Tensor4D, b: tf.Tensor) =>
+      semifieldConv2d(a, b as tf.Tensor4D, 'maxplus', {pad: 'same', groups: 32});
     add(shape, 'tf.dilation2d', 'fwd', () => dil(x, w3));
     add(shape, 'tf.dilation2d', 'fwd+bwd', fwdBwd(dil, x, w3));
     add(shape, 'maxplus fused', 'fwd', () => op(x, w), 'tf.dilation2d');
@@ -144,7 +175,8 @@ function buildHardwareRows(keep: tf.Tensor[]): Row[] {
     const shape = `[${xs}]·[3,3,1,6] stride 3 groups 6 (thesis)`;
     const pool = (a: tf.Tensor4D) => tf.maxPool(a, 3, 3, 'valid');
     const gPool = tf.grad((a: tf.Tensor) => tf.sum(pool(a as tf.Tensor4D)));
-    const op = (a: tf.Tensor4D, b: tf.Tensor) => semifieldConv2d(a, b as tf.Tensor4D, 'maxplus', {strides: 3, pad: 'valid', groups: 6});
+    const op = (a: tf.Tensor4D, b: tf.Tensor) =>
+      semifieldConv2d(a, b as tf.Tensor4D, 'maxplus', {strides: 3, pad: 'valid', groups: 6});
     add(shape, 'tf.maxPool', 'fwd', () => pool(x));
     add(shape, 'tf.maxPool', 'fwd+bwd', () => [pool(x), gPool(x)]);
     add(shape, 'maxplus fused', 'fwd', () => op(x, w), 'tf.maxPool');
@@ -174,12 +206,24 @@ function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
     keep.push(w3);
     const full = `[${s.x}]·[${s.k},${s.k},${c},${c}]`;
     const depth = `[${s.x}]·[${s.k},${s.k},1,${c}] groups ${c}`;
-    const op = (semifield: SemifieldConfig, implementation: 'fused' | 'composite', groups = 1) => (a: tf.Tensor4D, b: tf.Tensor) =>
-      semifieldConv2d(a, b as tf.Tensor4D, semifield, {pad: 'same', groups, implementation});
-    const add = (shape: string, method: string, pass: Row['pass'], run: Row['run'], baseline?: string, setup?: () => void) =>
-      rows.push({backend, shape, method, pass, run, baseline, setup});
-    const fwd = (semifield: SemifieldConfig, impl: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) => () => op(semifield, impl, groups)(xx, w);
-    const both = (semifield: SemifieldConfig, impl: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) => fwdBwd(op(semifield, impl, groups), xx, w);
+    const op =
+      (semifield: SemifieldConfig, implementation: 'fused' | 'composite', groups = 1) =>
+      (a: tf.Tensor4D, b: tf.Tensor) =>
+        semifieldConv2d(a, b as tf.Tensor4D, semifield, {pad: 'same', groups, implementation});
+    const add = (
+      shape: string,
+      method: string,
+      pass: Row['pass'],
+      run: Row['run'],
+      baseline?: string,
+      setup?: () => void,
+    ) => rows.push({backend, shape, method, pass, run, baseline, setup});
+    const fwd =
+      (semifield: SemifieldConfig, impl: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) =>
+      () =>
+        op(semifield, impl, groups)(xx, w);
+    const both = (semifield: SemifieldConfig, impl: 'fused' | 'composite', w: tf.Tensor4D, groups = 1, xx = x) =>
+      fwdBwd(op(semifield, impl, groups), xx, w);
 
     if (gpu) add(full, 'tf.conv2d', 'fwd', () => tf.conv2d(x, wFull, 1, 'same'));
     add(full, 'linear fused', 'fwd', fwd('linear', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
@@ -188,7 +232,13 @@ function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
     add(full, 'log fused', 'fwd', fwd('log', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
     if (gpu) add(full, 'log composite', 'fwd', fwd('log', 'composite', wFull), 'log fused');
     add(full, 'root fused', 'fwd', fwd('root', 'fused', wPos, 1, xPos), gpu ? 'tf.conv2d' : undefined);
-    if (gpu) add(full, 'tf.conv2d', 'fwd+bwd', fwdBwd((a, b) => tf.conv2d(a, b as tf.Tensor4D, 1, 'same'), x, wFull));
+    if (gpu)
+      add(
+        full,
+        'tf.conv2d',
+        'fwd+bwd',
+        fwdBwd((a, b) => tf.conv2d(a, b as tf.Tensor4D, 1, 'same'), x, wFull),
+      );
     add(full, 'linear fused', 'fwd+bwd', both('linear', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
     add(full, 'maxplus fused', 'fwd+bwd', both('maxplus', 'fused', wFull), gpu ? 'tf.conv2d' : undefined);
     if (gpu) add(full, 'maxplus composite', 'fwd+bwd', both('maxplus', 'composite', wFull), 'maxplus fused');
@@ -199,7 +249,13 @@ function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
     add(depth, 'maxplus fused', 'fwd', fwd('maxplus', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
     if (gpu) add(depth, 'maxplus composite', 'fwd', fwd('maxplus', 'composite', wDepth, c), 'maxplus fused');
     add(depth, 'log fused', 'fwd', fwd('log', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
-    if (gpu) add(depth, 'tf.dilation2d', 'fwd+bwd', fwdBwd((a, b) => tf.dilation2d(a, b as tf.Tensor3D, 1, 'same'), x, w3));
+    if (gpu)
+      add(
+        depth,
+        'tf.dilation2d',
+        'fwd+bwd',
+        fwdBwd((a, b) => tf.dilation2d(a, b as tf.Tensor3D, 1, 'same'), x, w3),
+      );
     add(depth, 'maxplus fused', 'fwd+bwd', both('maxplus', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
     if (gpu) add(depth, 'maxplus composite', 'fwd+bwd', both('maxplus', 'composite', wDepth, c), 'maxplus fused');
     add(depth, 'log fused', 'fwd+bwd', both('log', 'fused', wDepth, c), gpu ? 'tf.dilation2d' : undefined);
@@ -220,7 +276,14 @@ function buildRows(backend: 'webgpu' | 'cpu', keep: tf.Tensor[]): Row[] {
       }
       for (const px of [1, 2, 4, 8]) {
         const setup = () => setWebGPUFlags({SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px});
-        add(full, `log fused: backprop-input ${px} px/invocation`, 'fwd+bwd', both('log', 'fused', wFull), 'log fused', setup);
+        add(
+          full,
+          `log fused: backprop-input ${px} px/invocation`,
+          'fwd+bwd',
+          both('log', 'fused', wFull),
+          'log fused',
+          setup,
+        );
       }
     }
   }
@@ -248,7 +311,9 @@ async function timeOnce(row: Row): Promise<number> {
  */
 async function measure(rows: Row[]): Promise<void> {
   const selected = rows.filter(
-    (r) => (!opts.filter || r.shape.includes(opts.filter) || r.method.includes(opts.filter)) && (opts.composite || !r.method.includes('composite')),
+    (r) =>
+      (!opts.filter || r.shape.includes(opts.filter) || r.method.includes(opts.filter)) &&
+      (opts.composite || !r.method.includes('composite')),
   );
   const failed = new Set<Row>();
   const slow = new Map<Row, number>();
@@ -277,7 +342,9 @@ async function measure(rows: Row[]): Promise<void> {
         break;
       }
     }
-    process.stderr.write(`  [warm-up ${n + 1}/${selected.length}, ${clock()}] ${label(row)}: ${warm.map((t) => t.toFixed(0)).join(', ')} ms\n`);
+    process.stderr.write(
+      `  [warm-up ${n + 1}/${selected.length}, ${clock()}] ${label(row)}: ${warm.map((t) => t.toFixed(0)).join(', ')} ms\n`,
+    );
   }
   // Tuning jobs queued by the warm-up calls finish before any timed call (their winners then run).
   await webgpuTuningSettled();
@@ -318,12 +385,18 @@ async function measure(rows: Row[]): Promise<void> {
     const mid = Math.floor(t.length / 2);
     row.ms = t.length % 2 ? t[mid] : (t[mid - 1] + t[mid]) / 2;
     row.calls = t.length;
-    process.stderr.write(`  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | ${row.ms.toFixed(2)} ms (calls, in round order: ${times[i].map((v) => v.toFixed(0)).join(', ')})\n`);
+    process.stderr.write(
+      `  ${row.backend} | ${row.shape} | ${row.method} | ${row.pass} | ${row.ms.toFixed(2)} ms (calls, in round order: ${times[i].map((v) => v.toFixed(0)).join(', ')})\n`,
+    );
   });
 }
 
 async function main(): Promise<void> {
-  const info = await initNodeWebGPU({dawnFlags: opts.kernelTime ? ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'] : []});
+  const info = await initNodeWebGPU({
+    dawnFlags: opts.kernelTime
+      ? ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization']
+      : [],
+  });
   tf.env().set(TUNE_FLAG, tuneFlag);
   if (!info.software) {
     // Bring a hardware GPU's clocks up first: short kernels after an idle spell (pipeline compiles
@@ -338,8 +411,12 @@ async function main(): Promise<void> {
   await measure(gpuRows);
   tf.dispose(keepGpu);
   for (const r of webgpuTuningResults(tf.backend())) {
-    const timings = r.timings.map((t) => `${t.choice}: ${Number.isFinite(t.ms) ? t.ms.toFixed(3) : 'failed'}`).join(', ');
-    process.stderr.write(`  tuned (${r.clock}) | ${r.key.replace(/\|\{.*$/, '')} ${r.key.match(/"batch":\d+.*?"outChannels":\d+/)?.[0] ?? ''} | winner ${r.winner} (default ${r.fallback}) | ${timings}\n`);
+    const timings = r.timings
+      .map((t) => `${t.choice}: ${Number.isFinite(t.ms) ? t.ms.toFixed(3) : 'failed'}`)
+      .join(', ');
+    process.stderr.write(
+      `  tuned (${r.clock}) | ${r.key.replace(/\|\{.*$/, '')} ${r.key.match(/"batch":\d+.*?"outChannels":\d+/)?.[0] ?? ''} | winner ${r.winner} (default ${r.fallback}) | ${timings}\n`,
+    );
   }
   let cpuRows: Row[] = [];
   if (opts.cpu && opts.shapes !== 'hardware') {
@@ -351,7 +428,9 @@ async function main(): Promise<void> {
   }
   const all = [...gpuRows, ...cpuRows].filter((r) => r.ms != null || r.error != null);
   const find = (r: Row, method: string, pass: Row['pass'], backend = r.backend) =>
-    all.find((b) => b.ms != null && b.backend === backend && b.shape === r.shape && b.method === method && b.pass === pass);
+    all.find(
+      (b) => b.ms != null && b.backend === backend && b.shape === r.shape && b.method === method && b.pass === pass,
+    );
   const lines = [
     `Machine: ${os.cpus()[0]?.model ?? 'unknown CPU'} × ${os.cpus().length}, Node ${process.version}, tfjs ${tf.version.tfjs}, ` +
       `webgpu through Dawn (npm webgpu) on ${info.adapter.vendor} ${info.adapter.architecture}${info.software ? ' (SwiftShader: the GPU is emulated on the CPU)' : ''}; ` +
@@ -364,7 +443,9 @@ async function main(): Promise<void> {
   ];
   for (const r of all) {
     if (r.error != null) {
-      lines.push(`| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | fails: ${r.error.replace(/\|/g, '/')} |  |  |  |`);
+      lines.push(
+        `| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | fails: ${r.error.replace(/\|/g, '/')} |  |  |  |`,
+      );
       continue;
     }
     const base = r.baseline ? find(r, r.baseline, r.pass) : undefined;
@@ -377,11 +458,17 @@ async function main(): Promise<void> {
     const ms = `${r.ms!.toFixed(2)}${r.calls === 1 && opts.reps > 1 ? ' (1 call)' : ''}`;
     let kernel = '';
     if (opts.kernelTime) {
-      const kBase = base?.kernelMs != null && r.kernelMs ? `${(base.kernelMs / r.kernelMs).toFixed(2)}× ${r.baseline}` : '';
-      const kBwd = fwdRow?.kernelMs != null && r.kernelMs != null ? `${((r.kernelMs - 2 * fwdRow.kernelMs) / fwdRow.kernelMs).toFixed(2)}` : '';
+      const kBase =
+        base?.kernelMs != null && r.kernelMs ? `${(base.kernelMs / r.kernelMs).toFixed(2)}× ${r.baseline}` : '';
+      const kBwd =
+        fwdRow?.kernelMs != null && r.kernelMs != null
+          ? `${((r.kernelMs - 2 * fwdRow.kernelMs) / fwdRow.kernelMs).toFixed(2)}`
+          : '';
       kernel = ` ${r.kernelMs != null ? r.kernelMs.toFixed(3) : ''} | ${kBase} | ${kBwd} |`;
     }
-    lines.push(`| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | ${ms} | ${ratio} | ${bwdRatio} | ${vsCpu} |${kernel}`);
+    lines.push(
+      `| ${r.backend} | ${r.shape} | ${r.method} | ${r.pass} | ${ms} | ${ratio} | ${bwdRatio} | ${vsCpu} |${kernel}`,
+    );
   }
   const table = lines.join('\n');
   console.log(table);

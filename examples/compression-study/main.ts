@@ -11,9 +11,23 @@ import {Command} from 'commander';
 import {type MatrixSvd} from '../../src/primitives/index.js';
 import {gaussianValues, loadMnist, loadPhotograph} from './data.js';
 import {buildMlp, compileMlp, testAccuracy, trainMlp} from './mlp.js';
-import {buildCompressedModels, fineTune, paretoFront, parameterCount, ranksOf, timeModels, type CompressionPoint} from './mlp_study.js';
+import {
+  buildCompressedModels,
+  fineTune,
+  paretoFront,
+  parameterCount,
+  ranksOf,
+  timeModels,
+  type CompressionPoint,
+} from './mlp_study.js';
 import {fmt, markdownTable, savePlot} from './plot.js';
-import {reconstructionCurve, timeLayer, type LayerTiming, type NamedMatrix, type ReconstructionCurve} from './rank_study.js';
+import {
+  reconstructionCurve,
+  timeLayer,
+  type LayerTiming,
+  type NamedMatrix,
+  type ReconstructionCurve,
+} from './rank_study.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const program = new Command()
@@ -25,16 +39,29 @@ const program = new Command()
   .option('--batch <n>', 'rows per timed product / predict call', '256')
   .option('--seed <n>', 'seed of the data split and the initialisation', '2024')
   .parse();
-const opts = program.opts<{out: string; quick: boolean; epochs: string; backends: string; batch: string; seed: string}>();
+const opts = program.opts<{
+  out: string;
+  quick: boolean;
+  epochs: string;
+  backends: string;
+  batch: string;
+  seed: string;
+}>();
 const quick = opts.quick;
 const seed = Number(opts.seed);
 const batch = Number(opts.batch);
-const backends = opts.backends.split(',').map((b) => b.trim()).filter(Boolean);
+const backends = opts.backends
+  .split(',')
+  .map((b) => b.trim())
+  .filter(Boolean);
 const reps = quick ? 3 : 7;
 mkdirSync(opts.out, {recursive: true});
 
 function bar(label: string, total: number): cliProgress.SingleBar {
-  const b = new cliProgress.SingleBar({format: `${label.padEnd(34)} [{bar}] {value}/{total} {duration_formatted}`, clearOnComplete: false}, cliProgress.Presets.shades_classic);
+  const b = new cliProgress.SingleBar(
+    {format: `${label.padEnd(34)} [{bar}] {value}/{total} {duration_formatted}`, clearOnComplete: false},
+    cliProgress.Presets.shades_classic,
+  );
   b.start(total, 0);
   return b;
 }
@@ -58,7 +85,12 @@ const digitsBatch = 256;
 const kernel = (name: string) => dense.getLayer(name).getWeights()[0];
 const matrices: NamedMatrix[] = [
   {name: `photograph ${photo.height}×${photo.width}`, rows: photo.height, cols: photo.width, values: photo.pixels},
-  {name: `MNIST batch ${digitsBatch}×784`, rows: digitsBatch, cols: 784, values: data.testX.slice(0, digitsBatch * 784)},
+  {
+    name: `MNIST batch ${digitsBatch}×784`,
+    rows: digitsBatch,
+    cols: 784,
+    values: data.testX.slice(0, digitsBatch * 784),
+  },
   {name: 'Gaussian 256×256', rows: 256, cols: 256, values: gaussianValues(256 * 256, seed)},
   {name: 'MLP fc1 weights 784×512', rows: 784, cols: 512, values: kernel('fc1').dataSync() as Float32Array},
   {name: 'MLP fc2 weights 512×128', rows: 512, cols: 128, values: kernel('fc2').dataSync() as Float32Array},
@@ -74,7 +106,12 @@ const decompositions: Record<string, MatrixSvd> = {fc1: curves[3].svd, fc2: curv
 
 // ---- 2. Rank vs time of the factorised product, per layer shape and backend ------------------------
 const layerShapes: {layer: string; inputDim: number; units: number; ranks: number[]}[] = [
-  {layer: 'fc1', inputDim: 784, units: 512, ranks: quick ? [16, 64, 256, 384, 512] : [8, 16, 32, 64, 96, 128, 192, 256, 288, 320, 352, 384, 448, 512]},
+  {
+    layer: 'fc1',
+    inputDim: 784,
+    units: 512,
+    ranks: quick ? [16, 64, 256, 384, 512] : [8, 16, 32, 64, 96, 128, 192, 256, 288, 320, 352, 384, 448, 512],
+  },
   {layer: 'fc2', inputDim: 512, units: 128, ranks: quick ? [16, 64, 128] : [4, 8, 16, 32, 48, 64, 80, 96, 112, 128]},
   {layer: 'fc3', inputDim: 128, units: 10, ranks: quick ? [2, 10] : [1, 2, 4, 6, 8, 10]},
 ];
@@ -100,7 +137,16 @@ for (const ratio of ratios) {
 compressBar.stop();
 const denseParameters = parameterCount(dense);
 const points: CompressionPoint[] = [
-  {label: 'dense', targetRatio: null, ranks: {}, parameters: denseParameters, modelRatio: 1, accuracy: denseAccuracy, fineTunedAccuracy: null, timeMs: {}},
+  {
+    label: 'dense',
+    targetRatio: null,
+    ranks: {},
+    parameters: denseParameters,
+    modelRatio: 1,
+    accuracy: denseAccuracy,
+    fineTunedAccuracy: null,
+    timeMs: {},
+  },
   ...compressed.map(({ratio, model}) => ({
     label: `ρ=${ratio}`,
     targetRatio: ratio,
@@ -112,7 +158,10 @@ const points: CompressionPoint[] = [
     timeMs: {},
   })),
 ];
-const modelsByLabel = new Map<string, tf.LayersModel>([['dense', dense], ...compressed.map(({ratio, model}) => [`ρ=${ratio}`, model] as [string, tf.LayersModel])]);
+const modelsByLabel = new Map<string, tf.LayersModel>([
+  ['dense', dense],
+  ...compressed.map(({ratio, model}) => [`ρ=${ratio}`, model] as [string, tf.LayersModel]),
+]);
 for (const backend of backends) {
   await tf.setBackend(backend);
   const t = bar(`time model.predict (${backend})`, reps * modelsByLabel.size);
@@ -133,7 +182,14 @@ fineBar.stop();
 
 // ---- Plots -------------------------------------------------------------------------------------------
 const out = opts.out;
-const errorRows = curves.flatMap((c) => c.errors.map((error, i) => ({matrix: c.name, rank: i + 1, rankFraction: (i + 1) / c.errors.length, error: Math.max(error, 1e-8)})));
+const errorRows = curves.flatMap((c) =>
+  c.errors.map((error, i) => ({
+    matrix: c.name,
+    rank: i + 1,
+    rankFraction: (i + 1) / c.errors.length,
+    error: Math.max(error, 1e-8),
+  })),
+);
 await savePlot(
   {
     title: 'Rank vs relative reconstruction error ‖W − W_r‖_F / ‖W‖_F',
@@ -151,14 +207,29 @@ await savePlot(
   'rank_vs_error',
 );
 const timeRows = timings.flatMap((t) => [
-  ...t.ranks.map((rank, i) => ({layer: `${t.layer} ${t.inputDim}×${t.units}`, backend: t.backend, rank, ms: t.factorisedMs[i], kind: '(x·A)·B factorised'})),
-  ...[t.ranks[0], t.ranks[t.ranks.length - 1]].map((rank) => ({layer: `${t.layer} ${t.inputDim}×${t.units}`, backend: t.backend, rank, ms: t.denseMs, kind: 'x·W dense'})),
+  ...t.ranks.map((rank, i) => ({
+    layer: `${t.layer} ${t.inputDim}×${t.units}`,
+    backend: t.backend,
+    rank,
+    ms: t.factorisedMs[i],
+    kind: '(x·A)·B factorised',
+  })),
+  ...[t.ranks[0], t.ranks[t.ranks.length - 1]].map((rank) => ({
+    layer: `${t.layer} ${t.inputDim}×${t.units}`,
+    backend: t.backend,
+    rank,
+    ms: t.denseMs,
+    kind: 'x·W dense',
+  })),
 ]);
 await savePlot(
   {
     title: `Rank vs measured time, batch ${batch} (median of ${reps})`,
     data: {values: timeRows},
-    facet: {row: {field: 'backend', type: 'nominal', title: 'backend'}, column: {field: 'layer', type: 'nominal', title: null}},
+    facet: {
+      row: {field: 'backend', type: 'nominal', title: 'backend'},
+      column: {field: 'layer', type: 'nominal', title: null},
+    },
     resolve: {scale: {x: 'independent', y: 'independent'}},
     spec: {
       width: 220,
@@ -177,7 +248,16 @@ await savePlot(
 );
 const accuracyRows = points.flatMap((p) => [
   {modelRatio: p.modelRatio, accuracy: p.accuracy * 100, series: 'after compression', label: p.label},
-  ...(p.fineTunedAccuracy === null ? [] : [{modelRatio: p.modelRatio, accuracy: p.fineTunedAccuracy * 100, series: '+ 1 epoch fine-tuning', label: p.label}]),
+  ...(p.fineTunedAccuracy === null
+    ? []
+    : [
+        {
+          modelRatio: p.modelRatio,
+          accuracy: p.fineTunedAccuracy * 100,
+          series: '+ 1 epoch fine-tuning',
+          label: p.label,
+        },
+      ]),
 ]);
 await savePlot(
   {
@@ -187,7 +267,12 @@ await savePlot(
     data: {values: accuracyRows},
     mark: {type: 'line', point: true},
     encoding: {
-      x: {field: 'modelRatio', type: 'quantitative', scale: {type: 'log'}, title: 'model compression ratio (parameters dense / compressed, log)'},
+      x: {
+        field: 'modelRatio',
+        type: 'quantitative',
+        scale: {type: 'log'},
+        title: 'model compression ratio (parameters dense / compressed, log)',
+      },
       y: {field: 'accuracy', type: 'quantitative', scale: {zero: false}, title: 'test accuracy (%)'},
       color: {field: 'series', type: 'nominal', title: null, legend: {orient: 'bottom'}},
     },
@@ -195,7 +280,9 @@ await savePlot(
   out,
   'ratio_vs_accuracy',
 );
-const timeByRatio = points.flatMap((p) => backends.map((backend) => ({modelRatio: p.modelRatio, ms: p.timeMs[backend], backend, label: p.label})));
+const timeByRatio = points.flatMap((p) =>
+  backends.map((backend) => ({modelRatio: p.modelRatio, ms: p.timeMs[backend], backend, label: p.label})),
+);
 await savePlot(
   {
     title: `Compression ratio vs inference time (model.predict, batch ${batch})`,
@@ -216,8 +303,18 @@ await savePlot(
   'ratio_vs_time',
 );
 const paretoRows = backends.flatMap((backend) => {
-  const front = paretoFront(points, (p) => p.timeMs[backend], (p) => p.accuracy);
-  return points.map((p) => ({backend, ms: p.timeMs[backend], accuracy: p.accuracy * 100, label: p.label, pareto: front.has(p) ? 'Pareto front' : 'dominated'}));
+  const front = paretoFront(
+    points,
+    (p) => p.timeMs[backend],
+    (p) => p.accuracy,
+  );
+  return points.map((p) => ({
+    backend,
+    ms: p.timeMs[backend],
+    accuracy: p.accuracy * 100,
+    label: p.label,
+    pareto: front.has(p) ? 'Pareto front' : 'dominated',
+  }));
 });
 await savePlot(
   {
@@ -239,12 +336,22 @@ await savePlot(
           encoding: {
             x: {field: 'ms', type: 'quantitative', title: 'median ms per predict'},
             y: {field: 'accuracy', type: 'quantitative', scale: {zero: false}, title: 'test accuracy (%)'},
-            color: {field: 'pareto', type: 'nominal', title: null, scale: {domain: ['Pareto front', 'dominated'], range: ['#d62728', '#7f7f7f']}, legend: {orient: 'bottom'}},
+            color: {
+              field: 'pareto',
+              type: 'nominal',
+              title: null,
+              scale: {domain: ['Pareto front', 'dominated'], range: ['#d62728', '#7f7f7f']},
+              legend: {orient: 'bottom'},
+            },
           },
         },
         {
           mark: {type: 'text', dx: 4, dy: -7, align: 'left', fontSize: 9},
-          encoding: {x: {field: 'ms', type: 'quantitative'}, y: {field: 'accuracy', type: 'quantitative'}, text: {field: 'label'}},
+          encoding: {
+            x: {field: 'ms', type: 'quantitative'},
+            y: {field: 'accuracy', type: 'quantitative'},
+            text: {field: 'label'},
+          },
         },
       ],
     },
@@ -270,7 +377,9 @@ function section1Commentary(): string {
 
 function section3Commentary(): string {
   const compressedPoints = points.filter((p) => p.label !== 'dense');
-  const withinOnePoint = compressedPoints.filter((p) => p.accuracy >= denseAccuracy - 0.01).sort((a, b) => b.modelRatio - a.modelRatio)[0];
+  const withinOnePoint = compressedPoints
+    .filter((p) => p.accuracy >= denseAccuracy - 0.01)
+    .sort((a, b) => b.modelRatio - a.modelRatio)[0];
   const worst = compressedPoints[compressedPoints.length - 1];
   const tuned = compressedPoints.filter((p) => p.fineTunedAccuracy !== null);
   const lines = [
@@ -290,7 +399,11 @@ function section3Commentary(): string {
     `The speed-up stays below the parameter ratio because fc3, the biases, activations, softmax and per-op`,
     `overheads do not shrink.`,
     ...backends.map((b) => {
-      const front = paretoFront(points, (p) => p.timeMs[b], (p) => p.accuracy);
+      const front = paretoFront(
+        points,
+        (p) => p.timeMs[b],
+        (p) => p.accuracy,
+      );
       const dominated = points.filter((p) => !front.has(p)).map((p) => p.label);
       return `Dominated on \`${b}\` (some other model is both faster and at least as accurate): ${dominated.length ? dominated.join(', ') : 'none'}.`;
     }),
@@ -302,12 +415,33 @@ function section3Commentary(): string {
 const seconds = (performance.now() - started) / 1000;
 writeFileSync(
   join(out, 'results.json'),
-  JSON.stringify({quick, seed, batch, reps, backends, denseAccuracy, curves: curves.map(({svd: _svd, ...c}) => ({...c, errors: c.errors.filter((_, i) => i < 64 || i % 8 === 7)})), timings, points}, null, 1),
+  JSON.stringify(
+    {
+      quick,
+      seed,
+      batch,
+      reps,
+      backends,
+      denseAccuracy,
+      curves: curves.map(({svd: _svd, ...c}) => ({...c, errors: c.errors.filter((_, i) => i < 64 || i % 8 === 7)})),
+      timings,
+      points,
+    },
+    null,
+    1,
+  ),
 );
 const timing = (layer: string, backend: string) => timings.find((t) => t.layer === layer && t.backend === backend)!;
-const breakEvenText = (t: LayerTiming) => (t.breakEven === null ? `none up to rank ${t.ranks[t.ranks.length - 1]}` : t.breakEven.toFixed(0));
+const breakEvenText = (t: LayerTiming) =>
+  t.breakEven === null ? `none up to rank ${t.ranks[t.ranks.length - 1]}` : t.breakEven.toFixed(0);
 const best = (backend: string) => {
-  const front = [...paretoFront(points, (p) => p.timeMs[backend], (p) => p.accuracy)].sort((a, b) => a.timeMs[backend] - b.timeMs[backend]);
+  const front = [
+    ...paretoFront(
+      points,
+      (p) => p.timeMs[backend],
+      (p) => p.accuracy,
+    ),
+  ].sort((a, b) => a.timeMs[backend] - b.timeMs[backend]);
   return front;
 };
 const report = `# Compression study: SVD low-rank linear layers (issue 7)
@@ -322,11 +456,25 @@ absolute times are noisy; every comparison below was measured side by side in on
 ![rank vs error](rank_vs_error.png)
 
 ${markdownTable(
-  ['matrix', 'shape', 'rank for 10 % error', 'rank for 1 % error', 'error at r = k/10', 'measured = predicted? (max diff)'],
+  [
+    'matrix',
+    'shape',
+    'rank for 10 % error',
+    'rank for 1 % error',
+    'error at r = k/10',
+    'measured = predicted? (max diff)',
+  ],
   curves.map((c) => {
     const k = c.errors.length;
     const maxDiff = Math.max(...c.measured.map((m) => Math.abs(m.error - (c.errors[m.rank - 1] ?? 0))));
-    return [c.name, `${c.rows}×${c.cols}`, `${c.rankFor10pc} (${((100 * c.rankFor10pc) / k).toFixed(0)} %)`, `${c.rankFor1pc} (${((100 * c.rankFor1pc) / k).toFixed(0)} %)`, fmt(c.errors[Math.max(0, Math.round(k / 10) - 1)]), fmt(maxDiff, 2)];
+    return [
+      c.name,
+      `${c.rows}×${c.cols}`,
+      `${c.rankFor10pc} (${((100 * c.rankFor10pc) / k).toFixed(0)} %)`,
+      `${c.rankFor1pc} (${((100 * c.rankFor1pc) / k).toFixed(0)} %)`,
+      fmt(c.errors[Math.max(0, Math.round(k / 10) - 1)]),
+      fmt(maxDiff, 2),
+    ];
   }),
 )}
 
@@ -339,8 +487,20 @@ ${section1Commentary()}
 ![rank vs time](rank_vs_time.png)
 
 ${markdownTable(
-  ['layer (in×units)', 'backend', 'dense ms', 'break-even rank measured', 'break-even rank by multiply-adds in·units/(in+units)'],
-  timings.map((t) => [`${t.layer} ${t.inputDim}×${t.units}`, t.backend, fmt(t.denseMs), breakEvenText(t), t.theoreticalBreakEven.toFixed(1)]),
+  [
+    'layer (in×units)',
+    'backend',
+    'dense ms',
+    'break-even rank measured',
+    'break-even rank by multiply-adds in·units/(in+units)',
+  ],
+  timings.map((t) => [
+    `${t.layer} ${t.inputDim}×${t.units}`,
+    t.backend,
+    fmt(t.denseMs),
+    breakEvenText(t),
+    t.theoreticalBreakEven.toFixed(1),
+  ]),
 )}
 
 (x·A)·B costs r·(in + units) multiply-adds per row against in·units for x·W, so it pays below
@@ -367,7 +527,15 @@ each of the two big kernels rank ⌊in·units / (ρ·(in + units))⌋; fc3 (128�
 dense. "model ratio" counts every parameter (biases and fc3 included).
 
 ${markdownTable(
-  ['model', 'ranks fc1 / fc2', 'parameters', 'model ratio', 'test acc. %', 'after 1-epoch fine-tune %', ...backends.map((b) => `${b} ms`)],
+  [
+    'model',
+    'ranks fc1 / fc2',
+    'parameters',
+    'model ratio',
+    'test acc. %',
+    'after 1-epoch fine-tune %',
+    ...backends.map((b) => `${b} ms`),
+  ],
   points.map((p) => [
     p.label,
     p.label === 'dense' ? '512 / 128 (dense)' : `${p.ranks.fc1} / ${p.ranks.fc2}`,

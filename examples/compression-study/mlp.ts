@@ -22,11 +22,22 @@ export function compileMlp(model: tf.LayersModel, learningRate = 1e-3): void {
  * Trains with Adam, batch 64, no shuffling inside fit: the data were shuffled with a fixed seed by
  * loadMnist, and fit's own shuffle uses Math.random, which would make runs differ.
  */
-export async function trainMlp(model: tf.LayersModel, data: MnistSplit, epochs: number, onEpoch?: (epoch: number, logs: tf.Logs | undefined) => void): Promise<void> {
+export async function trainMlp(
+  model: tf.LayersModel,
+  data: MnistSplit,
+  epochs: number,
+  onEpoch?: (epoch: number, logs: tf.Logs | undefined) => void,
+): Promise<void> {
   const x = tf.tensor2d(data.trainX, [data.nTrain, 784]);
   const y = tf.tensor1d(Array.from(data.trainY), 'float32');
   try {
-    await model.fit(x, y, {epochs, batchSize: 64, shuffle: false, verbose: 0, callbacks: {onEpochEnd: async (epoch, logs) => onEpoch?.(epoch, logs)}});
+    await model.fit(x, y, {
+      epochs,
+      batchSize: 64,
+      shuffle: false,
+      verbose: 0,
+      callbacks: {onEpochEnd: async (epoch, logs) => onEpoch?.(epoch, logs)},
+    });
   } finally {
     tf.dispose([x, y]);
   }

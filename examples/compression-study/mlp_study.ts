@@ -37,15 +37,23 @@ export async function buildCompressedModels(
 
 export function ranksOf(model: tf.LayersModel): Record<string, number> {
   const ranks: Record<string, number> = {};
-  for (const layer of model.layers) if (layer.getClassName() === 'LowRankDense') ranks[layer.name] = (layer as LowRankDense).rank;
+  for (const layer of model.layers)
+    if (layer.getClassName() === 'LowRankDense') ranks[layer.name] = (layer as LowRankDense).rank;
   return ranks;
 }
 
 /** Times model.predict for every model, round-robin, on the active backend. */
-export function timeModels(models: Map<string, tf.LayersModel>, batch: number, reps: number, tick?: () => void): Map<string, number> {
+export function timeModels(
+  models: Map<string, tf.LayersModel>,
+  batch: number,
+  reps: number,
+  tick?: () => void,
+): Map<string, number> {
   const x = tf.tensor2d(new Float32Array(batch * 784).fill(0.5), [batch, 784]);
   try {
-    const candidates = new Map<string, () => tf.Tensor>([...models].map(([name, model]) => [name, () => model.predict(x) as tf.Tensor]));
+    const candidates = new Map<string, () => tf.Tensor>(
+      [...models].map(([name, model]) => [name, () => model.predict(x) as tf.Tensor]),
+    );
     return interleavedMedians(candidates, reps, 2, tick);
   } finally {
     x.dispose();
@@ -53,7 +61,12 @@ export function timeModels(models: Map<string, tf.LayersModel>, batch: number, r
 }
 
 /** Recompiles the model and fine-tunes it in place; returns the new test accuracy. */
-export async function fineTune(model: tf.LayersModel, data: MnistSplit, epochs: number, learningRate: number): Promise<number> {
+export async function fineTune(
+  model: tf.LayersModel,
+  data: MnistSplit,
+  epochs: number,
+  learningRate: number,
+): Promise<number> {
   compileMlp(model, learningRate);
   await trainMlp(model, data, epochs);
   return testAccuracy(model, data);
@@ -63,7 +76,10 @@ export async function fineTune(model: tf.LayersModel, data: MnistSplit, epochs: 
 export function paretoFront<T>(points: T[], time: (p: T) => number, accuracy: (p: T) => number): Set<T> {
   const front = new Set<T>();
   for (const p of points) {
-    const dominated = points.some((q) => q !== p && time(q) <= time(p) && accuracy(q) >= accuracy(p) && (time(q) < time(p) || accuracy(q) > accuracy(p)));
+    const dominated = points.some(
+      (q) =>
+        q !== p && time(q) <= time(p) && accuracy(q) >= accuracy(p) && (time(q) < time(p) || accuracy(q) > accuracy(p)),
+    );
     if (!dominated) front.add(p);
   }
   return front;

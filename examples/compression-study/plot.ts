@@ -14,7 +14,12 @@ export async function savePlot(spec: VegaLiteSpec, dir: string, name: string): P
   const svg = await view.toSVG();
   view.finalize();
   writeFileSync(join(dir, `${name}.svg`), svg);
-  const png = new Resvg(svg, {fitTo: {mode: 'zoom', value: 2}, font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'}}).render().asPng();
+  const png = new Resvg(svg, {
+    fitTo: {mode: 'zoom', value: 2},
+    font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'},
+  })
+    .render()
+    .asPng();
   writeFileSync(join(dir, `${name}.png`), png);
   return `${name}.png`;
 }

@@ -37,7 +37,9 @@ export function reconstructionCurve(matrix: NamedMatrix): ReconstructionCurve {
       tail -= svd.s[r - 1] ** 2;
       errors.push(Math.sqrt(Math.max(tail, 0) / total));
     }
-    const probe = [...new Set([1, Math.round(svd.k / 10), Math.round(svd.k / 4), Math.round(svd.k / 2), svd.k])].filter((r) => r >= 1);
+    const probe = [...new Set([1, Math.round(svd.k / 10), Math.round(svd.k / 4), Math.round(svd.k / 2), svd.k])].filter(
+      (r) => r >= 1,
+    );
     const norm = tf.tidy(() => tf.norm(w).dataSync()[0]);
     const measured = probe.map((rank) => {
       const {a, b} = lowRankFactors(svd, {rank});
@@ -46,7 +48,16 @@ export function reconstructionCurve(matrix: NamedMatrix): ReconstructionCurve {
       return {rank, error};
     });
     const rankFor = (level: number) => errors.findIndex((e) => e <= level) + 1;
-    return {name: matrix.name, rows: matrix.rows, cols: matrix.cols, errors, measured, rankFor10pc: rankFor(0.1), rankFor1pc: rankFor(0.01), svd};
+    return {
+      name: matrix.name,
+      rows: matrix.rows,
+      cols: matrix.cols,
+      errors,
+      measured,
+      rankFor10pc: rankFor(0.1),
+      rankFor1pc: rankFor(0.01),
+      svd,
+    };
   } finally {
     w.dispose();
   }
@@ -70,10 +81,24 @@ export interface LayerTiming {
  * Times x [batch, in] · W [in, units] against (x · A [in, r]) · B [r, units] on the active backend,
  * for each rank, round-robin (see interleavedMedians). Random operands: timing does not depend on values.
  */
-export function timeLayer(layer: string, inputDim: number, units: number, ranks: number[], batch: number, reps: number, tick?: () => void): LayerTiming {
+export function timeLayer(
+  layer: string,
+  inputDim: number,
+  units: number,
+  ranks: number[],
+  batch: number,
+  reps: number,
+  tick?: () => void,
+): LayerTiming {
   const x = tf.tensor2d(gaussianValues(batch * inputDim, 1), [batch, inputDim]);
   const w = tf.tensor2d(gaussianValues(inputDim * units, 2), [inputDim, units]);
-  const factors = ranks.map((r) => [tf.tensor2d(gaussianValues(inputDim * r, 3), [inputDim, r]), tf.tensor2d(gaussianValues(r * units, 4), [r, units])] as const);
+  const factors = ranks.map(
+    (r) =>
+      [
+        tf.tensor2d(gaussianValues(inputDim * r, 3), [inputDim, r]),
+        tf.tensor2d(gaussianValues(r * units, 4), [r, units]),
+      ] as const,
+  );
   try {
     const candidates = new Map<string, () => tf.Tensor>([['dense', () => tf.matMul(x, w)]]);
     ranks.forEach((r, i) => candidates.set(`r${r}`, () => tf.matMul(tf.matMul(x, factors[i][0]), factors[i][1])));

@@ -7,7 +7,12 @@ import {readBackSync, timeInterleaved} from '../bench/timing.js';
  * them alike instead of biasing whichever ran last. Each call's output is read back (dataSync), so
  * asynchronous backends are timed to completion.
  */
-export function interleavedMedians(candidates: Map<string, () => tf.Tensor>, reps: number, warmup: number, tick?: () => void): Map<string, number> {
+export function interleavedMedians(
+  candidates: Map<string, () => tf.Tensor>,
+  reps: number,
+  warmup: number,
+  tick?: () => void,
+): Map<string, number> {
   const calls = new Map([...candidates].map(([name, fn]) => [name, readBackSync(fn)]));
   const results = timeInterleaved(calls, {reps, warmup, onCall: () => tick?.()});
   return new Map([...results].map(([name, r]) => [name, r.medianMs]));

@@ -10,7 +10,12 @@ interface FloatFormat {
 }
 
 export const FLOAT16: FloatFormat = {name: 'float16', precision: 11, minExponent: -14, maxFinite: 65504};
-export const BFLOAT16: FloatFormat = {name: 'bfloat16', precision: 8, minExponent: -126, maxFinite: 3.3895313892515355e38};
+export const BFLOAT16: FloatFormat = {
+  name: 'bfloat16',
+  precision: 8,
+  minExponent: -126,
+  maxFinite: 3.3895313892515355e38,
+};
 
 function roundHalfEven(v: number): number {
   const floor = Math.floor(v);
@@ -41,7 +46,15 @@ export function roundToFormat(x: number, format: FloatFormat): number {
  * float32 — the "mixed precision" of tensor cores — or, with accumulateInFormat, every partial sum
  * rounded to the format too (a pure low-precision dot product).
  */
-export function matMulInFormat(a: Float32Array, b: Float32Array, m: number, k: number, n: number, format: FloatFormat, accumulateInFormat: boolean): Float64Array {
+export function matMulInFormat(
+  a: Float32Array,
+  b: Float32Array,
+  m: number,
+  k: number,
+  n: number,
+  format: FloatFormat,
+  accumulateInFormat: boolean,
+): Float64Array {
   const ra = a.map((v) => roundToFormat(v, format));
   const rb = b.map((v) => roundToFormat(v, format));
   const out = new Float64Array(m * n);

@@ -38,8 +38,18 @@ interface Row {
 }
 const rows: Row[] = [];
 /** Σ over seeds of ‖y − ref‖² and ‖ref‖², so the error is one relative Frobenius norm over all pairs. */
-const acc = new Map<string, {format: string; num: number; den: number; family: string; bits: number; fracBits: number | null}>();
-function record(format: string, family: string, bits: number, fracBits: number | null, got: ArrayLike<number>, ref: Float64Array): void {
+const acc = new Map<
+  string,
+  {format: string; num: number; den: number; family: string; bits: number; fracBits: number | null}
+>();
+function record(
+  format: string,
+  family: string,
+  bits: number,
+  fracBits: number | null,
+  got: ArrayLike<number>,
+  ref: Float64Array,
+): void {
   const key = `${format}|${fracBits}`;
   const entry = acc.get(key) ?? {format, num: 0, den: 0, family, bits, fracBits};
   for (let i = 0; i < ref.length; i++) {
@@ -50,7 +60,10 @@ function record(format: string, family: string, bits: number, fracBits: number |
 }
 
 const steps = seeds.length * (4 + fracBitsList.length * (3 + hybridList.length));
-const progress = new cliProgress.SingleBar({format: 'formats × bit widths [{bar}] {value}/{total} {duration_formatted}'}, cliProgress.Presets.shades_classic);
+const progress = new cliProgress.SingleBar(
+  {format: 'formats × bit widths [{bar}] {value}/{total} {duration_formatted}'},
+  cliProgress.Presets.shades_classic,
+);
 progress.start(steps, 0);
 const opsAt8 = {num: 0, den: 0};
 for (const seed of seeds) {
@@ -68,27 +81,84 @@ for (const seed of seeds) {
     }
   const a = tf.tensor2d(av, [size, size]);
   const b = tf.tensor2d(bv, [size, size]);
-  record('float32 tf.matMul', 'float', 32, null, tf.tidy(() => tf.matMul(a, b).dataSync()), ref);
+  record(
+    'float32 tf.matMul',
+    'float',
+    32,
+    null,
+    tf.tidy(() => tf.matMul(a, b).dataSync()),
+    ref,
+  );
   progress.increment();
-  record('logMatMul (float32 logs)', 'log domain', 32, null, tf.tidy(() => logMatMul(a, b).dataSync()), ref);
+  record(
+    'logMatMul (float32 logs)',
+    'log domain',
+    32,
+    null,
+    tf.tidy(() => logMatMul(a, b).dataSync()),
+    ref,
+  );
   progress.increment();
   record('float16 (fp32 accumulate)', 'float', 16, null, matMulInFormat(av, bv, size, size, size, FLOAT16, false), ref);
   record('float16 (fp16 accumulate)', 'float', 16, null, matMulInFormat(av, bv, size, size, size, FLOAT16, true), ref);
   progress.increment();
-  record('bfloat16 (fp32 accumulate)', 'float', 16, null, matMulInFormat(av, bv, size, size, size, BFLOAT16, false), ref);
-  record('bfloat16 (bf16 accumulate)', 'float', 16, null, matMulInFormat(av, bv, size, size, size, BFLOAT16, true), ref);
+  record(
+    'bfloat16 (fp32 accumulate)',
+    'float',
+    16,
+    null,
+    matMulInFormat(av, bv, size, size, size, BFLOAT16, false),
+    ref,
+  );
+  record(
+    'bfloat16 (bf16 accumulate)',
+    'float',
+    16,
+    null,
+    matMulInFormat(av, bv, size, size, size, BFLOAT16, true),
+    ref,
+  );
   progress.increment();
   for (const fracBits of fracBitsList) {
     const bits = 1 + integerBits + fracBits;
-    record(`logMatMul, log2 fixed-point F`, 'log domain', bits, fracBits, tf.tidy(() => logMatMul(a, b, {logFracBits: fracBits}).dataSync()), ref);
+    record(
+      `logMatMul, log2 fixed-point F`,
+      'log domain',
+      bits,
+      fracBits,
+      tf.tidy(() => logMatMul(a, b, {logFracBits: fracBits}).dataSync()),
+      ref,
+    );
     progress.increment();
-    record(`lnsMatMul exact binned adder`, 'LNS', bits, fracBits, lnsMatMulEmulated(a, b, {fracBits, integerBits}).values, ref);
+    record(
+      `lnsMatMul exact binned adder`,
+      'LNS',
+      bits,
+      fracBits,
+      lnsMatMulEmulated(a, b, {fracBits, integerBits}).values,
+      ref,
+    );
     progress.increment();
     // The entrywise bound |ỹ − y| ≤ β·Σ|t| taken at its worst, as a relative Frobenius error.
-    record(`LNS error bound β (worst case)`, 'bound', bits, fracBits, ref.map((v, i) => v + lnsErrorBound({fracBits}) * absRef[i]), ref);
+    record(
+      `LNS error bound β (worst case)`,
+      'bound',
+      bits,
+      fracBits,
+      ref.map((v, i) => v + lnsErrorBound({fracBits}) * absRef[i]),
+      ref,
+    );
     progress.increment();
     for (const h of hybridList) {
-      if (h <= fracBits) record(`lnsMatMul hybrid, h = ${h} (Mitchell low bits)`, 'LNS', bits, fracBits, lnsMatMulEmulated(a, b, {fracBits, integerBits, hybridBits: h}).values, ref);
+      if (h <= fracBits)
+        record(
+          `lnsMatMul hybrid, h = ${h} (Mitchell low bits)`,
+          'LNS',
+          bits,
+          fracBits,
+          lnsMatMulEmulated(a, b, {fracBits, integerBits, hybridBits: h}).values,
+          ref,
+        );
       progress.increment();
     }
     if (fracBits === 8) {
@@ -102,7 +172,8 @@ for (const seed of seeds) {
   tf.dispose([a, b]);
 }
 progress.stop();
-for (const e of acc.values()) rows.push({format: e.format, family: e.family, bits: e.bits, fracBits: e.fracBits, error: Math.sqrt(e.num / e.den)});
+for (const e of acc.values())
+  rows.push({format: e.format, family: e.family, bits: e.bits, fracBits: e.fracBits, error: Math.sqrt(e.num / e.den)});
 
 await savePlot(
   {
@@ -112,9 +183,24 @@ await savePlot(
     data: {values: rows.map((r) => ({...r, error: Math.max(r.error, 1e-9)}))},
     mark: {type: 'line', point: true},
     encoding: {
-      x: {field: 'bits', type: 'quantitative', title: `bit width (LNS: 1 sign + ${integerBits} integer + F fraction bits)`},
-      y: {field: 'error', type: 'quantitative', scale: {type: 'log'}, title: 'relative Frobenius error vs float64 (log)'},
-      color: {field: 'format', type: 'nominal', title: null, scale: {scheme: 'category20'}, legend: {orient: 'right', labelLimit: 320}},
+      x: {
+        field: 'bits',
+        type: 'quantitative',
+        title: `bit width (LNS: 1 sign + ${integerBits} integer + F fraction bits)`,
+      },
+      y: {
+        field: 'error',
+        type: 'quantitative',
+        scale: {type: 'log'},
+        title: 'relative Frobenius error vs float64 (log)',
+      },
+      color: {
+        field: 'format',
+        type: 'nominal',
+        title: null,
+        scale: {scheme: 'category20'},
+        legend: {orient: 'right', labelLimit: 320},
+      },
       shape: {field: 'family', type: 'nominal', title: null},
       size: {value: 70},
     },
@@ -126,7 +212,9 @@ await savePlot(
 const byF = (format: string, f: number) => rows.find((r) => r.format === format && r.fracBits === f)?.error;
 const lnsName = 'lnsMatMul exact binned adder';
 const logName = 'logMatMul, log2 fixed-point F';
-const halving = fracBitsList.slice(1).map((f, i) => (byF(lnsName, f)! / byF(lnsName, fracBitsList[i])!) ** (1 / (f - fracBitsList[i])));
+const halving = fracBitsList
+  .slice(1)
+  .map((f, i) => (byF(lnsName, f)! / byF(lnsName, fracBitsList[i])!) ** (1 / (f - fracBitsList[i])));
 const meanHalving = halving.reduce((x, y) => x + y, 0) / halving.length;
 const seconds = (performance.now() - started) / 1000;
 const single = rows.filter((r) => r.fracBits === null);
@@ -141,12 +229,23 @@ LNS formats: (−1)^s·2^(e/n), n = 2^F, e a (${integerBits} + F)-bit two's-comp
 
 ## Floating-point and unquantised references
 
-${markdownTable(['format', 'bits', 'relative error'], single.map((r) => [r.format, r.bits, fmt(r.error)]))}
+${markdownTable(
+  ['format', 'bits', 'relative error'],
+  single.map((r) => [r.format, r.bits, fmt(r.error)]),
+)}
 
 ## Per fraction bit
 
 ${markdownTable(
-  ['F', 'bits', 'logMatMul (logs to F bits, linear float32 sums)', 'lnsMatMul exact adder', 'ratio per extra bit', ...hybridList.map((h) => `hybrid h = ${h}`), 'worst-case bound β·Σ|a||b| as relative Frobenius'],
+  [
+    'F',
+    'bits',
+    'logMatMul (logs to F bits, linear float32 sums)',
+    'lnsMatMul exact adder',
+    'ratio per extra bit',
+    ...hybridList.map((h) => `hybrid h = ${h}`),
+    'worst-case bound β·Σ|a||b| as relative Frobenius',
+  ],
   fracBitsList.map((f, i) => [
     f,
     1 + integerBits + f,
@@ -188,5 +287,8 @@ error ${fmt(Math.sqrt(opsAt8.num / opsAt8.den))}, against ${fmt(byF(lnsName, 8) 
   float32 accumulator, which is why the LNS design keeps wide integer accumulators.
 `;
 writeFileSync(join(opts.out, 'REPORT.md'), report);
-writeFileSync(join(opts.out, 'results.json'), JSON.stringify({size, integerBits, seeds, rows, opsAt8: Math.sqrt(opsAt8.num / opsAt8.den)}, null, 1));
+writeFileSync(
+  join(opts.out, 'results.json'),
+  JSON.stringify({size, integerBits, seeds, rows, opsAt8: Math.sqrt(opsAt8.num / opsAt8.den)}, null, 1),
+);
 console.log(`wrote ${join(opts.out, 'REPORT.md')} in ${seconds.toFixed(0)} s`);

@@ -34,14 +34,21 @@ export async function selectBackend(name: string): Promise<string> {
       }
       break;
     case 'webgpu': {
-      let helper: {initNodeWebGPU(options?: object): Promise<{adapter: {description: string; vendor: string}; software: boolean}>};
+      let helper: {
+        initNodeWebGPU(options?: object): Promise<{adapter: {description: string; vendor: string}; software: boolean}>;
+      };
       try {
         helper = await import(nodeWebGPU);
       } catch (err) {
-        throw new Error(`--backend webgpu needs the Node WebGPU helper src/backends/node_webgpu.ts, which could not be loaded: ${(err as Error).message.split('\n')[0]}`, {cause: err});
+        throw new Error(
+          `--backend webgpu needs the Node WebGPU helper src/backends/node_webgpu.ts, which could not be loaded: ${(err as Error).message.split('\n')[0]}`,
+          {cause: err},
+        );
       }
       const info = await helper.initNodeWebGPU();
-      console.log(`WebGPU adapter: ${info.adapter.vendor} ${info.adapter.description}${info.software ? ' (SwiftShader, CPU)' : ''}`);
+      console.log(
+        `WebGPU adapter: ${info.adapter.vendor} ${info.adapter.description}${info.software ? ' (SwiftShader, CPU)' : ''}`,
+      );
       break;
     }
   }

@@ -60,7 +60,9 @@ export function loadMnist(trainSize: number, testSize: number, seed: number): Mn
   }
   const total = labels.length;
   if (trainSize + testSize > total) {
-    throw new Error(`train + test: the mnist package holds ${total} digits, but ${trainSize} + ${testSize} were requested`);
+    throw new Error(
+      `train + test: the mnist package holds ${total} digits, but ${trainSize} + ${testSize} were requested`,
+    );
   }
   const order = permutation(total, seededRandom(seed));
   const take = (from: number, count: number) => {
@@ -70,7 +72,10 @@ export function loadMnist(trainSize: number, testSize: number, seed: number): Mn
       x.set(pixels[order[from + i]], i * 784);
       y[i] = labels[order[from + i]];
     }
-    return {images: tf.tensor4d(x, [count, 28, 28, 1]), labels: tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), 10).toFloat()) as tf.Tensor2D};
+    return {
+      images: tf.tensor4d(x, [count, 28, 28, 1]),
+      labels: tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), 10).toFloat()) as tf.Tensor2D,
+    };
   };
   const train = take(0, trainSize);
   const test = take(trainSize, testSize);
@@ -88,8 +93,10 @@ export function loadIdxSplit(dir: string, trainSize: number, testSize: number, s
   const test = readIdxImageSet(dir, 'test');
   const random = seededRandom(seed);
   const take = (set: IdxImageSet, count: number, part: string) => {
-    if (set.height !== 28 || set.width !== 28) throw new Error(`${dir}: the networks take 28×28 images, but the ${part} images are ${set.height}×${set.width}`);
-    if (count > set.count) throw new Error(`--${part}: ${dir} holds ${set.count} ${part} images, but ${count} were requested`);
+    if (set.height !== 28 || set.width !== 28)
+      throw new Error(`${dir}: the networks take 28×28 images, but the ${part} images are ${set.height}×${set.width}`);
+    if (count > set.count)
+      throw new Error(`--${part}: ${dir} holds ${set.count} ${part} images, but ${count} were requested`);
     const order = count === set.count ? null : permutation(set.count, random);
     const x = new Float32Array(count * 784);
     const y = new Int32Array(count);
@@ -100,7 +107,10 @@ export function loadIdxSplit(dir: string, trainSize: number, testSize: number, s
       y[i] = set.labels[k];
       if (y[i] > 9) throw new Error(`${dir}: ${part} label ${i} is ${y[i]}, expected a class 0–9`);
     }
-    return {images: tf.tensor4d(x, [count, 28, 28, 1]), labels: tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), 10).toFloat()) as tf.Tensor2D};
+    return {
+      images: tf.tensor4d(x, [count, 28, 28, 1]),
+      labels: tf.tidy(() => tf.oneHot(tf.tensor1d(y, 'int32'), 10).toFloat()) as tf.Tensor2D,
+    };
   };
   const a = take(train, trainSize, 'train');
   const b = take(test, testSize, 'test');

@@ -33,7 +33,9 @@ export interface IdxArray {
 export function parseIdx(bytes: Uint8Array, what = 'IDX data'): IdxArray {
   const raw = bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b ? new Uint8Array(gunzipSync(bytes)) : bytes;
   if (raw.length < 4 || raw[0] !== 0 || raw[1] !== 0) {
-    throw new Error(`${what}: not an IDX file (expected the magic 00 00 <type> <dims>, but got ${Array.from(raw.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')})`);
+    throw new Error(
+      `${what}: not an IDX file (expected the magic 00 00 <type> <dims>, but got ${Array.from(raw.subarray(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ')})`,
+    );
   }
   const code = raw[2] as IdxTypeCode;
   const type = idxTypes[code];
@@ -41,12 +43,17 @@ export function parseIdx(bytes: Uint8Array, what = 'IDX data'): IdxArray {
   const rank = raw[3];
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
   const headerBytes = 4 + 4 * rank;
-  if (raw.length < headerBytes) throw new Error(`${what}: truncated header (${rank} dimensions need ${headerBytes} bytes, the data has ${raw.length})`);
+  if (raw.length < headerBytes)
+    throw new Error(
+      `${what}: truncated header (${rank} dimensions need ${headerBytes} bytes, the data has ${raw.length})`,
+    );
   const shape = Array.from({length: rank}, (_, d) => view.getUint32(4 + 4 * d, false));
   const count = shape.reduce((a, b) => a * b, 1);
   const expected = headerBytes + count * type.bytes;
   if (raw.length !== expected) {
-    throw new Error(`${what}: shape [${shape.join(', ')}] of ${type.name} needs ${expected} bytes, but the data has ${raw.length}`);
+    throw new Error(
+      `${what}: shape [${shape.join(', ')}] of ${type.name} needs ${expected} bytes, but the data has ${raw.length}`,
+    );
   }
   let data: IdxArray['data'];
   switch (type.name) {
@@ -79,7 +86,10 @@ export function encodeIdx(array: IdxArray, gzip = true): Uint8Array {
   if (entry == null) throw new Error(`encodeIdx: unknown dtype '${array.dtype}'`);
   const [code, type] = [Number(entry[0]), entry[1]];
   const count = array.shape.reduce((a, b) => a * b, 1);
-  if (array.data.length !== count) throw new Error(`encodeIdx: shape [${array.shape.join(', ')}] holds ${count} values, but the data has ${array.data.length}`);
+  if (array.data.length !== count)
+    throw new Error(
+      `encodeIdx: shape [${array.shape.join(', ')}] holds ${count} values, but the data has ${array.data.length}`,
+    );
   const headerBytes = 4 + 4 * array.shape.length;
   const out = new Uint8Array(headerBytes + count * type.bytes);
   const view = new DataView(out.buffer);
@@ -90,12 +100,24 @@ export function encodeIdx(array: IdxArray, gzip = true): Uint8Array {
     const o = headerBytes + i * type.bytes;
     const v = array.data[i];
     switch (array.dtype) {
-      case 'uint8': view.setUint8(o, v); break;
-      case 'int8': view.setInt8(o, v); break;
-      case 'int16': view.setInt16(o, v, false); break;
-      case 'int32': view.setInt32(o, v, false); break;
-      case 'float32': view.setFloat32(o, v, false); break;
-      case 'float64': view.setFloat64(o, v, false); break;
+      case 'uint8':
+        view.setUint8(o, v);
+        break;
+      case 'int8':
+        view.setInt8(o, v);
+        break;
+      case 'int16':
+        view.setInt16(o, v, false);
+        break;
+      case 'int32':
+        view.setInt32(o, v, false);
+        break;
+      case 'float32':
+        view.setFloat32(o, v, false);
+        break;
+      case 'float64':
+        view.setFloat64(o, v, false);
+        break;
     }
   }
   return gzip ? new Uint8Array(gzipSync(out)) : out;
@@ -143,8 +165,19 @@ export function readIdxImageSet(dir: string, part: 'train' | 'test'): IdxImageSe
   const labelsPath = findIdx(dir, part === 'train' ? idxFileNames.trainLabels : idxFileNames.testLabels);
   const images = readIdxFile(imagesPath);
   const labels = readIdxFile(labelsPath);
-  if (images.dtype !== 'uint8' || images.shape.length !== 3) throw new Error(`${imagesPath}: expected uint8 images [n, h, w], but got ${images.dtype} [${images.shape.join(', ')}]`);
-  if (labels.dtype !== 'uint8' || labels.shape.length !== 1) throw new Error(`${labelsPath}: expected uint8 labels [n], but got ${labels.dtype} [${labels.shape.join(', ')}]`);
-  if (labels.shape[0] !== images.shape[0]) throw new Error(`${dir}: ${images.shape[0]} ${part} images but ${labels.shape[0]} labels`);
-  return {images: images.data as Uint8Array, labels: labels.data as Uint8Array, count: images.shape[0], height: images.shape[1], width: images.shape[2]};
+  if (images.dtype !== 'uint8' || images.shape.length !== 3)
+    throw new Error(
+      `${imagesPath}: expected uint8 images [n, h, w], but got ${images.dtype} [${images.shape.join(', ')}]`,
+    );
+  if (labels.dtype !== 'uint8' || labels.shape.length !== 1)
+    throw new Error(`${labelsPath}: expected uint8 labels [n], but got ${labels.dtype} [${labels.shape.join(', ')}]`);
+  if (labels.shape[0] !== images.shape[0])
+    throw new Error(`${dir}: ${images.shape[0]} ${part} images but ${labels.shape[0]} labels`);
+  return {
+    images: images.data as Uint8Array,
+    labels: labels.data as Uint8Array,
+    count: images.shape[0],
+    height: images.shape[1],
+    width: images.shape[2],
+  };
 }

@@ -42,9 +42,18 @@ export function buildModel(variant: VariantName, seed: number): tf.Sequential {
   const glorot = () => tf.initializers.glorotUniform({seed: nextSeed++});
   const linearConv = (filters: number, extra: Partial<Parameters<typeof tf.layers.conv2d>[0]> = {}) =>
     tf.layers.conv2d({filters, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(), ...extra});
-  const semifieldConv = (filters: number, semifield: SemifieldConfig, inChannels: number, extra: {inputShape?: number[]} = {}) =>
+  const semifieldConv = (
+    filters: number,
+    semifield: SemifieldConfig,
+    inChannels: number,
+    extra: {inputShape?: number[]} = {},
+  ) =>
     layers.semifieldConv2d({
-      filters, kernelSize: 3, semifield, activation: 'relu', ...extra,
+      filters,
+      kernelSize: 3,
+      semifield,
+      activation: 'relu',
+      ...extra,
       kernelInitializer:
         semifield === 'maxplus'
           ? // Wider than the package default (±0.1): the 8 dilations of the digit start out

@@ -29,14 +29,21 @@ export class ProgressBoard {
     if (this.multi == null) {
       if (event.kind === 'epoch-end') {
         const test = event.testAcc == null ? '' : `, test acc ${event.testAcc.toFixed(4)}`;
-        this.log(`${label} epoch ${event.epoch + 1}/${event.epochs}: loss ${event.loss.toFixed(4)}, acc ${event.acc.toFixed(4)}${test}, ${event.seconds.toFixed(1)} s`);
+        this.log(
+          `${label} epoch ${event.epoch + 1}/${event.epochs}: loss ${event.loss.toFixed(4)}, acc ${event.acc.toFixed(4)}${test}, ${event.seconds.toFixed(1)} s`,
+        );
       }
       return;
     }
     if (event.kind === 'epoch-start') {
       this.bars.get(label)?.stop();
       // A new bar per epoch keeps every finished epoch's line on screen.
-      const bar = this.multi.create(event.batches, 0, {label: label.padEnd(16), epoch: `${event.epoch + 1}/${event.epochs}`, loss: '-----', acc: '-----'});
+      const bar = this.multi.create(event.batches, 0, {
+        label: label.padEnd(16),
+        epoch: `${event.epoch + 1}/${event.epochs}`,
+        loss: '-----',
+        acc: '-----',
+      });
       this.bars.set(label, bar);
     } else if (event.kind === 'batch') {
       this.bars.get(label)?.update(event.seen, {loss: event.loss.toFixed(3), acc: event.acc.toFixed(3)});
@@ -54,7 +61,6 @@ export class ProgressBoard {
     }
     this.multi.log(`${line}\n`);
     this.multi.update(); // redraw now: the MultiBar only flushes its log buffer when it redraws
-
   }
 
   stop(): void {

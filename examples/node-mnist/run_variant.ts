@@ -60,7 +60,12 @@ export function loadData(options: RunOptions): MnistSplit {
   return loadMnist(options.train, options.test, options.seed);
 }
 
-export async function runVariant(variant: VariantName, options: RunOptions, data: MnistSplit, onProgress?: (event: TrainEvent) => void): Promise<VariantResult> {
+export async function runVariant(
+  variant: VariantName,
+  options: RunOptions,
+  data: MnistSplit,
+  onProgress?: (event: TrainEvent) => void,
+): Promise<VariantResult> {
   const model = buildModel(variant, options.seed);
   try {
     const result = await trainAndEvaluate(model, data, {
@@ -100,9 +105,25 @@ export function describeResult(r: VariantResult): string {
 /** Sanity check for the message a parent sends: fail loudly rather than train the wrong thing. */
 export function checkRunOptions(value: unknown): RunOptions {
   const o = value as Partial<RunOptions> | null;
-  const numbers = ['epochs', 'batchSize', 'learningRate', 'learningRateDecay', 'augment', 'seed', 'train', 'test'] as const;
-  if (o == null || typeof o.backend !== 'string' || typeof o.out !== 'string' || numbers.some((k) => typeof o[k] !== 'number')) {
-    throw new Error(`variant process: expected run options {backend, out, ${numbers.join(', ')}}, but got ${JSON.stringify(value)}`);
+  const numbers = [
+    'epochs',
+    'batchSize',
+    'learningRate',
+    'learningRateDecay',
+    'augment',
+    'seed',
+    'train',
+    'test',
+  ] as const;
+  if (
+    o == null ||
+    typeof o.backend !== 'string' ||
+    typeof o.out !== 'string' ||
+    numbers.some((k) => typeof o[k] !== 'number')
+  ) {
+    throw new Error(
+      `variant process: expected run options {backend, out, ${numbers.join(', ')}}, but got ${JSON.stringify(value)}`,
+    );
   }
   return o as RunOptions;
 }

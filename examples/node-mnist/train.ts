@@ -47,7 +47,11 @@ export interface TrainResult {
 /** Images per model.fit call: 32,768 × 784 float32 ≈ 103 MB, under WebGPU's default 128 MiB binding limit. */
 export const maxChunkImages = 32768;
 
-export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, options: TrainOptions): Promise<TrainResult> {
+export async function trainAndEvaluate(
+  model: tf.LayersModel,
+  data: MnistSplit,
+  options: TrainOptions,
+): Promise<TrainResult> {
   const optimizer = tf.train.adam(options.learningRate);
   model.compile({optimizer, loss: 'categoricalCrossentropy', metrics: ['accuracy']});
   const n = data.trainImages.shape[0];
@@ -63,14 +67,16 @@ export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, 
   const trainY = (await data.trainLabels.data()) as Float32Array;
   const pixels = trainX.length / n;
   const classes = trainY.length / n;
-  const chunkSize = options.batchSize * Math.max(1, Math.floor((options.chunkImages ?? maxChunkImages) / options.batchSize));
+  const chunkSize =
+    options.batchSize * Math.max(1, Math.floor((options.chunkImages ?? maxChunkImages) / options.batchSize));
   const secondsPerEpoch: number[] = [];
   const testAccuracyPerEpoch: number[] = [];
   const trainAccuracyPerEpoch: number[] = [];
   let finalLoss = NaN;
   for (let epoch = 0; epoch < options.epochs; epoch++) {
     // Exponential decay per epoch; AdamOptimizer reads its learningRate field on every step.
-    (optimizer as unknown as {learningRate: number}).learningRate = options.learningRate * options.learningRateDecay ** epoch;
+    (optimizer as unknown as {learningRate: number}).learningRate =
+      options.learningRate * options.learningRateDecay ** epoch;
     const order = permutation(n, random);
     let x: Float32Array = new Float32Array(n * pixels);
     const y = new Float32Array(n * classes);
@@ -127,14 +133,25 @@ export async function trainAndEvaluate(model: tf.LayersModel, data: MnistSplit, 
     }
     options.onProgress?.({kind: 'epoch-end', epoch, epochs: options.epochs, seconds, loss: finalLoss, acc, testAcc});
   }
-  return {secondsPerEpoch, finalLoss, testAccuracy: testAccuracyPerEpoch[testAccuracyPerEpoch.length - 1], testAccuracyPerEpoch, trainAccuracyPerEpoch};
+  return {
+    secondsPerEpoch,
+    finalLoss,
+    testAccuracy: testAccuracyPerEpoch[testAccuracyPerEpoch.length - 1],
+    testAccuracyPerEpoch,
+    trainAccuracyPerEpoch,
+  };
 }
 
 /**
  * Fraction of correctly classified samples, predicted in batches to bound memory. Reads results
  * asynchronously: the webgpu backend cannot read synchronously in Node (no OffscreenCanvas).
  */
-export async function accuracy(model: tf.LayersModel, images: tf.Tensor4D, labels: tf.Tensor2D, batchSize = 500): Promise<number> {
+export async function accuracy(
+  model: tf.LayersModel,
+  images: tf.Tensor4D,
+  labels: tf.Tensor2D,
+  batchSize = 500,
+): Promise<number> {
   let correct = 0;
   const n = images.shape[0];
   for (let start = 0; start < n; start += batchSize) {

@@ -16,7 +16,9 @@ export type VariantMessage =
   | {kind: 'error'; message: string};
 
 function send(message: VariantMessage): Promise<void> {
-  return new Promise((resolve, reject) => process.send!(message, (err: Error | null) => (err ? reject(err) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.send!(message, (err: Error | null) => (err ? reject(err) : resolve())),
+  );
 }
 
 process.once('message', (message: {variant: VariantName; options: unknown}) => {

@@ -35,30 +35,37 @@ import {runOne, studyBackends, type RunResult, type RunSpec, type StudyBackend, 
 const childFlag = 'POOLING_STUDY_CHILD';
 
 type ChildMessage =
-  | {kind: 'progress'; event: TrainEvent}
-  | {kind: 'result'; result: RunResult}
-  | {kind: 'error'; message: string};
+  {kind: 'progress'; event: TrainEvent} | {kind: 'result'; result: RunResult} | {kind: 'error'; message: string};
 
 const positiveInt = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`${name}: expected a positive integer, but got '${value}'`);
+  if (!Number.isInteger(n) || n < 1)
+    throw new InvalidArgumentError(`${name}: expected a positive integer, but got '${value}'`);
   return n;
 };
 const positiveNumber = (name: string) => (value: string) => {
   const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`${name}: expected a positive number, but got '${value}'`);
+  if (!Number.isFinite(n) || n <= 0)
+    throw new InvalidArgumentError(`${name}: expected a positive number, but got '${value}'`);
   return n;
 };
 const variantList = (value: string): StudyVariant[] => {
-  const list = value.split(',').map((v) => v.trim()).filter(Boolean);
+  const list = value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
   for (const v of list) {
-    if (!(studyVariants as readonly string[]).includes(v)) throw new InvalidArgumentError(`--variants: expected a comma-separated list of ${studyVariants.join(', ')}, but got '${v}'`);
+    if (!(studyVariants as readonly string[]).includes(v))
+      throw new InvalidArgumentError(
+        `--variants: expected a comma-separated list of ${studyVariants.join(', ')}, but got '${v}'`,
+      );
   }
   if (list.length === 0) throw new InvalidArgumentError('--variants: expected at least one variant');
   return list as StudyVariant[];
 };
 const backendName = (value: string): StudyBackend => {
-  if (!(studyBackends as readonly string[]).includes(value)) throw new InvalidArgumentError(`--backend: expected one of ${studyBackends.join(', ')}, but got '${value}'`);
+  if (!(studyBackends as readonly string[]).includes(value))
+    throw new InvalidArgumentError(`--backend: expected one of ${studyBackends.join(', ')}, but got '${value}'`);
   return value as StudyBackend;
 };
 
@@ -85,28 +92,61 @@ interface Options {
 function program(): Command {
   return new Command()
     .name('npm run study:pooling --')
-    .description('Max-pool vs learned semifield pooling and semifield conv layers on Fashion-MNIST: several seeds per variant, paired comparison, REPORT.md and plots.')
+    .description(
+      'Max-pool vs learned semifield pooling and semifield conv layers on Fashion-MNIST: several seeds per variant, paired comparison, REPORT.md and plots.',
+    )
     .option('--backend <name>', studyBackends.join(' | '), backendName, 'cpu')
-    .option('--data-dir <dir>', 'folder of the Fashion-MNIST IDX files (train-/t10k-images-idx3-ubyte, -labels-idx1-ubyte; .gz or plain)', debianFashionMnistDir)
-    .option('--variants <list>', `comma-separated, from: ${studyVariants.join(', ')} (max-pool is the baseline of the paired comparison)`, variantList, [...studyVariants])
+    .option(
+      '--data-dir <dir>',
+      'folder of the Fashion-MNIST IDX files (train-/t10k-images-idx3-ubyte, -labels-idx1-ubyte; .gz or plain)',
+      debianFashionMnistDir,
+    )
+    .option(
+      '--variants <list>',
+      `comma-separated, from: ${studyVariants.join(', ')} (max-pool is the baseline of the paired comparison)`,
+      variantList,
+      [...studyVariants],
+    )
     .option('--seeds <n>', 'runs per variant, seeds 1…n', positiveInt('--seeds'), 3)
     .option('--epochs <n>', 'training epochs per run', positiveInt('--epochs'), 5)
     .option('--batch-size <n>', 'mini-batch size', positiveInt('--batch-size'), 64)
     .option('--learning-rate <x>', 'initial Adam learning rate', positiveNumber('--learning-rate'), 0.002)
-    .option('--learning-rate-decay <x>', 'learning-rate factor applied after every epoch', positiveNumber('--learning-rate-decay'), 0.8)
-    .option('--train <n>', 'training images (all 60,000 by default; fewer: a seeded subset)', positiveInt('--train'), 60000)
+    .option(
+      '--learning-rate-decay <x>',
+      'learning-rate factor applied after every epoch',
+      positiveNumber('--learning-rate-decay'),
+      0.8,
+    )
+    .option(
+      '--train <n>',
+      'training images (all 60,000 by default; fewer: a seeded subset)',
+      positiveInt('--train'),
+      60000,
+    )
     .option('--test <n>', 'test images (all 10,000 by default; fewer: a seeded subset)', positiveInt('--test'), 10000)
     .option('--data-seed <n>', 'seed of the subsets (the same data for every run)', positiveInt('--data-seed'), 1)
-    .option('--jobs <n>', 'runs at once, one process each (default: one per core on cpu / wasm, 1 on webgpu)', positiveInt('--jobs'))
+    .option(
+      '--jobs <n>',
+      'runs at once, one process each (default: one per core on cpu / wasm, 1 on webgpu)',
+      positiveInt('--jobs'),
+    )
     .option('--quick', 'a slice for tests: at most 1,000 / 500 images, 1 epoch unless --epochs is given')
-    .option('--out <dir>', 'where results.json, REPORT.md and the plots go', join('examples', 'pooling-study', 'results'))
+    .option(
+      '--out <dir>',
+      'where results.json, REPORT.md and the plots go',
+      join('examples', 'pooling-study', 'results'),
+    )
     .option('--report-only', 'no training: write REPORT.md and the plots again from <out>/results.json')
-    .option('--cpu-timing <results.json>', "add a table of cpu cost per variant from another run's results.json (e.g. a slice timed on cpu with --jobs 1)")
+    .option(
+      '--cpu-timing <results.json>',
+      "add a table of cpu cost per variant from another run's results.json (e.g. a slice timed on cpu with --jobs 1)",
+    )
     .option('--no-progress', 'plain log lines instead of progress bars');
 }
 
 function readResults(path: string): StudyResults {
-  if (!existsSync(path)) throw new Error(`${path}: no such file (run the study first, or give --out the folder of an earlier run)`);
+  if (!existsSync(path))
+    throw new Error(`${path}: no such file (run the study first, or give --out the folder of an earlier run)`);
   return JSON.parse(readFileSync(path, 'utf8')) as StudyResults;
 }
 
@@ -115,7 +155,11 @@ function runInChild(spec: RunSpec, config: StudyConfig, board: ProgressBoard, la
   const self = fileURLToPath(import.meta.url);
   // execArgv carries tsx's loader flags under tsx and is empty for the bundle: either way the child
   // runs exactly what this process runs.
-  const child = fork(self, [], {execArgv: process.execArgv, env: {...process.env, [childFlag]: '1'}, stdio: ['ignore', 'pipe', 'pipe', 'ipc']});
+  const child = fork(self, [], {
+    execArgv: process.execArgv,
+    env: {...process.env, [childFlag]: '1'},
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
   const relay = (text: string) => {
     for (const line of text.split('\n')) {
       // tfjs's "install the node backend" banner, once per process: noise with 18 processes.
@@ -136,21 +180,29 @@ function runInChild(spec: RunSpec, config: StudyConfig, board: ProgressBoard, la
     child.on('error', reject);
     child.on('exit', (code, signal) => {
       if (result != null) resolve(result);
-      else reject(new Error(`${label}: ${error ?? `the run's process exited with ${signal ?? `code ${code}`} before reporting a result`}`));
+      else
+        reject(
+          new Error(
+            `${label}: ${error ?? `the run's process exited with ${signal ?? `code ${code}`} before reporting a result`}`,
+          ),
+        );
     });
     child.send({spec, config});
   });
 }
 
 function childMain(): void {
-  const send = (message: ChildMessage) => new Promise<void>((resolve, reject) => process.send!(message, (err: Error | null) => (err ? reject(err) : resolve())));
+  const send = (message: ChildMessage) =>
+    new Promise<void>((resolve, reject) =>
+      process.send!(message, (err: Error | null) => (err ? reject(err) : resolve())),
+    );
   process.once('message', (message: {spec: RunSpec; config: StudyConfig}) => {
     void (async () => {
       try {
         const result = await runOne(message.spec, message.config, (event) => void send({kind: 'progress', event}));
         await send({kind: 'result', result});
       } catch (err) {
-        await send({kind: 'error', message: err instanceof Error ? err.stack ?? err.message : String(err)});
+        await send({kind: 'error', message: err instanceof Error ? (err.stack ?? err.message) : String(err)});
         process.exitCode = 1;
       } finally {
         process.disconnect();
@@ -176,9 +228,16 @@ async function main(): Promise<void> {
     if (cli.getOptionValueSource('epochs') === 'default') options.epochs = 1;
   }
   const config: StudyConfig = {
-    backend: options.backend, dataDir: options.dataDir, train: options.train, test: options.test, dataSeed: options.dataSeed,
-    epochs: options.epochs, batchSize: options.batchSize, learningRate: options.learningRate,
-    learningRateDecay: options.learningRateDecay, skeleton: defaultSkeleton,
+    backend: options.backend,
+    dataDir: options.dataDir,
+    train: options.train,
+    test: options.test,
+    dataSeed: options.dataSeed,
+    epochs: options.epochs,
+    batchSize: options.batchSize,
+    learningRate: options.learningRate,
+    learningRateDecay: options.learningRateDecay,
+    skeleton: defaultSkeleton,
   };
   // Seed-major order: if the study is stopped early, every variant has about as many seeds done.
   const specs: RunSpec[] = [];
@@ -260,12 +319,16 @@ async function main(): Promise<void> {
   results.meta.complete = results.failures.length === 0;
   results.meta.loadAverage = {start: results.meta.loadAverage!.start, end: os.loadavg()[0]};
   save();
-  console.log(`\n${results.runs.length} runs in ${(results.meta.wallSeconds / 60).toFixed(1)} min; results in ${resultsPath}`);
+  console.log(
+    `\n${results.runs.length} runs in ${(results.meta.wallSeconds / 60).toFixed(1)} min; results in ${resultsPath}`,
+  );
   const files = await writeReport(results, options.out, cpuTiming);
   console.log(`wrote ${files.map((f) => join(options.out, f)).join(', ')}`);
   if (!files.some((f) => f.endsWith('.png'))) {
     // The bundle on the GPU machine has no @resvg/resvg-js (a native addon esbuild cannot inline).
-    console.log(`no PNG plots here (@resvg/resvg-js not loadable): copy ${options.out} to a checkout and run \`npm run study:pooling -- --report-only --out <that folder>\``);
+    console.log(
+      `no PNG plots here (@resvg/resvg-js not loadable): copy ${options.out} to a checkout and run \`npm run study:pooling -- --report-only --out <that folder>\``,
+    );
   }
   if (results.failures.length > 0) {
     console.error(`${results.failures.length} run(s) failed (listed in REPORT.md and results.json)`);

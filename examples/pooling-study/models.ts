@@ -47,7 +47,11 @@ export interface Skeleton {
 export const defaultSkeleton: Skeleton = {conv1: 16, conv2: 32, dense: 128};
 
 /** Build one variant; `seed` seeds every initialiser (one seed per layer, derived from it). */
-export function buildStudyModel(variant: StudyVariant, seed: number, skeleton: Skeleton = defaultSkeleton): tf.Sequential {
+export function buildStudyModel(
+  variant: StudyVariant,
+  seed: number,
+  skeleton: Skeleton = defaultSkeleton,
+): tf.Sequential {
   let nextSeed = seed * 1000; // distinct seeds per layer, and no overlap between runs with adjacent seeds
   const glorot = () => tf.initializers.glorotUniform({seed: nextSeed++});
   const input = {inputShape: [28, 28, 1]};
@@ -55,7 +59,11 @@ export function buildStudyModel(variant: StudyVariant, seed: number, skeleton: S
     tf.layers.conv2d({filters, kernelSize: 3, activation: 'relu', kernelInitializer: glorot(), ...extra});
   const semifieldConv = (filters: number, semifield: SemifieldConfig) =>
     layers.semifieldConv2d({
-      filters, kernelSize: 3, semifield, activation: 'relu', ...input,
+      filters,
+      kernelSize: 3,
+      semifield,
+      activation: 'relu',
+      ...input,
       kernelInitializer:
         semifield === 'maxplus'
           ? // As in the MNIST example (examples/node-mnist/models.ts): wider than the package
@@ -73,19 +81,39 @@ export function buildStudyModel(variant: StudyVariant, seed: number, skeleton: S
       stack = [linearConv(skeleton.conv1, input), maxPool(), linearConv(skeleton.conv2), maxPool()];
       break;
     case 'quad-iso':
-      stack = [linearConv(skeleton.conv1, input), learnedPool('maxplus', 'isotropic'), linearConv(skeleton.conv2), learnedPool('maxplus', 'isotropic')];
+      stack = [
+        linearConv(skeleton.conv1, input),
+        learnedPool('maxplus', 'isotropic'),
+        linearConv(skeleton.conv2),
+        learnedPool('maxplus', 'isotropic'),
+      ];
       break;
     case 'quad-aniso':
-      stack = [linearConv(skeleton.conv1, input), learnedPool('maxplus', 'anisotropic'), linearConv(skeleton.conv2), learnedPool('maxplus', 'anisotropic')];
+      stack = [
+        linearConv(skeleton.conv1, input),
+        learnedPool('maxplus', 'anisotropic'),
+        linearConv(skeleton.conv2),
+        learnedPool('maxplus', 'anisotropic'),
+      ];
       break;
     case 'log-pool':
-      stack = [linearConv(skeleton.conv1, input), learnedPool({name: 'log', mu: logMu}, 'isotropic'), linearConv(skeleton.conv2), learnedPool({name: 'log', mu: logMu}, 'isotropic')];
+      stack = [
+        linearConv(skeleton.conv1, input),
+        learnedPool({name: 'log', mu: logMu}, 'isotropic'),
+        linearConv(skeleton.conv2),
+        learnedPool({name: 'log', mu: logMu}, 'isotropic'),
+      ];
       break;
     case 'maxplus-conv':
       stack = [semifieldConv(skeleton.conv1, 'maxplus'), maxPool(), linearConv(skeleton.conv2), maxPool()];
       break;
     case 'log-conv':
-      stack = [semifieldConv(skeleton.conv1, {name: 'log', mu: logMu}), maxPool(), linearConv(skeleton.conv2), maxPool()];
+      stack = [
+        semifieldConv(skeleton.conv1, {name: 'log', mu: logMu}),
+        maxPool(),
+        linearConv(skeleton.conv2),
+        maxPool(),
+      ];
       break;
   }
   stack.push(

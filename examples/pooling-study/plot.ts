@@ -38,7 +38,12 @@ export async function savePlot(spec: VegaLiteSpec, dir: string, name: string): P
   writeFileSync(join(dir, `${name}.svg`), svg);
   const Resvg = await loadResvg();
   if (Resvg == null) return [`${name}.svg`];
-  const png = new Resvg(svg, {fitTo: {mode: 'zoom', value: 2}, font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'}}).render().asPng();
+  const png = new Resvg(svg, {
+    fitTo: {mode: 'zoom', value: 2},
+    font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'},
+  })
+    .render()
+    .asPng();
   writeFileSync(join(dir, `${name}.png`), png);
   return [`${name}.svg`, `${name}.png`];
 }

@@ -37,18 +37,22 @@ const baseline: StudyVariant = 'max-pool';
 const learnedPools: StudyVariant[] = ['quad-iso', 'quad-aniso', 'log-pool'];
 
 const pct = (x: number, digits = 2) => (Number.isFinite(x) ? (100 * x).toFixed(digits) : '–');
-const pp = (x: number, digits = 2) => (Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(digits)}` : '–');
-const num = (x: number, digits = 2) => (Number.isNaN(x) ? '–' : !Number.isFinite(x) ? (x > 0 ? '∞' : '−∞') : x.toFixed(digits).replace(/^-/, '−'));
+const pp = (x: number, digits = 2) =>
+  Number.isFinite(x) ? `${x >= 0 ? '+' : '−'}${Math.abs(100 * x).toFixed(digits)}` : '–';
+const num = (x: number, digits = 2) =>
+  Number.isNaN(x) ? '–' : !Number.isFinite(x) ? (x > 0 ? '∞' : '−∞') : x.toFixed(digits).replace(/^-/, '−');
 const pValue = (p: number) => (Number.isNaN(p) ? '–' : p < 0.001 ? p.toExponential(1) : p.toFixed(3));
 const interval = (c: PairedComparison) => {
   const [lo, hi] = meanDifferenceInterval(c, alpha);
   return Number.isFinite(lo) && Number.isFinite(hi) ? `${pp(lo)} … ${pp(hi)}` : '–';
 };
-const table = (header: string[], rows: string[][]) => [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
+const table = (header: string[], rows: string[][]) =>
+  [header, header.map(() => '---'), ...rows].map((r) => `| ${r.join(' | ')} |`).join('\n');
 
 export const finalAccuracy = (r: RunResult) => r.testAccuracy[r.testAccuracy.length - 1];
 /** s/epoch of a run without its first epoch (one-off warm-up: kernel compilation, JIT), unless it has one epoch only. */
-export const steadySecondsPerEpoch = (r: RunResult) => mean(r.secondsPerEpoch.length > 1 ? r.secondsPerEpoch.slice(1) : r.secondsPerEpoch);
+export const steadySecondsPerEpoch = (r: RunResult) =>
+  mean(r.secondsPerEpoch.length > 1 ? r.secondsPerEpoch.slice(1) : r.secondsPerEpoch);
 
 interface VariantSummary {
   variant: StudyVariant;
@@ -65,18 +69,36 @@ function summarise(results: StudyResults): VariantSummary[] {
     const runs = results.runs.filter((r) => r.variant === variant).sort((a, b) => a.seed - b.seed);
     const accuracies = runs.map(finalAccuracy);
     const seconds = runs.map(steadySecondsPerEpoch);
-    return {variant, runs, accuracies, mean: mean(accuracies), std: std(accuracies), secondsPerEpoch: mean(seconds), secondsPerEpochStd: std(seconds)};
+    return {
+      variant,
+      runs,
+      accuracies,
+      mean: mean(accuracies),
+      std: std(accuracies),
+      secondsPerEpoch: mean(seconds),
+      secondsPerEpochStd: std(seconds),
+    };
   });
 }
 
 /** Pairs a variant's runs with the baseline's by seed (only seeds both finished). */
-export function compareWithBaseline(results: StudyResults, variant: StudyVariant): {seeds: number[]; comparison: PairedComparison} | null {
-  const byVariant = (v: StudyVariant) => new Map(results.runs.filter((r) => r.variant === v).map((r) => [r.seed, finalAccuracy(r)]));
+export function compareWithBaseline(
+  results: StudyResults,
+  variant: StudyVariant,
+): {seeds: number[]; comparison: PairedComparison} | null {
+  const byVariant = (v: StudyVariant) =>
+    new Map(results.runs.filter((r) => r.variant === v).map((r) => [r.seed, finalAccuracy(r)]));
   const a = byVariant(variant);
   const b = byVariant(baseline);
   const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
   if (seeds.length === 0) return null;
-  return {seeds, comparison: pairedComparison(seeds.map((s) => a.get(s)!), seeds.map((s) => b.get(s)!))};
+  return {
+    seeds,
+    comparison: pairedComparison(
+      seeds.map((s) => a.get(s)!),
+      seeds.map((s) => b.get(s)!),
+    ),
+  };
 }
 
 /** The finding of one comparison, in words decided by the numbers. */
@@ -95,25 +117,37 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
   const fullData = config.train === 60000 && config.test === 10000;
 
   add('# Pooling study: learned semifield pooling vs max-pool on Fashion-MNIST', '');
-  add(`Generated from the run \`${meta.command}\` (\`npm run study:pooling -- …\`, or its esbuild bundle on a GPU machine) by examples/pooling-study/report.ts, from \`results.json\` alone: every number below is computed from the runs in that file.`, '');
+  add(
+    `Generated from the run \`${meta.command}\` (\`npm run study:pooling -- …\`, or its esbuild bundle on a GPU machine) by examples/pooling-study/report.ts, from \`results.json\` alone: every number below is computed from the runs in that file.`,
+    '',
+  );
   add('## Setup', '');
   add(
     `- Data: Fashion-MNIST IDX files, ${config.train.toLocaleString('en-US')} training / ${config.test.toLocaleString('en-US')} test images` +
-      (fullData ? ' (the full sets).' : ` (seeded subsets, data seed ${config.dataSeed}: **not the full set** — compare with the full run before drawing conclusions).`),
+      (fullData
+        ? ' (the full sets).'
+        : ` (seeded subsets, data seed ${config.dataSeed}: **not the full set** — compare with the full run before drawing conclusions).`),
   );
   add(
     `- Budget, the same for every variant: ${config.epochs} epoch(s), batch ${config.batchSize}, Adam ${config.learningRate} × ${config.learningRateDecay}^epoch, no augmentation; ` +
       `skeleton conv 3×3 (${config.skeleton.conv1}) → pool → conv 3×3 (${config.skeleton.conv2}) → pool → dense ${config.skeleton.dense} → dense 10 (examples/pooling-study/models.ts).`,
   );
-  add(`- Seeds ${results.seeds.join(', ')} per variant: a seed fixes the initialisers and the batch order, so runs with the same seed are paired.`);
+  add(
+    `- Seeds ${results.seeds.join(', ')} per variant: a seed fixes the initialisers and the batch order, so runs with the same seed are paired.`,
+  );
   const devices = [...new Set(results.runs.map((r) => `${r.backend}${r.device ? ` (${r.device})` : ''}`))];
   add(`- Backend: ${devices.join(', ') || config.backend}; tfjs ${meta.tfjs}; ${meta.machine}.`);
   add(
     `- Run time: ${(meta.wallSeconds / 60).toFixed(1)} min wall for ${results.runs.length} runs, ${meta.jobs === 1 ? 'one at a time' : `${meta.jobs} at a time (one process each, sharing the machine)`}; started ${meta.started}.` +
-      (meta.loadAverage != null ? ` Load average (1 min) ${meta.loadAverage.start.toFixed(1)} at the start, ${meta.loadAverage.end?.toFixed(1) ?? '–'} at the end.` : '') +
+      (meta.loadAverage != null
+        ? ` Load average (1 min) ${meta.loadAverage.start.toFixed(1)} at the start, ${meta.loadAverage.end?.toFixed(1) ?? '–'} at the end.`
+        : '') +
       (meta.complete ? '' : ' **The study did not complete**: the tables cover the runs that finished.'),
   );
-  if (results.failures.length > 0) add(`- Failed runs: ${results.failures.map((f) => `${f.variant} seed ${f.seed} (${f.message.split('\n')[0]})`).join('; ')}.`);
+  if (results.failures.length > 0)
+    add(
+      `- Failed runs: ${results.failures.map((f) => `${f.variant} seed ${f.seed} (${f.message.split('\n')[0]})`).join('; ')}.`,
+    );
   add('');
 
   // --- Final accuracy.
@@ -134,7 +168,10 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
     ),
     '',
   );
-  add(`std is the sample standard deviation over seeds. s/epoch: wall time of a training epoch (the test pass excluded), mean over runs of the epochs after the first, with ${meta.jobs} run(s) sharing the machine.`, '');
+  add(
+    `std is the sample standard deviation over seeds. s/epoch: wall time of a training epoch (the test pass excluded), mean over runs of the epochs after the first, with ${meta.jobs} run(s) sharing the machine.`,
+    '',
+  );
   const base = summaries.find((s) => s.variant === baseline);
   if (base != null) {
     const allAbove = base.accuracies.every((a) => a >= baselineTarget);
@@ -149,12 +186,25 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
   const comparisons = summaries
     .filter((s) => s.variant !== baseline)
     .map((s) => ({variant: s.variant, paired: compareWithBaseline(results, s.variant)}))
-    .filter((c): c is {variant: StudyVariant; paired: NonNullable<ReturnType<typeof compareWithBaseline>>} => c.paired != null);
+    .filter(
+      (c): c is {variant: StudyVariant; paired: NonNullable<ReturnType<typeof compareWithBaseline>>} =>
+        c.paired != null,
+    );
   if (base != null && comparisons.length > 0) {
     add('## Paired comparison with max-pool (same seeds)', '');
     add(
       table(
-        ['variant', 'difference per seed (pp)', 'mean ± std (pp)', '95 % CI of the mean (pp)', 't (df)', 'p (paired t, two-sided)', 'higher / equal / lower', 'p (sign test)', 'finding'],
+        [
+          'variant',
+          'difference per seed (pp)',
+          'mean ± std (pp)',
+          '95 % CI of the mean (pp)',
+          't (df)',
+          'p (paired t, two-sided)',
+          'higher / equal / lower',
+          'p (sign test)',
+          'finding',
+        ],
         comparisons.map(({variant, paired}) => {
           const c = paired.comparison;
           return [
@@ -189,12 +239,17 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
       const numbers = `mean difference ${pp(c.meanDifference)} pp (± ${pct(c.stdDifference)}; 95 % interval ${interval(c)} pp), higher on ${c.wins} of ${c.differences.length} seeds, paired t p = ${pValue(c.p)}`;
       if (v === 'higher') add(`- **${variant}** (${what}): **yes** — higher than max-pool, ${numbers}.`);
       else if (v === 'lower') add(`- **${variant}** (${what}): **no** — lower than max-pool, ${numbers}.`);
-      else add(`- **${variant}** (${what}): **not shown** — ${numbers}; the difference is not distinguishable from seed-to-seed variation at this number of seeds.`);
+      else
+        add(
+          `- **${variant}** (${what}): **not shown** — ${numbers}; the difference is not distinguishable from seed-to-seed variation at this number of seeds.`,
+        );
     }
     const others = comparisons.filter((c) => !learnedPools.includes(c.variant));
     for (const {variant, paired} of others) {
       const c = paired.comparison;
-      add(`- ${variant} (${studyVariantDescriptions[variant]}, not a pooling change): ${verdict(c)} vs max-pool, mean difference ${pp(c.meanDifference)} pp, paired t p = ${pValue(c.p)}.`);
+      add(
+        `- ${variant} (${studyVariantDescriptions[variant]}, not a pooling change): ${verdict(c)} vs max-pool, mean difference ${pp(c.meanDifference)} pp, paired t p = ${pValue(c.p)}.`,
+      );
     }
     add('');
   }
@@ -216,7 +271,8 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
     '',
   );
   add(
-    '## Seconds per training epoch', '',
+    '## Seconds per training epoch',
+    '',
     table(
       ['variant', ...epochs.map((e) => `epoch ${e + 1}`), `steady s/epoch vs ${baseline}`],
       summaries.map((s) => [
@@ -242,7 +298,12 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
         ['variant', 'ms per training image', `s per epoch of ${config.train.toLocaleString('en-US')}`, 'vs max-pool'],
         cpuSummaries.map((s) => {
           const perImage = s.secondsPerEpoch / cpuTiming.config.train;
-          return [s.variant, num(1000 * perImage), num(perImage * config.train, 0), cpuBase != null ? `${num(s.secondsPerEpoch / cpuBase.secondsPerEpoch)}×` : '–'];
+          return [
+            s.variant,
+            num(1000 * perImage),
+            num(perImage * config.train, 0),
+            cpuBase != null ? `${num(s.secondsPerEpoch / cpuBase.secondsPerEpoch)}×` : '–',
+          ];
         }),
       ),
       '',
@@ -252,33 +313,69 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
   // --- Plots.
   const order = summaries.map((s) => s.variant);
   const finalRows = results.runs.map((r) => ({variant: r.variant, seed: r.seed, accuracy: 100 * finalAccuracy(r)}));
-  const meanRows = summaries.map((s) => ({variant: s.variant, mean: 100 * s.mean, low: 100 * (s.mean - (s.std || 0)), high: 100 * (s.mean + (s.std || 0))}));
+  const meanRows = summaries.map((s) => ({
+    variant: s.variant,
+    mean: 100 * s.mean,
+    low: 100 * (s.mean - (s.std || 0)),
+    high: 100 * (s.mean + (s.std || 0)),
+  }));
   const finalSpec: VegaLiteSpec = {
     title: `Fashion-MNIST test accuracy after epoch ${config.epochs} (points: seeds; bar: mean ± std)`,
     width: 420,
     height: 260,
     layer: [
-      {data: {values: meanRows}, mark: {type: 'rule', strokeWidth: 2}, encoding: {x: {field: 'variant', type: 'nominal', sort: order}, y: {field: 'low', type: 'quantitative', scale: {zero: false}, title: 'test accuracy %'}, y2: {field: 'high'}}},
-      {data: {values: meanRows}, mark: {type: 'tick', thickness: 2, size: 24}, encoding: {x: {field: 'variant', type: 'nominal', sort: order}, y: {field: 'mean', type: 'quantitative'}}},
-      {data: {values: finalRows}, mark: {type: 'point', filled: true, opacity: 0.7}, encoding: {x: {field: 'variant', type: 'nominal', sort: order}, y: {field: 'accuracy', type: 'quantitative'}, color: {field: 'seed', type: 'nominal'}}},
+      {
+        data: {values: meanRows},
+        mark: {type: 'rule', strokeWidth: 2},
+        encoding: {
+          x: {field: 'variant', type: 'nominal', sort: order},
+          y: {field: 'low', type: 'quantitative', scale: {zero: false}, title: 'test accuracy %'},
+          y2: {field: 'high'},
+        },
+      },
+      {
+        data: {values: meanRows},
+        mark: {type: 'tick', thickness: 2, size: 24},
+        encoding: {x: {field: 'variant', type: 'nominal', sort: order}, y: {field: 'mean', type: 'quantitative'}},
+      },
+      {
+        data: {values: finalRows},
+        mark: {type: 'point', filled: true, opacity: 0.7},
+        encoding: {
+          x: {field: 'variant', type: 'nominal', sort: order},
+          y: {field: 'accuracy', type: 'quantitative'},
+          color: {field: 'seed', type: 'nominal'},
+        },
+      },
     ],
   } as VegaLiteSpec;
-  const epochRows = summaries.flatMap((s) =>
-    epochs.map((e) => {
-      const values = s.runs.map((r) => r.testAccuracy[e]).filter((v) => v != null);
-      const m = mean(values);
-      const d = std(values) || 0;
-      return {variant: s.variant, epoch: e + 1, mean: 100 * m, low: 100 * (m - d), high: 100 * (m + d)};
-    }),
-  ).filter((r) => Number.isFinite(r.mean));
+  const epochRows = summaries
+    .flatMap((s) =>
+      epochs.map((e) => {
+        const values = s.runs.map((r) => r.testAccuracy[e]).filter((v) => v != null);
+        const m = mean(values);
+        const d = std(values) || 0;
+        return {variant: s.variant, epoch: e + 1, mean: 100 * m, low: 100 * (m - d), high: 100 * (m + d)};
+      }),
+    )
+    .filter((r) => Number.isFinite(r.mean));
   const epochSpec: VegaLiteSpec = {
     title: 'Test accuracy per epoch (mean ± std over seeds)',
     width: 420,
     height: 260,
     data: {values: epochRows},
-    encoding: {x: {field: 'epoch', type: 'quantitative', axis: {tickMinStep: 1}}, color: {field: 'variant', type: 'nominal', sort: order}},
+    encoding: {
+      x: {field: 'epoch', type: 'quantitative', axis: {tickMinStep: 1}},
+      color: {field: 'variant', type: 'nominal', sort: order},
+    },
     layer: [
-      {mark: {type: 'area', opacity: 0.15}, encoding: {y: {field: 'low', type: 'quantitative', scale: {zero: false}, title: 'test accuracy %'}, y2: {field: 'high'}}},
+      {
+        mark: {type: 'area', opacity: 0.15},
+        encoding: {
+          y: {field: 'low', type: 'quantitative', scale: {zero: false}, title: 'test accuracy %'},
+          y2: {field: 'high'},
+        },
+      },
       {mark: {type: 'line', point: true}, encoding: {y: {field: 'mean', type: 'quantitative'}}},
     ],
   } as VegaLiteSpec;
@@ -289,7 +386,10 @@ export async function writeReport(results: StudyResults, dir: string, cpuTiming?
     height: 220,
     data: {values: timeRows},
     mark: 'bar',
-    encoding: {x: {field: 'variant', type: 'nominal', sort: order}, y: {field: 'seconds', type: 'quantitative', title: 's / epoch'}},
+    encoding: {
+      x: {field: 'variant', type: 'nominal', sort: order},
+      y: {field: 'seconds', type: 'quantitative', title: 's / epoch'},
+    },
   } as VegaLiteSpec;
   if (summaries.length > 0) {
     add('## Plots', '');

@@ -58,7 +58,8 @@ export async function prepareStudyBackend(backend: StudyBackend): Promise<{name:
   if (backend === 'wasm') await import('@tensorflow/tfjs-backend-wasm');
   if (backend === 'webgpu' && webgpuDevice == null) {
     const info = await initNodeWebGPU();
-    webgpuDevice = `${info.adapter.vendor} ${info.adapter.description}${info.software ? ' (SwiftShader, CPU)' : ''}`.trim();
+    webgpuDevice =
+      `${info.adapter.vendor} ${info.adapter.description}${info.software ? ' (SwiftShader, CPU)' : ''}`.trim();
   }
   if (!(await tf.setBackend(backend))) throw new Error(`--backend: tf.setBackend('${backend}') failed`);
   await tf.ready();
@@ -66,7 +67,7 @@ export async function prepareStudyBackend(backend: StudyBackend): Promise<{name:
   // variant alike (idempotent); wasm has no Conv2DBackpropFilter of its own.
   if (backend === 'cpu') registerFastCpuKernels();
   if (backend === 'wasm') registerWasmConv2DBackpropFilter();
-  return {name: tf.getBackend(), device: backend === 'webgpu' ? webgpuDevice ?? '' : ''};
+  return {name: tf.getBackend(), device: backend === 'webgpu' ? (webgpuDevice ?? '') : ''};
 }
 
 let cachedData: {key: string; data: MnistSplit} | null = null;
@@ -87,7 +88,11 @@ export function releaseStudyData(): void {
   cachedData = null;
 }
 
-export async function runOne(spec: RunSpec, config: StudyConfig, onProgress?: (event: TrainEvent) => void): Promise<RunResult> {
+export async function runOne(
+  spec: RunSpec,
+  config: StudyConfig,
+  onProgress?: (event: TrainEvent) => void,
+): Promise<RunResult> {
   const started = performance.now();
   const backend = await prepareStudyBackend(config.backend);
   const data = loadStudyData(config);

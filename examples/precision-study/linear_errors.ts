@@ -1,9 +1,31 @@
 import * as tf from '@tensorflow/tfjs';
-import {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3, conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, emulatedDirect, emulatedFft, emulatedIm2col, emulatedWinograd, float64, studyFormats, type EmulatedConvProblem, type NumberFormat} from '../../src/primitives/index.js';
+import {
+  WINOGRAD_F2x2_3x3,
+  WINOGRAD_F4x4_3x3,
+  conv2dDirect,
+  conv2dFft,
+  conv2dIm2col,
+  conv2dWinograd,
+  emulatedDirect,
+  emulatedFft,
+  emulatedIm2col,
+  emulatedWinograd,
+  float64,
+  studyFormats,
+  type EmulatedConvProblem,
+  type NumberFormat,
+} from '../../src/primitives/index.js';
 import {makeProblem, relativeError, samePad, type StudyProblem} from './problems.js';
 
 /** Algorithms of the linear table, with how each runs in an emulated format (null: not defined there). */
-export const LINEAR_ALGORITHMS = ['direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4', 'winograd-f2x2 (G cast to int)', 'fft'] as const;
+export const LINEAR_ALGORITHMS = [
+  'direct',
+  'im2col',
+  'winograd-f2x2',
+  'winograd-f4x4',
+  'winograd-f2x2 (G cast to int)',
+  'fft',
+] as const;
 export type LinearAlgorithm = (typeof LINEAR_ALGORITHMS)[number];
 
 export interface ErrorCell {
@@ -44,7 +66,17 @@ export function quantBits(format: NumberFormat, terms: number): number {
 }
 
 function toProblem(s: StudyProblem, x: ArrayLike<number>, w: ArrayLike<number>): EmulatedConvProblem {
-  return {x, height: s.size, width: s.size, inChannels: s.cin, filter: w, filterHeight: s.k, filterWidth: s.k, outChannels: s.cout, pad: samePad(s.size, s.k)};
+  return {
+    x,
+    height: s.size,
+    width: s.size,
+    inChannels: s.cin,
+    filter: w,
+    filterHeight: s.k,
+    filterWidth: s.k,
+    outChannels: s.cout,
+    pad: samePad(s.size, s.k),
+  };
 }
 
 /** Inputs of problem s in format f, and the factor that maps integer outputs back to reals. */
@@ -54,7 +86,12 @@ function inputsIn(s: StudyProblem, f: NumberFormat): {x: number[]; w: number[]; 
   const q = 2 ** b - 1;
   const sx = Math.max(...s.x.map(Math.abs)) / q;
   const sw = Math.max(...s.w.map(Math.abs)) / q;
-  return {x: s.x.map((v) => f.fromReal(v / sx)), w: s.w.map((v) => f.fromReal(v / sw)), outScale: sx * sw, note: `inputs quantised to ±${q} (${b} bits)`};
+  return {
+    x: s.x.map((v) => f.fromReal(v / sx)),
+    w: s.w.map((v) => f.fromReal(v / sw)),
+    outScale: sx * sw,
+    note: `inputs quantised to ±${q} (${b} bits)`,
+  };
 }
 
 /** The emulated table: every algorithm × format, on the LINEAR_STUDY problems. */
@@ -76,11 +113,20 @@ export function emulatedErrorTable(problems: StudyProblem[], onProgress: () => v
           applicable = false;
           break;
         }
-        sum += relativeError(y.map((v) => v * inputs.outScale), ref);
+        sum += relativeError(
+          y.map((v) => v * inputs.outScale),
+          ref,
+        );
         overflows += f.stats.overflows;
       }
       onProgress();
-      cells.push({algorithm, format: proto.name, error: applicable ? sum / problems.length : null, overflows: applicable ? overflows : 0, note: applicable ? note : 'not defined in integer arithmetic'});
+      cells.push({
+        algorithm,
+        format: proto.name,
+        error: applicable ? sum / problems.length : null,
+        overflows: applicable ? overflows : 0,
+        note: applicable ? note : 'not defined in integer arithmetic',
+      });
     }
   }
   return cells;
@@ -104,7 +150,9 @@ export function tfjsCpuErrors(problems: StudyProblem[], only?: string[]): ErrorC
     let sum = 0;
     for (const s of problems) {
       const ref = emulatedDirect(toProblem(s, s.x, s.w), float64());
-      const y = tf.tidy(() => run(tf.tensor4d(s.x, [1, s.size, s.size, s.cin]), tf.tensor4d(s.w, [s.k, s.k, s.cin, s.cout])));
+      const y = tf.tidy(() =>
+        run(tf.tensor4d(s.x, [1, s.size, s.size, s.cin]), tf.tensor4d(s.w, [s.k, s.k, s.cin, s.cout])),
+      );
       sum += relativeError(y.dataSync(), ref);
       y.dispose();
     }
@@ -114,7 +162,11 @@ export function tfjsCpuErrors(problems: StudyProblem[], only?: string[]): ErrorC
 }
 
 /** Errors of outputs computed elsewhere (the browser) against the float64 reference. */
-export function errorsOfOutputs(problems: StudyProblem[], outputs: Record<string, number[][]>, format: string): ErrorCell[] {
+export function errorsOfOutputs(
+  problems: StudyProblem[],
+  outputs: Record<string, number[][]>,
+  format: string,
+): ErrorCell[] {
   return Object.entries(outputs).map(([algorithm, ys]) => {
     let sum = 0;
     problems.forEach((s, i) => {

@@ -8,7 +8,14 @@ import {Command} from 'commander';
 import {existsSync, readFileSync, writeFileSync} from 'node:fs';
 import {cpus} from 'node:os';
 import {fileURLToPath} from 'node:url';
-import {LINEAR_ALGORITHMS, emulatedErrorTable, errorsOfOutputs, linearProblems, tfjsCpuErrors, type ErrorCell} from './linear_errors.js';
+import {
+  LINEAR_ALGORITHMS,
+  emulatedErrorTable,
+  errorsOfOutputs,
+  linearProblems,
+  tfjsCpuErrors,
+  type ErrorCell,
+} from './linear_errors.js';
 import {plotErrors, plotTiming} from './plots.js';
 import {LARGE_KERNELS, LINEAR_STUDY, relativeError} from './problems.js';
 import {writeReport, type StudyResults} from './report.js';
@@ -23,16 +30,25 @@ const program = new Command()
   .option('--no-webgl', 'skip the headless-Chromium WebGL half')
   .option('--out <dir>', 'output folder', fileURLToPath(new URL('.', import.meta.url)))
   .option('--chromium <path>', 'Chromium executable', '/usr/bin/chromium')
-  .option('--parts <list>', "'errors', 'timing', both, or 'none' (only redraw plots and REPORT.md); a part left out is kept from the existing results.json", 'errors,timing');
+  .option(
+    '--parts <list>',
+    "'errors', 'timing', both, or 'none' (only redraw plots and REPORT.md); a part left out is kept from the existing results.json",
+    'errors,timing',
+  );
 program.parse();
 const opts = program.opts<{quick: boolean; webgl: boolean; out: string; chromium: string; parts: string}>();
 const out = opts.out.endsWith('/') ? opts.out : `${opts.out}/`;
 const parts = new Set(opts.parts === 'none' ? [] : opts.parts.split(','));
-for (const p of parts) if (p !== 'errors' && p !== 'timing') throw new Error(`--parts: expected 'errors', 'timing', both or 'none', but got '${p}'`);
+for (const p of parts)
+  if (p !== 'errors' && p !== 'timing')
+    throw new Error(`--parts: expected 'errors', 'timing', both or 'none', but got '${p}'`);
 // JSON has no ∞/NaN: they are stored as strings and restored on reading.
 const encodeNonFinite = (_key: string, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
-const decodeNonFinite = (_key: string, v: unknown) => (v === 'Infinity' || v === '-Infinity' || v === 'NaN' ? Number(v) : v);
-const previous: StudyResults | null = existsSync(`${out}results.json`) ? (JSON.parse(readFileSync(`${out}results.json`, 'utf8'), decodeNonFinite) as StudyResults) : null;
+const decodeNonFinite = (_key: string, v: unknown) =>
+  v === 'Infinity' || v === '-Infinity' || v === 'NaN' ? Number(v) : v;
+const previous: StudyResults | null = existsSync(`${out}results.json`)
+  ? (JSON.parse(readFileSync(`${out}results.json`, 'utf8'), decodeNonFinite) as StudyResults)
+  : null;
 
 const seeds = opts.quick ? LINEAR_STUDY.seeds.slice(0, 1) : LINEAR_STUDY.seeds;
 const timingOptions = opts.quick ? {minTimeMs: 20, maxRounds: 5} : {minTimeMs: 150, maxRounds: 40};
@@ -49,7 +65,10 @@ const totalSteps =
   (opts.webgl ? (doErrors ? 2 : 0) + (doTiming ? timingSpecs.length + fftSizesFor('webgl').length : 0) : 0) +
   1;
 // Without a TTY (CI, logs) cli-progress prints a line every 10 s instead of redrawing.
-const bar = new SingleBar({format: '{bar} {value}/{total} {phase}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000}, Presets.shades_classic);
+const bar = new SingleBar(
+  {format: '{bar} {value}/{total} {phase}', hideCursor: true, noTTYOutput: true, notTTYSchedule: 10000},
+  Presets.shades_classic,
+);
 bar.start(totalSteps, 0, {phase: 'starting'});
 const tick = (phase?: string) => bar.increment(1, phase ? {phase} : {});
 
@@ -89,7 +108,15 @@ if (doTiming) {
     for (const size of fftSizesFor(backend)) {
       bar.update({phase: `fft scaling ${backend} ${size}²`});
       const row = measureRow({size, k: 11, channels: 4}, timingOptions);
-      fftScaling.push({backend, size, k: 11, channels: 4, spectral: row.ms['fft-spectral'], radix2: row.ms['fft-radix2'], tfjs: row.ms['tfjs']});
+      fftScaling.push({
+        backend,
+        size,
+        k: 11,
+        channels: 4,
+        spectral: row.ms['fft-spectral'],
+        radix2: row.ms['fft-radix2'],
+        tfjs: row.ms['tfjs'],
+      });
       tick();
     }
   }
@@ -101,7 +128,19 @@ type Study = {
     linearOutputs(p: unknown): Record<string, number[][]>;
     semifieldOutputs(c: unknown): {fused: boolean; outputs: Record<string, number[][]>; path: Record<string, string>};
     timingRows(s: unknown, o: unknown): TimingRow[];
-    fftTransforms(s: number[], k: number, c: number, o: unknown): Array<{size: number; k: number; channels: number; spectral: number | null; radix2: number | null; tfjs: number | null}>;
+    fftTransforms(
+      s: number[],
+      k: number,
+      c: number,
+      o: unknown,
+    ): Array<{
+      size: number;
+      k: number;
+      channels: number;
+      spectral: number | null;
+      radix2: number | null;
+      tfjs: number | null;
+    }>;
   };
 };
 let webglInfo: Record<string, unknown> | null = null;
@@ -113,15 +152,26 @@ if (opts.webgl && (doErrors || doTiming)) {
         bar.update({phase: `webgl ${f16 ? 'f16' : 'f32'} textures: errors`});
         const {page, info} = await session.open(f16);
         webglInfo = {renderer: info.renderer, version: info.version};
-        const outputs = await page.evaluate((p) => (globalThis as never as Study).conv6Study.linearOutputs(p), linProblems);
+        const outputs = await page.evaluate(
+          (p) => (globalThis as never as Study).conv6Study.linearOutputs(p),
+          linProblems,
+        );
         linear.push(...errorsOfOutputs(linProblems, outputs, f16 ? 'float16 (WebGL F16 textures)' : 'float32 (WebGL)'));
         if (f16) {
           const cases = SEMIFIELD_CASES.map((c) => ({label: c.label, config: c.config, problems: sfProblems[c.label]}));
           const res = await page.evaluate((c) => (globalThis as never as Study).conv6Study.semifieldOutputs(c), cases);
           for (const c of SEMIFIELD_CASES) {
             const ys = res.outputs[c.label];
-            const e = ys.reduce((s, y, i) => s + relativeError(y, semifieldReference(sfProblems[c.label][i], c.config)), 0) / ys.length;
-            semifield.push({algorithm: `${c.label} (anchored)`, format: 'float16 (WebGL F16 textures)', error: e, overflows: 0, note: res.path[c.label]});
+            const e =
+              ys.reduce((s, y, i) => s + relativeError(y, semifieldReference(sfProblems[c.label][i], c.config)), 0) /
+              ys.length;
+            semifield.push({
+              algorithm: `${c.label} (anchored)`,
+              format: 'float16 (WebGL F16 textures)',
+              error: e,
+              overflows: 0,
+              note: res.path[c.label],
+            });
           }
         }
         await page.close();
@@ -133,12 +183,20 @@ if (opts.webgl && (doErrors || doTiming)) {
       webglInfo = {renderer: info.renderer, version: info.version};
       for (const spec of timingSpecs) {
         bar.update({phase: `timing webgl ${spec.k}×${spec.k} ${spec.size}²`});
-        timing.push(...(await page.evaluate(([s, o]) => (globalThis as never as Study).conv6Study.timingRows(s, o), [[spec], timingOptions] as const)));
+        timing.push(
+          ...(await page.evaluate(([s, o]) => (globalThis as never as Study).conv6Study.timingRows(s, o), [
+            [spec],
+            timingOptions,
+          ] as const)),
+        );
         tick();
       }
       for (const size of fftSizesFor('webgl')) {
         bar.update({phase: `fft scaling webgl ${size}²`});
-        const rows = await page.evaluate(([s, o]) => (globalThis as never as Study).conv6Study.fftTransforms([...s], 11, 4, o), [[size], timingOptions] as const);
+        const rows = await page.evaluate(
+          ([s, o]) => (globalThis as never as Study).conv6Study.fftTransforms([...s], 11, 4, o),
+          [[size], timingOptions] as const,
+        );
         fftScaling.push(...rows.map((r) => ({backend: 'webgl', ...r})));
         tick();
       }
@@ -160,10 +218,31 @@ if (!doTiming) {
   fftScaling.push(...(previous?.fftScaling ?? []));
 }
 if (webglInfo == null && previous?.machine.webgl) webglInfo = previous.machine.webgl;
-const formatsLinear = ['float64', 'float32', 'float32 (tfjs cpu)', 'float32 (WebGL)', 'float16', 'float16 (WebGL F16 textures)', 'bfloat16', 'int32', 'int16', 'int8'];
+const formatsLinear = [
+  'float64',
+  'float32',
+  'float32 (tfjs cpu)',
+  'float32 (WebGL)',
+  'float16',
+  'float16 (WebGL F16 textures)',
+  'bfloat16',
+  'int32',
+  'int16',
+  'int8',
+];
 const formatsSemifield = ['float32', 'float32 (tfjs cpu)', 'float16', 'float16 (WebGL F16 textures)', 'bfloat16'];
-await plotErrors(linear, formatsLinear, 'Linear conv algorithms: reconstruction error per numeric format', `${out}linear_errors`);
-await plotErrors(semifield, formatsSemifield, 'Semifield conv (3×3, 4→4 channels): error per format', `${out}semifield_errors`);
+await plotErrors(
+  linear,
+  formatsLinear,
+  'Linear conv algorithms: reconstruction error per numeric format',
+  `${out}linear_errors`,
+);
+await plotErrors(
+  semifield,
+  formatsSemifield,
+  'Semifield conv (3×3, 4→4 channels): error per format',
+  `${out}semifield_errors`,
+);
 if (timing.length > 0) await plotTiming(timing, `${out}timing`);
 const results: StudyResults = {
   generated: new Date().toISOString(),

@@ -15,11 +15,21 @@ async function render(spec: vl.TopLevelSpec, basePath: string): Promise<void> {
   const svg = await view.toSVG();
   view.finalize();
   writeFileSync(`${basePath}.svg`, svg);
-  const png = new Resvg(svg, {fitTo: {mode: 'zoom', value: 2}, font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'}}).render().asPng();
+  const png = new Resvg(svg, {
+    fitTo: {mode: 'zoom', value: 2},
+    font: {loadSystemFonts: true, defaultFontFamily: 'DejaVu Sans'},
+  })
+    .render()
+    .asPng();
   writeFileSync(`${basePath}.png`, png);
 }
 
-export async function plotErrors(cells: ErrorCell[], formats: string[], title: string, basePath: string): Promise<void> {
+export async function plotErrors(
+  cells: ErrorCell[],
+  formats: string[],
+  title: string,
+  basePath: string,
+): Promise<void> {
   const data = cells
     .filter((c) => c.error != null)
     .map((c) => ({
@@ -30,14 +40,29 @@ export async function plotErrors(cells: ErrorCell[], formats: string[], title: s
     }));
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: {text: title, subtitle: `‖y − y_ref‖/‖y_ref‖ vs float64 direct; exact results drawn at ${EXACT_FLOOR}, non-finite at 1e3`},
+    title: {
+      text: title,
+      subtitle: `‖y − y_ref‖/‖y_ref‖ vs float64 direct; exact results drawn at ${EXACT_FLOOR}, non-finite at 1e3`,
+    },
     width: 620,
     height: 340,
     background: 'white',
     data: {values: data},
     encoding: {
-      x: {field: 'format', type: 'ordinal', sort: formats, title: 'numeric format', axis: {labelAngle: -30, labelLimit: 300}},
-      y: {field: 'error', type: 'quantitative', scale: {type: 'log'}, title: 'relative error (log)', axis: {format: '.0e'}},
+      x: {
+        field: 'format',
+        type: 'ordinal',
+        sort: formats,
+        title: 'numeric format',
+        axis: {labelAngle: -30, labelLimit: 300},
+      },
+      y: {
+        field: 'error',
+        type: 'quantitative',
+        scale: {type: 'log'},
+        title: 'relative error (log)',
+        axis: {format: '.0e'},
+      },
       color: {field: 'algorithm', type: 'nominal', title: 'algorithm', legend: {labelLimit: 400}},
       tooltip: [{field: 'algorithm'}, {field: 'format'}, {field: 'shown'}],
     },
@@ -50,11 +75,20 @@ export async function plotTiming(rows: TimingRow[], basePath: string): Promise<v
   const data = rows.flatMap((r) =>
     Object.entries(r.ms)
       .filter(([, ms]) => ms != null)
-      .map(([algorithm, ms]) => ({backend: r.backend, row: `${r.k}×${r.k}, ${r.size}²`, algorithm, ms, pick: algorithm === r.pick ? 'autotuner pick' : 'other'})),
+      .map(([algorithm, ms]) => ({
+        backend: r.backend,
+        row: `${r.k}×${r.k}, ${r.size}²`,
+        algorithm,
+        ms,
+        pick: algorithm === r.pick ? 'autotuner pick' : 'other',
+      })),
   );
   const spec: vl.TopLevelSpec = {
     $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    title: {text: 'ms per call (median, output read back), 8→8 channels, pad same', subtitle: 'webgl = headless Chromium on SwiftShader (CPU-emulated GPU)'},
+    title: {
+      text: 'ms per call (median, output read back), 8→8 channels, pad same',
+      subtitle: 'webgl = headless Chromium on SwiftShader (CPU-emulated GPU)',
+    },
     background: 'white',
     data: {values: data},
     facet: {row: {field: 'backend', type: 'nominal', title: 'backend'}},
@@ -66,7 +100,12 @@ export async function plotTiming(rows: TimingRow[], basePath: string): Promise<v
         xOffset: {field: 'algorithm', type: 'nominal'},
         y: {field: 'ms', type: 'quantitative', scale: {type: 'log'}, title: 'ms (log)'},
         color: {field: 'algorithm', type: 'nominal'},
-        shape: {field: 'pick', type: 'nominal', scale: {domain: ['autotuner pick', 'other'], range: ['diamond', 'circle']}, title: ''},
+        shape: {
+          field: 'pick',
+          type: 'nominal',
+          scale: {domain: ['autotuner pick', 'other'], range: ['diamond', 'circle']},
+          title: '',
+        },
       },
       mark: {type: 'point', filled: true, size: 70},
     },

@@ -23,7 +23,15 @@ export interface StudyProblem {
   w: number[];
 }
 
-export function makeProblem(seed: number, size: number, cin: number, cout: number, k: number, lo = -1, hi = 1): StudyProblem {
+export function makeProblem(
+  seed: number,
+  size: number,
+  cin: number,
+  cout: number,
+  k: number,
+  lo = -1,
+  hi = 1,
+): StudyProblem {
   const rand = seededUniform(seed);
   const u = () => lo + ((rand() + 1) / 2) * (hi - lo);
   return {

@@ -12,7 +12,15 @@ export interface StudyResults {
   semifield: ErrorCell[];
   largeKernel: Array<{k: number; direct: number; fft: number; tfjs: number}>;
   timing: TimingRow[];
-  fftScaling: Array<{backend: string; size: number; k: number; channels: number; spectral: number | null; radix2: number | null; tfjs: number | null}>;
+  fftScaling: Array<{
+    backend: string;
+    size: number;
+    k: number;
+    channels: number;
+    spectral: number | null;
+    radix2: number | null;
+    tfjs: number | null;
+  }>;
 }
 
 const fmtErr = (c: ErrorCell | undefined): string => {
@@ -22,13 +30,17 @@ const fmtErr = (c: ErrorCell | undefined): string => {
   if (!Number.isFinite(c.error)) return '∞';
   return `${c.error.toExponential(1)}${c.overflows > 0 ? ` (${c.overflows} ovf)` : ''}`;
 };
-const fmtMs = (v: number | null | undefined): string => (v == null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2));
+const fmtMs = (v: number | null | undefined): string =>
+  v == null ? '—' : v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1) : v.toFixed(2);
 
 function errorTable(cells: ErrorCell[], formats: string[]): string {
   const algorithms = [...new Set(cells.map((c) => c.algorithm))];
   const present = formats.filter((f) => cells.some((c) => c.format === f));
   const lines = [`| algorithm | ${present.join(' | ')} |`, `|---|${present.map(() => '---:').join('|')}|`];
-  for (const a of algorithms) lines.push(`| ${a} | ${present.map((f) => fmtErr(cells.find((c) => c.algorithm === a && c.format === f))).join(' | ')} |`);
+  for (const a of algorithms)
+    lines.push(
+      `| ${a} | ${present.map((f) => fmtErr(cells.find((c) => c.algorithm === a && c.format === f))).join(' | ')} |`,
+    );
   return lines.join('\n');
 }
 
@@ -46,10 +58,22 @@ function timingTable(rows: TimingRow[]): string {
   return lines.join('\n');
 }
 
-const find = (cells: ErrorCell[], a: string, f: string) => cells.find((c) => c.algorithm === a && c.format === f)?.error ?? NaN;
+const find = (cells: ErrorCell[], a: string, f: string) =>
+  cells.find((c) => c.algorithm === a && c.format === f)?.error ?? NaN;
 
 export function writeReport(r: StudyResults, path: string): void {
-  const formats = ['float64', 'float32', 'float32 (tfjs cpu)', 'float32 (WebGL)', 'float16', 'float16 (WebGL F16 textures)', 'bfloat16', 'int32', 'int16', 'int8'];
+  const formats = [
+    'float64',
+    'float32',
+    'float32 (tfjs cpu)',
+    'float32 (WebGL)',
+    'float16',
+    'float16 (WebGL F16 textures)',
+    'bfloat16',
+    'int32',
+    'int16',
+    'int8',
+  ];
   const sfFormats = ['float32', 'float32 (tfjs cpu)', 'float16', 'float16 (WebGL F16 textures)', 'bfloat16'];
   const worstPick = r.timing.reduce((m, t) => Math.max(m, t.pickOverBest), 0);
   const missed = r.timing.filter((t) => t.pickOverBest > 1.1);
@@ -146,7 +170,8 @@ ${commentary(r, {w2, w4, d16, fftWins: fftWins.length})}
 
 /** (max row-sum |Aᵀ| · max row-sum |G| · max row-sum |Bᵀ|)²: the error-growth bound the tests use. */
 function amplification(t: WinogradTransform): number {
-  const maxRow = (M: readonly (readonly number[])[]) => Math.max(...M.map((r) => r.reduce((s, v) => s + Math.abs(v), 0)));
+  const maxRow = (M: readonly (readonly number[])[]) =>
+    Math.max(...M.map((r) => r.reduce((s, v) => s + Math.abs(v), 0)));
   return (maxRow(t.AT) * maxRow(t.G) * maxRow(t.BT)) ** 2;
 }
 
@@ -172,18 +197,27 @@ function commentary(r: StudyResults, k: {w2: number; w4: number; d16: number; ff
   const sf = (a: string, f: string) => find(r.semifield, a, f);
   const sfCell = (a: string, f: string) => r.semifield.find((c) => c.algorithm === a && c.format === f);
   const fftRows = r.timing.filter((t) => t.best.startsWith('fft')).map((t) => `${t.backend} ${t.k}×${t.k} ${t.size}²`);
-  const floatFormats = ['float64', 'float32', 'float16', 'bfloat16'].filter((f) => r.linear.some((c) => c.format === f));
+  const floatFormats = ['float64', 'float32', 'float16', 'bfloat16'].filter((f) =>
+    r.linear.some((c) => c.format === f),
+  );
   const exact = ['direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4', 'fft'];
   // Same error as direct (quantisation only) within 1 %: the algorithm added nothing in that format.
   const sameAsDirect = (a: string, f: string) => Math.abs(e(a, f) - e('direct', f)) <= 0.01 * e('direct', f);
   const intFormats = ['int32', 'int16', 'int8'].filter((f) => r.linear.some((c) => c.format === f));
   const intLine = (f: string) =>
     `${f}: ${['direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4']
-      .map((a) => `${a} ${exp1(e(a, f))}${ovf(a, f) ? ` (${ovf(a, f)} wraps)` : ''}${a !== 'direct' && sameAsDirect(a, f) ? ' = direct' : ''}`)
+      .map(
+        (a) =>
+          `${a} ${exp1(e(a, f))}${ovf(a, f) ? ` (${ovf(a, f)} wraps)` : ''}${a !== 'direct' && sameAsDirect(a, f) ? ' = direct' : ''}`,
+      )
       .join(', ')}`;
   const cpuErrors = exact.map((a) => [a, e(a, 'float32 (tfjs cpu)')] as const).filter(([, v]) => Number.isFinite(v));
-  const cpuWorst = cpuErrors.reduce<readonly [string, number] | null>((m, c) => (m == null || c[1] > m[1] ? c : m), null);
-  const overflowed = (c: ErrorCell | undefined) => c != null && (c.error == null || !Number.isFinite(c.error) || c.overflows > 0);
+  const cpuWorst = cpuErrors.reduce<readonly [string, number] | null>(
+    (m, c) => (m == null || c[1] > m[1] ? c : m),
+    null,
+  );
+  const overflowed = (c: ErrorCell | undefined) =>
+    c != null && (c.error == null || !Number.isFinite(c.error) || c.overflows > 0);
   const logNaive = sfCell('log μ=0.5 (naive)', 'float16');
   const rootNaive = sfCell('root p=8 (naive)', 'float16');
   const cpuFft = r.fftScaling.filter((f) => f.backend === 'cpu' && f.spectral != null && f.radix2 != null);

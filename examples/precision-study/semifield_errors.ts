@@ -64,7 +64,12 @@ function reduceTerms(config: SemifieldConfig, terms: number[], f: NumberFormat, 
 }
 
 /** Semifield conv of a study problem ('same' padding, out-of-image terms skipped) in format f. */
-export function emulatedSemifieldConv(s: StudyProblem, config: SemifieldConfig, f: NumberFormat, mode: Accumulation): Float64Array {
+export function emulatedSemifieldConv(
+  s: StudyProblem,
+  config: SemifieldConfig,
+  f: NumberFormat,
+  mode: Accumulation,
+): Float64Array {
   const name = typeof config === 'string' ? config : config.name;
   const [top, , left] = samePad(s.size, s.k);
   const y = new Float64Array(s.size * s.size * s.cout);
@@ -102,12 +107,23 @@ const float64Exact: NumberFormat = {
   resetStats() {},
 };
 
-export function semifieldProblems(seeds: number[], size: number, cin: number, cout: number, k: number): Record<string, StudyProblem[]> {
-  return Object.fromEntries(SEMIFIELD_CASES.map((c) => [c.label, seeds.map((seed) => makeProblem(seed, size, cin, cout, k, c.lo, c.hi))]));
+export function semifieldProblems(
+  seeds: number[],
+  size: number,
+  cin: number,
+  cout: number,
+  k: number,
+): Record<string, StudyProblem[]> {
+  return Object.fromEntries(
+    SEMIFIELD_CASES.map((c) => [c.label, seeds.map((seed) => makeProblem(seed, size, cin, cout, k, c.lo, c.hi))]),
+  );
 }
 
 /** Emulated float32/float16/bfloat16 × {anchored, naive} plus real tfjs-cpu float32 (`semifieldConv2d`). */
-export function semifieldErrorTable(problemsByCase: Record<string, StudyProblem[]>, onProgress: () => void): ErrorCell[] {
+export function semifieldErrorTable(
+  problemsByCase: Record<string, StudyProblem[]>,
+  onProgress: () => void,
+): ErrorCell[] {
   const cells: ErrorCell[] = [];
   for (const c of SEMIFIELD_CASES) {
     const problems = problemsByCase[c.label];
@@ -129,12 +145,22 @@ export function semifieldErrorTable(problemsByCase: Record<string, StudyProblem[
     let sum = 0;
     problems.forEach((s, i) => {
       const y = tf.tidy(() =>
-        semifieldConv2d(tf.tensor4d(s.x, [1, s.size, s.size, s.cin]), tf.tensor4d(s.w, [s.k, s.k, s.cin, s.cout]), c.config, {pad: 'same'}),
+        semifieldConv2d(
+          tf.tensor4d(s.x, [1, s.size, s.size, s.cin]),
+          tf.tensor4d(s.w, [s.k, s.k, s.cin, s.cout]),
+          c.config,
+          {pad: 'same'},
+        ),
       );
       sum += relativeError(y.dataSync(), refs[i]);
       y.dispose();
     });
-    cells.push({algorithm: `${c.label} (anchored)`, format: 'float32 (tfjs cpu)', error: sum / problems.length, overflows: 0});
+    cells.push({
+      algorithm: `${c.label} (anchored)`,
+      format: 'float32 (tfjs cpu)',
+      error: sum / problems.length,
+      overflows: 0,
+    });
   }
   return cells;
 }

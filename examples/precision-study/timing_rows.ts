@@ -23,7 +23,9 @@ export interface TimingRow extends TimingRowSpec {
   pickOverBest: number;
 }
 
-export const TIMING_SPECS: TimingRowSpec[] = [3, 5, 11].flatMap((k) => [32, 64].map((size) => ({size, k, channels: 8})));
+export const TIMING_SPECS: TimingRowSpec[] = [3, 5, 11].flatMap((k) =>
+  [32, 64].map((size) => ({size, k, channels: 8})),
+);
 
 /**
  * Measure one row: the autotuner's find step first (its pick), then an independent table with
@@ -50,11 +52,17 @@ export function measureRow(spec: TimingRowSpec, options: {minTimeMs: number; max
   const tunerMs = new Map(choice.timings.filter((t) => t.ms != null).map((t) => [t.algorithm, t.ms!]));
   const tunerBest = Math.min(...tunerMs.values());
   const contenders = applicable.filter((a) => tunerMs.get(a)! <= 20 * tunerBest);
-  const samples = new Map<ConvAlgorithm, number[]>(applicable.map((a) => [a, contenders.includes(a) ? [] : [tunerMs.get(a)!]]));
+  const samples = new Map<ConvAlgorithm, number[]>(
+    applicable.map((a) => [a, contenders.includes(a) ? [] : [tunerMs.get(a)!]]),
+  );
   // One warm-up round, then interleaved rounds in an order rotated each round, as in the tuner (no
   // algorithm always runs right after the same one): at least 5, until minTimeMs per contender.
   const timed = timeInterleaved(new Map(contenders.map((a) => [a, once(a)])), {
-    warmup: 1, reps: options.maxRounds, rotate: true, minReps: 5, budgetMs: Math.max(options.minTimeMs * contenders.length, Number.MIN_VALUE),
+    warmup: 1,
+    reps: options.maxRounds,
+    rotate: true,
+    minReps: 5,
+    budgetMs: Math.max(options.minTimeMs * contenders.length, Number.MIN_VALUE),
   });
   for (const [a, r] of timed) samples.get(a as ConvAlgorithm)!.push(...r.samplesMs);
   tf.dispose([x, w]);
@@ -62,5 +70,13 @@ export function measureRow(spec: TimingRowSpec, options: {minTimeMs: number; max
   for (const a of CONV_ALGORITHMS) ms[a] = samples.has(a) ? median(samples.get(a)!) : null;
   const best = applicable.reduce((p, q) => (ms[q]! < ms[p]! ? q : p));
   const tunerRecord: Record<string, number | null> = Object.fromEntries(choice.timings.map((t) => [t.algorithm, t.ms]));
-  return {...spec, backend: tf.getBackend(), ms, pick: choice.best, tunerMs: tunerRecord, best, pickOverBest: ms[choice.best]! / ms[best]!};
+  return {
+    ...spec,
+    backend: tf.getBackend(),
+    ms,
+    pick: choice.best,
+    tunerMs: tunerRecord,
+    best,
+    pickOverBest: ms[choice.best]! / ms[best]!,
+  };
 }

@@ -15,7 +15,15 @@ import {logConvForward} from './log_factorised.js';
 
 type Visit = (xv: number, w: Float32Array, wOff: number, acc: number, opg: number, k: number) => void;
 
-function forEachTap(info: SemifieldConvInfo, x: Float32Array, b: number, i: number, j: number, w: Float32Array, visit: Visit): void {
+function forEachTap(
+  info: SemifieldConvInfo,
+  x: Float32Array,
+  b: number,
+  i: number,
+  j: number,
+  w: Float32Array,
+  visit: Visit,
+): void {
   const {inHeight: H, inWidth: W, inChannels: Cin, outChannels: Cout, filterWidth: kw, groups: G} = info;
   const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
   for (let di = 0; di < info.filterHeight; di++) {
@@ -35,7 +43,12 @@ function forEachTap(info: SemifieldConvInfo, x: Float32Array, b: number, i: numb
   }
 }
 
-function selectionForward(sf: SelectionSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): [Float32Array, Int32Array] {
+function selectionForward(
+  sf: SelectionSemifield,
+  info: SemifieldConvInfo,
+  x: Float32Array,
+  w: Float32Array,
+): [Float32Array, Int32Array] {
   const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, inHeight: H, inWidth: W, inChannels: Cin} = info;
   const {filterHeight: kh, filterWidth: kw, groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
   const {strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: top, padLeft: left} = info;
@@ -110,7 +123,12 @@ function selectionForward(sf: SelectionSemifield, info: SemifieldConvInfo, x: Fl
  * best and its index in local variables. Scanning the terms in window order with a strict
  * comparison keeps the "first in scan order" tie rule.
  */
-function selectionForwardBlocked(sf: SelectionSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): [Float32Array, Int32Array] {
+function selectionForwardBlocked(
+  sf: SelectionSemifield,
+  info: SemifieldConvInfo,
+  x: Float32Array,
+  w: Float32Array,
+): [Float32Array, Int32Array] {
   const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, inHeight: H, inWidth: W, inChannels: Cin} = info;
   const {filterHeight: kh, filterWidth: kw, groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
   const {strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: top, padLeft: left} = info;
@@ -205,7 +223,12 @@ function selectionForwardBlocked(sf: SelectionSemifield, info: SemifieldConvInfo
   return [y, prov];
 }
 
-function invertibleForward(sf: InvertibleSemifield, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): Float32Array {
+function invertibleForward(
+  sf: InvertibleSemifield,
+  info: SemifieldConvInfo,
+  x: Float32Array,
+  w: Float32Array,
+): Float32Array {
   const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
   const y = new Float32Array(B * OH * OW * Cout);
   const m = new Float64Array(Cout);
@@ -259,7 +282,9 @@ export const semifieldConv2DCpu: KernelFunc = ({inputs, backend, attrs}) => {
     return [cpu.makeTensorInfo(shape, 'float32', y), cpu.makeTensorInfo(shape, 'int32', prov)];
   }
   // log(μ): one exp per input term instead of one per term and output channel (log_factorised.ts).
-  const y = (sf.config.name === 'log' ? logConvForward(sf.config.mu, info, xv, wv) : null) ?? invertibleForward(sf, info, xv, wv);
+  const y =
+    (sf.config.name === 'log' ? logConvForward(sf.config.mu, info, xv, wv) : null) ??
+    invertibleForward(sf, info, xv, wv);
   return [cpu.makeTensorInfo(shape, 'float32', y)];
 };
 

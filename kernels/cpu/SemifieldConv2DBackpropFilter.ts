@@ -18,7 +18,14 @@ export const semifieldConv2DBackpropFilterCpu: KernelFunc = ({inputs, backend, a
   const xv = values(cpu, x) as Float32Array;
   const wv = values(cpu, filter) as Float32Array;
   if (sf.config.name === 'log') {
-    const fast = logConvBackpropFilter(sf.config.mu, info, values(cpu, dy) as Float32Array, xv, wv, values(cpu, yInfo!) as Float32Array);
+    const fast = logConvBackpropFilter(
+      sf.config.mu,
+      info,
+      values(cpu, dy) as Float32Array,
+      xv,
+      wv,
+      values(cpu, yInfo!) as Float32Array,
+    );
     if (fast) return cpu.makeTensorInfo(filter.shape, 'float32', fast);
   }
   const dw = new Float64Array(wv.length);

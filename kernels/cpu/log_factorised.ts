@@ -45,11 +45,28 @@ interface Window {
 
 function makeWindow(info: SemifieldConvInfo): Window {
   const size = info.filterHeight * info.filterWidth * info.inChannelsPerGroup;
-  return {n: 0, xv: new Float64Array(size), xIdx: new Int32Array(size), k: new Int32Array(size), ex: new Float64Array(size), anchor: 0};
+  return {
+    n: 0,
+    xv: new Float64Array(size),
+    xIdx: new Int32Array(size),
+    k: new Int32Array(size),
+    ex: new Float64Array(size),
+    anchor: 0,
+  };
 }
 
 /** Fill `win` with the terms of output pixel (b, i, j), group g, and their scaled exponentials. */
-function gatherWindow(info: SemifieldConvInfo, x: Float32Array, b: number, i: number, j: number, g: number, up: boolean, invMu: number, win: Window): void {
+function gatherWindow(
+  info: SemifieldConvInfo,
+  x: Float32Array,
+  b: number,
+  i: number,
+  j: number,
+  g: number,
+  up: boolean,
+  invMu: number,
+  win: Window,
+): void {
   const {inHeight: H, inWidth: W, inChannels: Cin, filterWidth: kw, inChannelsPerGroup: cpg} = info;
   let n = 0;
   let anchor = up ? -Infinity : Infinity;
@@ -77,7 +94,12 @@ function gatherWindow(info: SemifieldConvInfo, x: Float32Array, b: number, i: nu
 }
 
 /** Per output channel: dominant filter entry W_o and e^{(w − W_o)/μ} in the filter's layout. */
-function scaledFilter(w: Float32Array, cout: number, up: boolean, invMu: number): {anchor: Float64Array; ew: Float64Array} {
+function scaledFilter(
+  w: Float32Array,
+  cout: number,
+  up: boolean,
+  invMu: number,
+): {anchor: Float64Array; ew: Float64Array} {
   const anchor = new Float64Array(cout).fill(up ? -Infinity : Infinity);
   for (let i = 0; i < w.length; i++) {
     const o = i % cout;
@@ -101,7 +123,12 @@ function exactOutput(win: Window, w: Float32Array, cout: number, o: number, up: 
 }
 
 /** Forward pass; null when an input is not finite (use the generic kernel then). */
-export function logConvForward(mu: number, info: SemifieldConvInfo, x: Float32Array, w: Float32Array): Float32Array | null {
+export function logConvForward(
+  mu: number,
+  info: SemifieldConvInfo,
+  x: Float32Array,
+  w: Float32Array,
+): Float32Array | null {
   if (!allFinite(x) || !allFinite(w)) return null;
   const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, groups: G, outChannelsPerGroup: opg} = info;
   const up = mu > 0;
@@ -141,7 +168,8 @@ export function logConvForward(mu: number, info: SemifieldConvInfo, x: Float32Ar
             }
             for (let q = 0; q < width; q++) {
               const s = q === 0 ? s0 : q === 1 ? s1 : q === 2 ? s2 : s3;
-              y[yOff + o + q] = s > MIN_SUM ? win.anchor + wAnchor[o + q] + mu * Math.log(s) : exactOutput(win, w, Cout, o + q, up, mu);
+              y[yOff + o + q] =
+                s > MIN_SUM ? win.anchor + wAnchor[o + q] + mu * Math.log(s) : exactOutput(win, w, Cout, o + q, up, mu);
             }
           }
         }
@@ -244,13 +272,27 @@ function logConvBackward(
 }
 
 /** dL/dx for log(μ); null when an input or y is not finite. */
-export function logConvBackpropInput(mu: number, info: SemifieldConvInfo, dy: Float32Array, x: Float32Array, w: Float32Array, y: Float32Array): Float32Array | null {
+export function logConvBackpropInput(
+  mu: number,
+  info: SemifieldConvInfo,
+  dy: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+): Float32Array | null {
   const dx = new Float64Array(x.length);
   return logConvBackward(mu, info, dy, x, w, y, dx, null) ? Float32Array.from(dx) : null;
 }
 
 /** dL/dfilter for log(μ); null when an input or y is not finite. */
-export function logConvBackpropFilter(mu: number, info: SemifieldConvInfo, dy: Float32Array, x: Float32Array, w: Float32Array, y: Float32Array): Float32Array | null {
+export function logConvBackpropFilter(
+  mu: number,
+  info: SemifieldConvInfo,
+  dy: Float32Array,
+  x: Float32Array,
+  w: Float32Array,
+  y: Float32Array,
+): Float32Array | null {
   const dw = new Float64Array(w.length);
   return logConvBackward(mu, info, dy, x, w, y, null, dw) ? Float32Array.from(dw) : null;
 }

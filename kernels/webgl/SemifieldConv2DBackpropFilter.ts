@@ -13,7 +13,10 @@ import {type MathBackendWebGL, packedPrograms} from './webgl_util.js';
 export const semifieldConv2DBackpropFilterWebGL: KernelFunc = ({inputs, backend, attrs}) => {
   const args = inputs as SemifieldBackpropInputs<TensorInfo>;
   return runBackprop(backend as unknown as MathBackendWebGL, args, attrs, ({sf, info, glsl}, refined) =>
-    packedPrograms() ? new PackedBackpropFilterProgram(info, sf, glsl, refined) : new SemifieldBackpropFilterProgram(info, sf, glsl, refined));
+    packedPrograms()
+      ? new PackedBackpropFilterProgram(info, sf, glsl, refined)
+      : new SemifieldBackpropFilterProgram(info, sf, glsl, refined),
+  );
 };
 
 export const semifieldConv2DBackpropFilterWebGLConfig: KernelConfig = {

@@ -18,7 +18,11 @@ export function runBackprop(
   const aux = (inputs.provenance ?? inputs.y)!;
   const setup = kernelSetup(attrs, x.shape, filter.shape);
   if (setup.sf.gradientRule === 'selection' && !provenanceStoredExactly(setup.info)) {
-    const delta = backend.runWebGLProgram(new ProvenanceRefineProgram(setup.info, setup.glsl), [x, filter, aux], 'int32');
+    const delta = backend.runWebGLProgram(
+      new ProvenanceRefineProgram(setup.info, setup.glsl),
+      [x, filter, aux],
+      'int32',
+    );
     const out = backend.runWebGLProgram(make(setup, true), [dy, x, filter, aux, delta], 'float32');
     backend.disposeIntermediateTensorInfo(delta);
     return out;

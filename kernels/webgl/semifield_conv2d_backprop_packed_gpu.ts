@@ -46,7 +46,12 @@ function usesAux(sf: Semifield, glsl: ShaderSnippets): boolean {
  * texels each instead of 2·KW). w0 is even in every fragment, so which texel and half each tap uses
  * is fixed when the shader is built, as in the forward's blockedWindow.
  */
-function blockedBackpropInput(info: SemifieldConvInfo, sf: Semifield, glsl: ShaderSnippets, needW: boolean): string | null {
+function blockedBackpropInput(
+  info: SemifieldConvInfo,
+  sf: Semifield,
+  glsl: ShaderSnippets,
+  needW: boolean,
+): string | null {
   const cpg = info.inChannelsPerGroup;
   const opg = info.outChannelsPerGroup;
   const pairs = cpg % 2 === 0 && opg % 2 === 0;
@@ -61,7 +66,8 @@ function blockedBackpropInput(info: SemifieldConvInfo, sf: Semifield, glsl: Shad
   const o = pairs ? 'o' : 'cin0';
   const reads = Array.from(
     {length: texels},
-    (_, m) => `vec4 dt${m} = getDy(b, i, jT + ${2 * m}, ${o}); vec4 at${m} = ${needAux ? `getAux(b, i, jT + ${2 * m}, ${o})` : 'vec4(0.0)'};`,
+    (_, m) =>
+      `vec4 dt${m} = getDy(b, i, jT + ${2 * m}, ${o}); vec4 at${m} = ${needAux ? `getAux(b, i, jT + ${2 * m}, ${o})` : 'vec4(0.0)'};`,
   ).join('\n');
   const taps = Array.from({length: kw}, (_, dj) => {
     const lanes = ([0, 1] as const).map((wl) => {
@@ -131,28 +137,39 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
         for (int q = 0; q < OPG; q += 2) {
           int o = g * OPG + q;
           vec4 wt = ${needW ? 'getW(di, dj, c0, o)' : 'vec4(0.0)'};
-          ${([0, 1] as const).map((wl) => `if (ok${wl}) {
+          ${([0, 1] as const)
+            .map(
+              (wl) => `if (ok${wl}) {
             ${pairReads(wl, 'o')}
             ${c(wl * 2, {dy: `dyp${wl}.x`, aux: `ap${wl}.x`, x: xs[wl * 2], w: 'wt.x', kf: 'kf0'})}
             ${c(wl * 2, {dy: `dyp${wl}.y`, aux: `ap${wl}.y`, x: xs[wl * 2], w: 'wt.y', kf: 'kf0'})}
             ${c(wl * 2 + 1, {dy: `dyp${wl}.x`, aux: `ap${wl}.x`, x: xs[wl * 2 + 1], w: 'wt.z', kf: 'kf0 + 1.0'})}
             ${c(wl * 2 + 1, {dy: `dyp${wl}.y`, aux: `ap${wl}.y`, x: xs[wl * 2 + 1], w: 'wt.w', kf: 'kf0 + 1.0'})}
-          }`).join('\n')}
+          }`,
+            )
+            .join('\n')}
         }`;
     } else if (cpg === 1 && opg === 1) {
       loop = `
         float kf0 = float(kTap);
         vec4 wt = ${needW ? 'getW(di, dj, 0, cin0)' : 'vec4(0.0)'};
-        ${([0, 1] as const).map((wl) => `if (ok${wl}) {
+        ${([0, 1] as const)
+          .map(
+            (wl) => `if (ok${wl}) {
           ${pairReads(wl, 'cin0')}
           ${c(wl * 2, {dy: `dyp${wl}.x`, aux: `ap${wl}.x`, x: xs[wl * 2], w: 'wt.x', kf: 'kf0'})}
           ${c(wl * 2 + 1, {dy: `dyp${wl}.y`, aux: `ap${wl}.y`, x: xs[wl * 2 + 1], w: 'wt.y', kf: 'kf0'})}
-        }`).join('\n')}`;
+        }`,
+          )
+          .join('\n')}`;
     } else {
       // Any other grouping: each operand from its own texel.
       loop = ([0, 1] as const)
-        .map((wl) => `if (ok${wl}) {
-          ${([0, 1] as const).map((cl) => `{
+        .map(
+          (wl) => `if (ok${wl}) {
+          ${([0, 1] as const)
+            .map(
+              (cl) => `{
             int cin = cin0 + ${cl};
             int g = cin / CPG;
             int c = cin - g * CPG;
@@ -167,8 +184,11 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
                 kf: 'kfc',
               })}
             }
-          }`).join('\n')}
-        }`)
+          }`,
+            )
+            .join('\n')}
+        }`,
+        )
         .join('\n');
     }
     const blocked = refined ? null : blockedBackpropInput(info, sf, glsl, needW);
@@ -185,7 +205,9 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
         float acc1 = 0.0;
         float acc2 = 0.0;
         float acc3 = 0.0;
-        ${blocked ?? `for (int di = 0; di < KH; di++) {
+        ${
+          blocked ??
+          `for (int di = 0; di < KH; di++) {
           int hNum = h + PT - di * DH;
           if (hNum < 0) continue;
           int i = hNum / SH;
@@ -201,7 +223,8 @@ export class PackedBackpropInputProgram implements GPGPUProgram {
             int kTap = (di * KW + dj) * CPG;
             ${loop}
           }
-        }`}
+        }`
+        }
         setOutput(vec4(acc0, acc1, acc2, acc3));
       }`;
   }
@@ -250,11 +273,12 @@ export class PackedBackpropFilterProgram implements GPGPUProgram {
           }`;
     } else {
       column = (col) => `if (ok${col}) {
-            ${[0, 1, 2, 3].map((n) => {
-              const cl = n >> 1;
-              const ol = n & 1;
-              const cin = `((o0 + ${ol}) / OPG) * CPG + c0 + ${cl}`;
-              return `{
+            ${[0, 1, 2, 3]
+              .map((n) => {
+                const cl = n >> 1;
+                const ol = n & 1;
+                const cin = `((o0 + ${ol}) / OPG) * CPG + c0 + ${cl}`;
+                return `{
               int cin = ${cin};
               ${c(n, {
                 dy: `dt.${comp(col, ol)}`,
@@ -264,7 +288,8 @@ export class PackedBackpropFilterProgram implements GPGPUProgram {
                 kf: cl ? 'kf0 + 1.0' : 'kf0',
               })}
             }`;
-            }).join('\n')}
+              })
+              .join('\n')}
           }`;
     }
     // Stride 1 in width, pairs / depthwise: the two output columns j, j + 1 of an iteration meet input

@@ -11,7 +11,14 @@
  */
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {ShaderSnippets} from '../../src/semifields/types.js';
-import {flatTexelGetter, geometryConstants, type GPGPUProgram, packedTexelConstants, programPrelude, roundToInt} from './webgl_util.js';
+import {
+  flatTexelGetter,
+  geometryConstants,
+  type GPGPUProgram,
+  packedTexelConstants,
+  programPrelude,
+  roundToInt,
+} from './webgl_util.js';
 
 /** The four outputs of a texel: component, output-column lane, output-channel lane. */
 const LANES = [
@@ -21,10 +28,18 @@ const LANES = [
   {comp: 'w', jl: 1, ol: 1},
 ] as const;
 
-export type PackedForwardMode = {gradientRule: 'selection'} | {gradientRule: 'invertible'; accumulation: 'sum' | 'rescaled'};
+export type PackedForwardMode =
+  {gradientRule: 'selection'} | {gradientRule: 'invertible'; accumulation: 'sum' | 'rescaled'};
 
 /** GLSL for folding term `t` (flat filter index `k`) into lane `n`'s accumulator. */
-function accumulate(glsl: ShaderSnippets, mode: PackedForwardMode, n: number | string, t: string, k: string, anyOrder = false): string {
+function accumulate(
+  glsl: ShaderSnippets,
+  mode: PackedForwardMode,
+  n: number | string,
+  t: string,
+  k: string,
+  anyOrder = false,
+): string {
   if (mode.gradientRule === 'selection') {
     // Branch-free: SwiftShader and real GPUs alike run both sides of a divergent `if` anyway.
     // `anyOrder`: terms are not visited in scan order, so an equal term with a smaller flat index
@@ -65,10 +80,12 @@ function channelLoop(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Packed
    * fragments: every fragment's j is even), saving a quarter of the x reads.
    */
   const xColumns = (ch: string, lanes: (jl: 0 | 1) => string) => {
-    const separate = perColumn((jl) => `
+    const separate = perColumn(
+      (jl) => `
           vec4 xt${jl} = getX(b, ih, iw${jl}, ${ch});
           vec2 xv${jl} = odd${jl} ? xt${jl}.zw : xt${jl}.xy;
-          ${lanes(jl)}`);
+          ${lanes(jl)}`,
+    );
     if (info.strideWidth !== 1) return separate;
     return `if (in0 && in1 && !odd0) {
           vec4 xt = getX(b, ih, iw0, ${ch});
@@ -85,11 +102,14 @@ function channelLoop(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Packed
       for (int c = 0; c < CPG; c += 2) {
         vec4 wt = getW(di, dj, c, o0);
         int k = kBase + c;
-        ${xColumns('cb0 + c', (jl) => `
+        ${xColumns(
+          'cb0 + c',
+          (jl) => `
           ${acc(jl * 2, term(`xv${jl}.x`, 'wt.x'), 'k')}
           ${acc(jl * 2, term(`xv${jl}.y`, 'wt.z'), 'k + 1')}
           ${acc(jl * 2 + 1, term(`xv${jl}.x`, 'wt.y'), 'k')}
-          ${acc(jl * 2 + 1, term(`xv${jl}.y`, 'wt.w'), 'k + 1')}`)}
+          ${acc(jl * 2 + 1, term(`xv${jl}.y`, 'wt.w'), 'k + 1')}`,
+        )}
       }`;
   }
   if (cpg === 1 && opg === 1) {
@@ -97,9 +117,12 @@ function channelLoop(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Packed
       {
         vec4 wt = getW(di, dj, 0, o0);
         int k = kBase;
-        ${xColumns('o0', (jl) => `
+        ${xColumns(
+          'o0',
+          (jl) => `
           ${acc(jl * 2, term(`xv${jl}.x`, 'wt.x'), 'k')}
-          ${acc(jl * 2 + 1, term(`xv${jl}.y`, 'wt.y'), 'k')}`)}
+          ${acc(jl * 2 + 1, term(`xv${jl}.y`, 'wt.y'), 'k')}`,
+        )}
       }`;
   }
   const sharedGroup = opg % 2 === 0;
@@ -128,7 +151,12 @@ function channelLoop(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Packed
  * j·sw − padLeft is the same everywhere. The scan order becomes (di, c, dj), hence the tie-aware
  * selection comparison.
  */
-function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: PackedForwardMode, fast: boolean): string | null {
+function blockedWindow(
+  info: SemifieldConvInfo,
+  glsl: ShaderSnippets,
+  mode: PackedForwardMode,
+  fast: boolean,
+): string | null {
   const cpg = info.inChannelsPerGroup;
   const opg = info.outChannelsPerGroup;
   const pairs = cpg % 2 === 0 && opg % 2 === 0;
@@ -148,7 +176,9 @@ function blockedWindow(info: SemifieldConvInfo, glsl: ShaderSnippets, mode: Pack
   const acc = (n: number, t: string, k: string, dj: number) =>
     perColumn ? accumulate(glsl, mode, `${dj}_${n}`, t, k) : accumulate(glsl, mode, n, t, k, false);
   const columnAccs = perColumn
-    ? Array.from({length: kw}, (_, dj) => LANES.map((_, n) => `float acc${dj}_${n} = ${glsl.zero}; int arg${dj}_${n} = -1;`).join(' ')).join('\n')
+    ? Array.from({length: kw}, (_, dj) =>
+        LANES.map((_, n) => `float acc${dj}_${n} = ${glsl.zero}; int arg${dj}_${n} = -1;`).join(' '),
+      ).join('\n')
     : '';
   const mergeColumns = perColumn
     ? Array.from({length: kw}, (_, dj) =>
@@ -292,7 +322,8 @@ export class PackedSelectedTermProgram implements GPGPUProgram {
 
   constructor(info: SemifieldConvInfo, glsl: ShaderSnippets) {
     this.outputShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
-    const lanes = LANES.map(({comp, jl, ol}, n) => `
+    const lanes = LANES.map(
+      ({comp, jl, ol}, n) => `
         float y${n} = ${glsl.zero};
         {
           int k = ${roundToInt(`pt.${comp}`)};
@@ -309,7 +340,8 @@ export class PackedSelectedTermProgram implements GPGPUProgram {
             float wv = getChannel(getW(di, dj, c, o), vec2(c, o));
             y${n} = ${glsl.term('xv', 'wv')};
           }
-        }`).join('\n');
+        }`,
+    ).join('\n');
     this.userCode = `${programPrelude()}
       ${geometryConstants(info)}
       void main() {

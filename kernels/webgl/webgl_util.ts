@@ -37,11 +37,23 @@ export function programPrelude(): string {
 export function geometryConstants(info: SemifieldConvInfo): string {
   const c = (name: string, v: number) => `const int ${name} = ${v};`;
   return [
-    c('BATCH', info.batch), c('IN_H', info.inHeight), c('IN_W', info.inWidth), c('IN_C', info.inChannels),
-    c('OUT_H', info.outHeight), c('OUT_W', info.outWidth), c('OUT_C', info.outChannels),
-    c('KH', info.filterHeight), c('KW', info.filterWidth), c('CPG', info.inChannelsPerGroup), c('OPG', info.outChannelsPerGroup),
-    c('SH', info.strideHeight), c('SW', info.strideWidth), c('DH', info.dilationHeight), c('DW', info.dilationWidth),
-    c('PT', info.padTop), c('PL', info.padLeft),
+    c('BATCH', info.batch),
+    c('IN_H', info.inHeight),
+    c('IN_W', info.inWidth),
+    c('IN_C', info.inChannels),
+    c('OUT_H', info.outHeight),
+    c('OUT_W', info.outWidth),
+    c('OUT_C', info.outChannels),
+    c('KH', info.filterHeight),
+    c('KW', info.filterWidth),
+    c('CPG', info.inChannelsPerGroup),
+    c('OPG', info.outChannelsPerGroup),
+    c('SH', info.strideHeight),
+    c('SW', info.strideWidth),
+    c('DH', info.dilationHeight),
+    c('DW', info.dilationWidth),
+    c('PT', info.padTop),
+    c('PL', info.padLeft),
   ].join('\n');
 }
 
@@ -101,7 +113,9 @@ export function flatTexelGetter(name: string, logicalShape: number[]): [string, 
   if (env().getNumber('WEBGL_VERSION') !== 2) return null;
   const rank = logicalShape.length;
   const texels =
-    logicalShape.slice(0, rank - 2).reduce((a, b) => a * b, 1) * Math.ceil(logicalShape[rank - 2] / 2) * Math.ceil(logicalShape[rank - 1] / 2);
+    logicalShape.slice(0, rank - 2).reduce((a, b) => a * b, 1) *
+    Math.ceil(logicalShape[rank - 2] / 2) *
+    Math.ceil(logicalShape[rank - 1] / 2);
   if (texels >= 1 << 22) return null;
   return [
     `int ${name}TexW; float ${name}TexInvW;
@@ -118,7 +132,9 @@ export function flatTexelGetter(name: string, logicalShape: number[]): [string, 
 export function packedTexelConstants(info: SemifieldConvInfo): string {
   const c = (name: string, v: number) => `const int ${name} = ${v};`;
   return [
-    c('XTW', Math.ceil(info.inWidth / 2)), c('XTC', Math.ceil(info.inChannels / 2)),
-    c('WTC', Math.ceil(info.inChannelsPerGroup / 2)), c('WTO', Math.ceil(info.outChannels / 2)),
+    c('XTW', Math.ceil(info.inWidth / 2)),
+    c('XTC', Math.ceil(info.inChannels / 2)),
+    c('WTC', Math.ceil(info.inChannelsPerGroup / 2)),
+    c('WTO', Math.ceil(info.outChannels / 2)),
   ].join('\n');
 }

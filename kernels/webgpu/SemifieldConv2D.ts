@@ -2,11 +2,33 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import type {Semifield} from '../../src/semifields/types.js';
-import {FORWARD_CHANNELS_FLAG, FORWARD_PIXELS_FLAG, FORWARD_PROGRAM_FLAG, MM_TILE_FLAG, webgpuFlag, type WebGPUFlags} from './flags.js';
+import {
+  FORWARD_CHANNELS_FLAG,
+  FORWARD_PIXELS_FLAG,
+  FORWARD_PROGRAM_FLAG,
+  MM_TILE_FLAG,
+  webgpuFlag,
+  type WebGPUFlags,
+} from './flags.js';
 import {ChannelAnchorProgram} from './semifield_conv2d_grad_scale_webgpu.js';
 import {ScaledFilterProgram, SemifieldConv2DFactorisedProgram} from './semifield_conv2d_factorised_webgpu.js';
-import {defaultMMTile, MM_TILE_CANDIDATES, mmModeFor, mmTileFromKey, mmTileKey, SemifieldConv2DMMProgram, WindowAnchorProgram, type MMTile} from './semifield_conv2d_mm_webgpu.js';
-import {channelsPerThreadFor, FACTORISED_MIN_CHANNELS, MM_MIN_CHANNELS, SelectedTermProgram, SemifieldConv2DDirectProgram} from './semifield_conv2d_webgpu.js';
+import {
+  defaultMMTile,
+  MM_TILE_CANDIDATES,
+  mmModeFor,
+  mmTileFromKey,
+  mmTileKey,
+  SemifieldConv2DMMProgram,
+  WindowAnchorProgram,
+  type MMTile,
+} from './semifield_conv2d_mm_webgpu.js';
+import {
+  channelsPerThreadFor,
+  FACTORISED_MIN_CHANNELS,
+  MM_MIN_CHANNELS,
+  SelectedTermProgram,
+  SemifieldConv2DDirectProgram,
+} from './semifield_conv2d_webgpu.js';
 import {factorisedSnippets, semifieldTag} from './semifield_wgsl.js';
 import {syntheticValues, tunedChoice, type TuningSpec} from './tuner.js';
 import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
@@ -37,8 +59,13 @@ export function forwardChoiceLabel(c: ForwardChoice): string {
 /** The SEMIFIELD_WEBGPU_* flags that force this choice (e.g. to pin a tuned winner). */
 export function forwardChoiceFlags(c: ForwardChoice): WebGPUFlags {
   if (c.program === 'mm') return {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(c.tile)};
-  if (c.program === 'direct') return {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: c.pixels};
-  return {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised', SEMIFIELD_WEBGPU_FORWARD_PIXELS: c.pixels, SEMIFIELD_WEBGPU_FORWARD_CHANNELS: c.channels};
+  if (c.program === 'direct')
+    return {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'direct', SEMIFIELD_WEBGPU_FORWARD_PIXELS: c.pixels};
+  return {
+    SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised',
+    SEMIFIELD_WEBGPU_FORWARD_PIXELS: c.pixels,
+    SEMIFIELD_WEBGPU_FORWARD_CHANNELS: c.channels,
+  };
 }
 
 /**
@@ -48,7 +75,11 @@ export function forwardChoiceFlags(c: ForwardChoice): WebGPUFlags {
  * convolution: BENCHMARKS.md, "WebGPU on an NVIDIA H200"); on SwiftShader the factorised program for
  * log / root p > 0 with ≥ FACTORISED_MIN_CHANNELS output channels per group; otherwise direct.
  */
-export function forwardChoices(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {fallback: ForwardChoice; candidates: ForwardChoice[]} {
+export function forwardChoices(
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+): {fallback: ForwardChoice; candidates: ForwardChoice[]} {
   const opg = info.outChannelsPerGroup;
   const hasMM = mmModeFor(sf) != null;
   const factorisable = factorisedSnippets(sf) != null;
@@ -64,12 +95,23 @@ export function forwardChoices(sf: Semifield, info: SemifieldConvInfo, swiftShad
   const factorisedChannels = channelsPerThreadFor(channelsFlag === 'auto' ? 16 : channelsFlag, opg);
   const mm = mmTiles.map((tile): ForwardChoice => ({program: 'mm', tile}));
   const direct = directPixels.map((pixels): ForwardChoice => ({program: 'direct', pixels}));
-  const factorised = factorisedPixels.map((pixels): ForwardChoice => ({program: 'factorised', pixels, channels: factorisedChannels}));
+  const factorised = factorisedPixels.map((pixels): ForwardChoice => ({
+    program: 'factorised',
+    pixels,
+    channels: factorisedChannels,
+  }));
 
-  const defaultDirect: ForwardChoice = {program: 'direct', pixels: pixelsFlag === 'auto' ? (info.outWidth >= 16 ? 8 : 4) : pixelsFlag};
+  const defaultDirect: ForwardChoice = {
+    program: 'direct',
+    pixels: pixelsFlag === 'auto' ? (info.outWidth >= 16 ? 8 : 4) : pixelsFlag,
+  };
   // Factorised 'auto' = 4 px × 16 channels on SwiftShader: ahead of 4 × 8, 8 × 4, 4 × 4 and 2 × 16
   // there (BENCHMARKS.md, "WebGPU"); 8 × 16 ran up to 25 % faster but took ~20 s to compile.
-  const defaultFactorised: ForwardChoice = {program: 'factorised', pixels: pixelsFlag === 'auto' ? 4 : pixelsFlag, channels: factorisedChannels};
+  const defaultFactorised: ForwardChoice = {
+    program: 'factorised',
+    pixels: pixelsFlag === 'auto' ? 4 : pixelsFlag,
+    channels: factorisedChannels,
+  };
   const defaultMM: ForwardChoice = {program: 'mm', tile: forcedTile ?? defaultMMTile(opg)};
 
   if (programFlag === 'mm' && hasMM) return {fallback: defaultMM, candidates: mm};
@@ -98,7 +140,15 @@ function mmTilesFor(opg: number): MMTile[] {
 }
 
 /** Run one forward choice: [y], or [y, provenance] for selection semifields that need it. */
-export function runForward(gpu: WebGPUBackendLike, sf: Semifield, info: SemifieldConvInfo, choice: ForwardChoice, x: TensorInfo, filter: TensorInfo, valueOnly: boolean): TensorInfo[] {
+export function runForward(
+  gpu: WebGPUBackendLike,
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  choice: ForwardChoice,
+  x: TensorInfo,
+  filter: TensorInfo,
+  valueOnly: boolean,
+): TensorInfo[] {
   if (choice.program === 'mm') {
     const mm = new SemifieldConv2DMMProgram(sf, info, choice.tile, valueOnly);
     if (mm.mode === 'factorised') {
@@ -146,7 +196,10 @@ function selectionOutputs(
 }
 
 /** Synthetic x and filter of a call's shapes (tuning inputs), positive so every semifield is defined. */
-export function syntheticConvInputs(gpu: WebGPUBackendLike, info: SemifieldConvInfo): {x: TensorInfo; filter: TensorInfo; dispose(): void} {
+export function syntheticConvInputs(
+  gpu: WebGPUBackendLike,
+  info: SemifieldConvInfo,
+): {x: TensorInfo; filter: TensorInfo; dispose(): void} {
   const xShape = [info.batch, info.inHeight, info.inWidth, info.inChannels];
   const fShape = [info.filterHeight, info.filterWidth, info.inChannelsPerGroup, info.outChannels];
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
@@ -156,7 +209,12 @@ export function syntheticConvInputs(gpu: WebGPUBackendLike, info: SemifieldConvI
 }
 
 /** The tuning spec of one forward call (tuner.ts). */
-export function forwardTuningSpec(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean, valueOnly: boolean): TuningSpec<ForwardChoice> {
+export function forwardTuningSpec(
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+  valueOnly: boolean,
+): TuningSpec<ForwardChoice> {
   const choices = () => forwardChoices(sf, info, swiftShader);
   return {
     key: `forward|${semifieldTag(sf)}|${valueOnly ? 'value' : 'provenance'}|${JSON.stringify(info)}`,

@@ -2,11 +2,28 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import {SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL} from '../../src/ops/kernel_names.js';
 import type {Semifield} from '../../src/semifields/types.js';
-import {FACTORISED_BACKWARD_FLAG, FACTORISED_FILTER_BLOCK_FLAG, FILTER_BLOCK_FLAG, FILTER_INVOCATIONS_FLAG, webgpuFlag, type WebGPUFlags} from './flags.js';
+import {
+  FACTORISED_BACKWARD_FLAG,
+  FACTORISED_FILTER_BLOCK_FLAG,
+  FILTER_BLOCK_FLAG,
+  FILTER_INVOCATIONS_FLAG,
+  webgpuFlag,
+  type WebGPUFlags,
+} from './flags.js';
 import {syntheticBackwardInputs} from './SemifieldConv2DBackpropInput.js';
 import {SemifieldConv2DBackpropFilterFactorisedProgram} from './semifield_conv2d_backprop_filter_factorised_webgpu.js';
-import {filterInvocationsFor, parallelSliceSum, SemifieldConv2DBackpropFilterSlicedProgram, SliceSumProgram} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
-import {factorisedBackwardPossible, gradFactorLanes, runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
+import {
+  filterInvocationsFor,
+  parallelSliceSum,
+  SemifieldConv2DBackpropFilterSlicedProgram,
+  SliceSumProgram,
+} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
+import {
+  factorisedBackwardPossible,
+  gradFactorLanes,
+  runGradFactorPasses,
+  useFactorisedBackward,
+} from './semifield_conv2d_grad_scale_webgpu.js';
 import {semifieldTag} from './semifield_wgsl.js';
 import {tunedChoice, type TuningSpec} from './tuner.js';
 import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
@@ -25,14 +42,24 @@ export type BackpropFilterChoice =
   | {program: 'factorised'; inBlock: number; outBlock: number; invocations: number};
 
 export function backpropFilterChoiceLabel(c: BackpropFilterChoice): string {
-  return c.program === 'perTerm' ? `perTerm ${c.block}×${c.block}, ${c.invocations} invocations` : `factorised ${c.inBlock}×${c.outBlock}, ${c.invocations} invocations`;
+  return c.program === 'perTerm'
+    ? `perTerm ${c.block}×${c.block}, ${c.invocations} invocations`
+    : `factorised ${c.inBlock}×${c.outBlock}, ${c.invocations} invocations`;
 }
 
 /** The SEMIFIELD_WEBGPU_* flags that force this choice (the dL/dfilter flags only). */
 export function backpropFilterChoiceFlags(c: BackpropFilterChoice): WebGPUFlags {
   return c.program === 'perTerm'
-    ? {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never', SEMIFIELD_WEBGPU_FILTER_BLOCK: c.block, SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: c.invocations}
-    : {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always', SEMIFIELD_WEBGPU_FACTORISED_FILTER_BLOCK: `${c.inBlock}x${c.outBlock}`, SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: c.invocations};
+    ? {
+        SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'never',
+        SEMIFIELD_WEBGPU_FILTER_BLOCK: c.block,
+        SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: c.invocations,
+      }
+    : {
+        SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always',
+        SEMIFIELD_WEBGPU_FACTORISED_FILTER_BLOCK: `${c.inBlock}x${c.outBlock}`,
+        SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: c.invocations,
+      };
 }
 
 /**
@@ -41,32 +68,59 @@ export function backpropFilterChoiceFlags(c: BackpropFilterChoice): WebGPUFlags 
  * on SwiftShader, 8 × 8 on hardware (linear on an H200: 3.3 vs 4.3 ms at [32,128,128,64], 0.69 vs
  * 0.81 at 5×5); invocation target 8192 on SwiftShader, 262144 on hardware (filterInvocationsFor).
  */
-export function backpropFilterChoices(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {fallback: BackpropFilterChoice; candidates: BackpropFilterChoice[]} {
+export function backpropFilterChoices(
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+): {fallback: BackpropFilterChoice; candidates: BackpropFilterChoice[]} {
   const blockFlag = webgpuFlag(FILTER_BLOCK_FLAG);
   const factorisedBlockFlag = webgpuFlag(FACTORISED_FILTER_BLOCK_FLAG);
   const invocationsFlag = webgpuFlag(FILTER_INVOCATIONS_FLAG);
   const factorisedFlag = webgpuFlag(FACTORISED_BACKWARD_FLAG);
   const invocationsDefault = filterInvocationsFor(swiftShader);
-  const invocationOptions = invocationsFlag === 'auto' ? [invocationsDefault, ...[16384, 65536, 262144, 1048576].filter((n) => n !== invocationsDefault)] : [invocationsFlag];
+  const invocationOptions =
+    invocationsFlag === 'auto'
+      ? [invocationsDefault, ...[16384, 65536, 262144, 1048576].filter((n) => n !== invocationsDefault)]
+      : [invocationsFlag];
   const perTermBlocks = blockFlag === 'auto' ? (swiftShader ? [4, 8] : [8, 4]) : [blockFlag];
-  const factorisedBlocks: Array<[number, number]> = factorisedBlockFlag === 'auto' ? [[8, 16], [4, 8]] : [factorisedBlockFlag.split('x').map(Number) as [number, number]];
+  const factorisedBlocks: Array<[number, number]> =
+    factorisedBlockFlag === 'auto'
+      ? [
+          [8, 16],
+          [4, 8],
+        ]
+      : [factorisedBlockFlag.split('x').map(Number) as [number, number]];
 
   const fallback: BackpropFilterChoice = useFactorisedBackward(sf, info)
-    ? {program: 'factorised', inBlock: factorisedBlocks[0][0], outBlock: factorisedBlocks[0][1], invocations: invocationsDefault}
+    ? {
+        program: 'factorised',
+        inBlock: factorisedBlocks[0][0],
+        outBlock: factorisedBlocks[0][1],
+        invocations: invocationsDefault,
+      }
     : {program: 'perTerm', block: perTermBlocks[0], invocations: invocationsDefault};
   const candidates: BackpropFilterChoice[] = [];
   if (factorisedFlag !== 'always') {
-    for (const block of perTermBlocks) for (const invocations of invocationOptions) candidates.push({program: 'perTerm', block, invocations});
+    for (const block of perTermBlocks)
+      for (const invocations of invocationOptions) candidates.push({program: 'perTerm', block, invocations});
   }
   if (factorisedFlag === 'always' || (factorisedFlag === 'auto' && factorisedBackwardPossible(sf, info))) {
-    for (const [inBlock, outBlock] of factorisedBlocks) for (const invocations of invocationOptions) candidates.push({program: 'factorised', inBlock, outBlock, invocations});
+    for (const [inBlock, outBlock] of factorisedBlocks)
+      for (const invocations of invocationOptions)
+        candidates.push({program: 'factorised', inBlock, outBlock, invocations});
   }
-  if (!candidates.some((c) => backpropFilterChoiceLabel(c) === backpropFilterChoiceLabel(fallback))) candidates.unshift(fallback);
+  if (!candidates.some((c) => backpropFilterChoiceLabel(c) === backpropFilterChoiceLabel(fallback)))
+    candidates.unshift(fallback);
   return {fallback, candidates};
 }
 
 /** Invocation targets past B·OH slices per block give the same program: time each program once. */
-export function distinctPrograms(sf: Semifield, info: SemifieldConvInfo, fallback: BackpropFilterChoice, candidates: BackpropFilterChoice[]): BackpropFilterChoice[] {
+export function distinctPrograms(
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  fallback: BackpropFilterChoice,
+  candidates: BackpropFilterChoice[],
+): BackpropFilterChoice[] {
   const seen = new Set([programSignature(sf, info, fallback)]);
   return [
     fallback,
@@ -97,14 +151,37 @@ export function runBackpropFilter(
 ): TensorInfo {
   let partials: TensorInfo;
   if (choice.program === 'factorised') {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.provenanceOrY, x: t.x, filter: t.filter}, 'filter', gradFactorLanes(info, swiftShader));
-    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(sf, info, choice.inBlock, choice.outBlock, choice.invocations);
-    partials = gpu.runWebGPUProgram(partial, [t.dy, t.provenanceOrY, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', partial.uniformData);
+    const factors = runGradFactorPasses(
+      gpu,
+      sf,
+      info,
+      {dy: t.dy, y: t.provenanceOrY, x: t.x, filter: t.filter},
+      'filter',
+      gradFactorLanes(info, swiftShader),
+    );
+    const partial = new SemifieldConv2DBackpropFilterFactorisedProgram(
+      sf,
+      info,
+      choice.inBlock,
+      choice.outBlock,
+      choice.invocations,
+    );
+    partials = gpu.runWebGPUProgram(
+      partial,
+      [t.dy, t.provenanceOrY, t.x, t.filter, factors.gradFactor, factors.wf],
+      'float32',
+      partial.uniformData,
+    );
     factors.dispose();
   } else {
     const partial = new SemifieldConv2DBackpropFilterSlicedProgram(sf, info, choice.block, choice.invocations);
     const byName: Record<string, TensorInfo> = {dy: t.dy, aux: t.provenanceOrY, x: t.x, w: t.filter};
-    partials = gpu.runWebGPUProgram(partial, partial.variableNames.map((n) => byName[n]), 'float32', partial.uniformData);
+    partials = gpu.runWebGPUProgram(
+      partial,
+      partial.variableNames.map((n) => byName[n]),
+      'float32',
+      partial.uniformData,
+    );
   }
   const parallel = parallelSliceSum(swiftShader, partials.shape[0]);
   const dw = gpu.runWebGPUProgram(new SliceSumProgram(info, parallel), [partials], 'float32');
@@ -112,7 +189,11 @@ export function runBackpropFilter(
   return dw;
 }
 
-export function backpropFilterTuningSpec(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): TuningSpec<BackpropFilterChoice> {
+export function backpropFilterTuningSpec(
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+): TuningSpec<BackpropFilterChoice> {
   const choices = () => backpropFilterChoices(sf, info, swiftShader);
   return {
     key: `backpropFilter|${semifieldTag(sf)}|${JSON.stringify(info)}`,
@@ -126,7 +207,9 @@ export function backpropFilterTuningSpec(sf: Semifield, info: SemifieldConvInfo,
       const t = syntheticBackwardInputs(gpu, sf, info, swiftShader);
       return {inputs: [t.dy, t.provenanceOrY, t.x, t.filter], dispose: t.dispose};
     },
-    run: (gpu, choice, [dy, provenanceOrY, x, filter]) => [runBackpropFilter(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter})],
+    run: (gpu, choice, [dy, provenanceOrY, x, filter]) => [
+      runBackpropFilter(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter}),
+    ],
   };
 }
 

@@ -6,7 +6,12 @@ import {BACKPROP_INPUT_PIXELS_FLAG, FACTORISED_BACKWARD_FLAG, webgpuFlag, type W
 import {forwardChoices, runForward, syntheticConvInputs} from './SemifieldConv2D.js';
 import {SemifieldConv2DBackpropInputFactorisedProgram} from './semifield_conv2d_backprop_input_factorised_webgpu.js';
 import {SemifieldConv2DBackpropInputProgram} from './semifield_conv2d_backprop_input_webgpu.js';
-import {factorisedBackwardPossible, gradFactorLanes, runGradFactorPasses, useFactorisedBackward} from './semifield_conv2d_grad_scale_webgpu.js';
+import {
+  factorisedBackwardPossible,
+  gradFactorLanes,
+  runGradFactorPasses,
+  useFactorisedBackward,
+} from './semifield_conv2d_grad_scale_webgpu.js';
 import {semifieldTag} from './semifield_wgsl.js';
 import {syntheticValues, tunedChoice, type TuningSpec} from './tuner.js';
 import {isSwiftShader, kernelSetup, type WebGPUBackendLike} from './webgpu_util.js';
@@ -31,7 +36,10 @@ export function backpropInputChoiceLabel(c: BackpropInputChoice): string {
 
 /** The SEMIFIELD_WEBGPU_* flags that force this choice. */
 export function backpropInputChoiceFlags(c: BackpropInputChoice): WebGPUFlags {
-  return {SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: c.program === 'factorised' ? 'always' : 'never', SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: c.pixels};
+  return {
+    SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: c.program === 'factorised' ? 'always' : 'never',
+    SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: c.pixels,
+  };
 }
 
 /**
@@ -41,21 +49,31 @@ export function backpropInputChoiceFlags(c: BackpropInputChoice): WebGPUFlags {
  * semifields (max-plus on an H200: 0.22 vs 0.40 ms at 8 px on [16,64,64,32] 3×3, 0.94 vs 1.15 at
  * 5×5) and 16 px for the others (linear: 4.2 vs 6.3 ms at [32,128,128,64], 0.96 vs 1.35 at 5×5).
  */
-export function backpropInputChoices(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {fallback: BackpropInputChoice; candidates: BackpropInputChoice[]} {
+export function backpropInputChoices(
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+): {fallback: BackpropInputChoice; candidates: BackpropInputChoice[]} {
   const pixelsFlag = webgpuFlag(BACKPROP_INPUT_PIXELS_FLAG);
   const factorisedFlag = webgpuFlag(FACTORISED_BACKWARD_FLAG);
   const factorisedDefault = useFactorisedBackward(sf, info);
   const fallback: BackpropInputChoice = factorisedDefault
     ? {program: 'factorised', pixels: pixelsFlag === 'auto' ? 16 : pixelsFlag}
-    : {program: 'perTerm', pixels: pixelsFlag === 'auto' ? (swiftShader || sf.gradientRule === 'selection' ? 4 : 16) : pixelsFlag};
+    : {
+        program: 'perTerm',
+        pixels: pixelsFlag === 'auto' ? (swiftShader || sf.gradientRule === 'selection' ? 4 : 16) : pixelsFlag,
+      };
   const candidates: BackpropInputChoice[] = [];
   if (factorisedFlag !== 'always') {
-    for (const pixels of pixelsFlag === 'auto' ? [4, 8, 16] : [pixelsFlag]) candidates.push({program: 'perTerm', pixels});
+    for (const pixels of pixelsFlag === 'auto' ? [4, 8, 16] : [pixelsFlag])
+      candidates.push({program: 'perTerm', pixels});
   }
   if (factorisedFlag === 'always' || (factorisedFlag === 'auto' && factorisedBackwardPossible(sf, info))) {
-    for (const pixels of pixelsFlag === 'auto' ? [8, 16] : [pixelsFlag]) candidates.push({program: 'factorised', pixels});
+    for (const pixels of pixelsFlag === 'auto' ? [8, 16] : [pixelsFlag])
+      candidates.push({program: 'factorised', pixels});
   }
-  if (!candidates.some((c) => backpropInputChoiceLabel(c) === backpropInputChoiceLabel(fallback))) candidates.unshift(fallback);
+  if (!candidates.some((c) => backpropInputChoiceLabel(c) === backpropInputChoiceLabel(fallback)))
+    candidates.unshift(fallback);
   return {fallback, candidates};
 }
 
@@ -68,28 +86,59 @@ export function runBackpropInput(
   t: {dy: TensorInfo; provenanceOrY: TensorInfo; x: TensorInfo; filter: TensorInfo},
 ): TensorInfo {
   if (choice.program === 'factorised') {
-    const factors = runGradFactorPasses(gpu, sf, info, {dy: t.dy, y: t.provenanceOrY, x: t.x, filter: t.filter}, 'input', gradFactorLanes(info, swiftShader));
+    const factors = runGradFactorPasses(
+      gpu,
+      sf,
+      info,
+      {dy: t.dy, y: t.provenanceOrY, x: t.x, filter: t.filter},
+      'input',
+      gradFactorLanes(info, swiftShader),
+    );
     const program = new SemifieldConv2DBackpropInputFactorisedProgram(sf, info, choice.pixels);
-    const dx = gpu.runWebGPUProgram(program, [t.dy, t.provenanceOrY, t.x, t.filter, factors.gradFactor, factors.wf], 'float32', program.uniformData);
+    const dx = gpu.runWebGPUProgram(
+      program,
+      [t.dy, t.provenanceOrY, t.x, t.filter, factors.gradFactor, factors.wf],
+      'float32',
+      program.uniformData,
+    );
     factors.dispose();
     return dx;
   }
   const program = new SemifieldConv2DBackpropInputProgram(sf, info, choice.pixels);
   const byName: Record<string, TensorInfo> = {dy: t.dy, aux: t.provenanceOrY, x: t.x, w: t.filter};
-  return gpu.runWebGPUProgram(program, program.variableNames.map((n) => byName[n]), 'float32', program.uniformData);
+  return gpu.runWebGPUProgram(
+    program,
+    program.variableNames.map((n) => byName[n]),
+    'float32',
+    program.uniformData,
+  );
 }
 
 /**
  * Synthetic inputs of a backward call: x, filter, the forward's provenanceOrY (provenance or y, from the
  * forward's fixed default) and dy.
  */
-export function syntheticBackwardInputs(gpu: WebGPUBackendLike, sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): {dy: TensorInfo; provenanceOrY: TensorInfo; x: TensorInfo; filter: TensorInfo; dispose(): void} {
+export function syntheticBackwardInputs(
+  gpu: WebGPUBackendLike,
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+): {dy: TensorInfo; provenanceOrY: TensorInfo; x: TensorInfo; filter: TensorInfo; dispose(): void} {
   const {x, filter, dispose} = syntheticConvInputs(gpu, info);
   const outputs = runForward(gpu, sf, info, forwardChoices(sf, info, swiftShader).fallback, x, filter, false);
   const provenanceOrY = outputs[outputs.length - 1];
   for (const o of outputs) if (o !== provenanceOrY) gpu.disposeData(o.dataId);
   const dyShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
-  const dy = gpu.makeTensorInfo(dyShape, 'float32', syntheticValues(dyShape.reduce((a, b) => a * b, 1), -1, 1, 3));
+  const dy = gpu.makeTensorInfo(
+    dyShape,
+    'float32',
+    syntheticValues(
+      dyShape.reduce((a, b) => a * b, 1),
+      -1,
+      1,
+      3,
+    ),
+  );
   return {
     dy,
     provenanceOrY,
@@ -103,7 +152,11 @@ export function syntheticBackwardInputs(gpu: WebGPUBackendLike, sf: Semifield, i
   };
 }
 
-export function backpropInputTuningSpec(sf: Semifield, info: SemifieldConvInfo, swiftShader: boolean): TuningSpec<BackpropInputChoice> {
+export function backpropInputTuningSpec(
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  swiftShader: boolean,
+): TuningSpec<BackpropInputChoice> {
   const choices = () => backpropInputChoices(sf, info, swiftShader);
   return {
     key: `backpropInput|${semifieldTag(sf)}|${JSON.stringify(info)}`,
@@ -114,7 +167,9 @@ export function backpropInputTuningSpec(sf: Semifield, info: SemifieldConvInfo, 
       const t = syntheticBackwardInputs(gpu, sf, info, swiftShader);
       return {inputs: [t.dy, t.provenanceOrY, t.x, t.filter], dispose: t.dispose};
     },
-    run: (gpu, choice, [dy, provenanceOrY, x, filter]) => [runBackpropInput(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter})],
+    run: (gpu, choice, [dy, provenanceOrY, x, filter]) => [
+      runBackpropInput(gpu, sf, info, choice, swiftShader, {dy, provenanceOrY, x, filter}),
+    ],
   };
 }
 

@@ -53,7 +53,12 @@ export type WebGPUFlagName = (typeof WEBGPU_FLAGS)[number];
 const registry = (env() as unknown as {flagRegistry: Record<string, unknown>}).flagRegistry;
 for (const name of WEBGPU_FLAGS) {
   // A second copy of this module (two bundles of the package on one page) must not re-register.
-  if (registry[name] == null) env().registerFlag(name, () => 'auto', (value) => readFlag(name, value));
+  if (registry[name] == null)
+    env().registerFlag(
+      name,
+      () => 'auto',
+      (value) => readFlag(name, value),
+    );
 }
 
 function fail(name: string, expectation: string, value: unknown): never {
@@ -63,13 +68,15 @@ function fail(name: string, expectation: string, value: unknown): never {
 /** Parse a flag value; throws naming the flag, what it takes and the value. */
 function readFlag(name: WebGPUFlagName, value: unknown): unknown {
   const oneOf = (options: readonly unknown[]) => {
-    if (!options.includes(value)) fail(name, options.map((o) => (typeof o === 'string' ? `'${o}'` : String(o))).join(' | '), value);
+    if (!options.includes(value))
+      fail(name, options.map((o) => (typeof o === 'string' ? `'${o}'` : String(o))).join(' | '), value);
     return value;
   };
   const positiveInt = (max: number) => {
     if (value === 'auto') return value;
     const n = typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
-    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max) fail(name, `'auto' or an integer in [1, ${max}]`, value);
+    if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > max)
+      fail(name, `'auto' or an integer in [1, ${max}]`, value);
     return n;
   };
   switch (name) {
@@ -83,11 +90,13 @@ function readFlag(name: WebGPUFlagName, value: unknown): unknown {
       return oneOf(['auto', 'serial', 'parallel']);
     case MM_TILE_FLAG:
       if (value === 'auto') return value;
-      if (typeof value !== 'string' || !/^\d+x\d+_\d+x\d+_k\d+$/.test(value)) fail(name, `'auto' or a tile 'TMxTN_RMxRN_kTK' such as '128x64_8x4_k16'`, value);
+      if (typeof value !== 'string' || !/^\d+x\d+_\d+x\d+_k\d+$/.test(value))
+        fail(name, `'auto' or a tile 'TMxTN_RMxRN_kTK' such as '128x64_8x4_k16'`, value);
       return value;
     case FACTORISED_FILTER_BLOCK_FLAG:
       if (value === 'auto') return value;
-      if (typeof value !== 'string' || !/^(1|2|4|8|16|32)x(1|2|4|8|16|32)$/.test(value)) fail(name, `'auto' or 'IxO' with powers of two up to 32 such as '8x16'`, value);
+      if (typeof value !== 'string' || !/^(1|2|4|8|16|32)x(1|2|4|8|16|32)$/.test(value))
+        fail(name, `'auto' or 'IxO' with powers of two up to 32 such as '8x16'`, value);
       return value;
     case FORWARD_PIXELS_FLAG:
     case FORWARD_CHANNELS_FLAG:

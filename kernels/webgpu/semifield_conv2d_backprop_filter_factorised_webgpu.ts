@@ -4,7 +4,13 @@ import type {Semifield} from '../../src/semifields/types.js';
 import {factorisedGradSnippets, gradFactorLayout} from './semifield_conv2d_grad_scale_webgpu.js';
 import {blockFor, SLICED_FILTER_INVOCATIONS} from './semifield_conv2d_backprop_filter_sliced_webgpu.js';
 import {Accumulators, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
-import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {
+  ceilDiv,
+  geometryUniformDecl,
+  geometryUniforms,
+  type ProgramUniform,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * dL/dfilter by row slices with the factorised gradient (log, root p ≥ 1, on layers with several
@@ -43,8 +49,15 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
    *     and 4 × 16 no better than 8 × 8 on root); 8 × 8 was 1.2–1.7× faster than the per-term
    *     program (4 × 4: no faster). BENCHMARKS.md "WebGPU".
    */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, inBlock = 8, outBlock = 16, invocations = SLICED_FILTER_INVOCATIONS) {
-    if (factorisedGradSnippets(sf) == null) throw new Error(`SemifieldConv2DBackpropFilterFactorisedProgram: ${sf.key} has no factorised gradient`);
+  constructor(
+    private readonly sf: Semifield,
+    info: SemifieldConvInfo,
+    inBlock = 8,
+    outBlock = 16,
+    invocations = SLICED_FILTER_INVOCATIONS,
+  ) {
+    if (factorisedGradSnippets(sf) == null)
+      throw new Error(`SemifieldConv2DBackpropFilterFactorisedProgram: ${sf.key} has no factorised gradient`);
     this.cb = blockFor(inBlock, info.inChannelsPerGroup);
     this.ob = blockFor(outBlock, info.outChannelsPerGroup);
     const cBlocks = ceilDiv(info.inChannelsPerGroup, this.cb);
@@ -97,8 +110,11 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
         }
       }
     }
-    const exactTerms = Array.from({length: CB}, (_, cb) =>
-      `exactPart[${cb} * ${OB} + ob] = exactPart[${cb} * ${OB} + ob] + ${acc.gradTerm('g', acc.rawTerm(`xv${cb}`, `wv[${cb} * ${OB} + ob]`), 'yv', `xv${cb}`)};`);
+    const exactTerms = Array.from(
+      {length: CB},
+      (_, cb) =>
+        `exactPart[${cb} * ${OB} + ob] = exactPart[${cb} * ${OB} + ob] + ${acc.gradTerm('g', acc.rawTerm(`xv${cb}`, `wv[${cb} * ${OB} + ob]`), 'yv', `xv${cb}`)};`,
+    );
     const body = [
       reads.join('\n          '),
       fast.join('\n          '),
@@ -114,7 +130,10 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     ];
     const xReads = Array.from({length: CB}, (_, cb) => `let xv${cb} = x[xi + xo${cb}];`).join(' ');
     const xFactors = Array.from({length: CB}, (_, cb) => {
-      const parts = Array.from({length: P}, (_, part) => `let xf${part}_${cb} = ${f.factorPart(`xv${cb}`, `fx${cb}`, part)};`);
+      const parts = Array.from(
+        {length: P},
+        (_, part) => `let xf${part}_${cb} = ${f.factorPart(`xv${cb}`, `fx${cb}`, part)};`,
+      );
       return `let fx${cb} = select(0.0, ${f.factor(`xv${cb}`, 'xa')}, anchorOk); ${parts.join(' ')}`;
     }).join('\n          ');
     const offsets = [
@@ -127,7 +146,10 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
         const q = cb * OB + ob;
         const sum = exclusive
           ? `(${Array.from({length: P}, (_, part) => f.grad.ownPart('wv_', 'own', part)).join(' + ')}) * part[${q}]`
-          : Array.from({length: P}, (_, part) => `${f.grad.ownPart('wv_', 'own', part)} * part[${(part * CB + cb) * OB + ob}]`).join(' + ');
+          : Array.from(
+              {length: P},
+              (_, part) => `${f.grad.ownPart('wv_', 'own', part)} * part[${(part * CB + cb) * OB + ob}]`,
+            ).join(' + ');
         // A filter channel with a non-finite w has every R = +∞, so part is 0; its own factors may
         // be NaN, hence the select.
         writes.push(`if ((c0 + ${cb} < cpg) & (oig0 + ${ob} < opg)) {

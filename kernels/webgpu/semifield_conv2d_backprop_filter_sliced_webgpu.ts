@@ -2,7 +2,14 @@ import {FILTER_INVOCATIONS_FLAG, SLICE_SUM_FLAG, webgpuFlag} from './flags.js';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {Accumulators, semifieldTag} from './semifield_wgsl.js';
-import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {
+  ceilDiv,
+  flatWorkgroupIndexSnippet,
+  geometryUniformDecl,
+  geometryUniforms,
+  type ProgramUniform,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * dL/dfilter by row slices, without workgroup memory. (An earlier blocked program gave a workgroup
@@ -60,7 +67,12 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
   private readonly cb: number;
   private readonly ob: number;
 
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, block = 4, invocations = SLICED_FILTER_INVOCATIONS) {
+  constructor(
+    private readonly sf: Semifield,
+    info: SemifieldConvInfo,
+    block = 4,
+    invocations = SLICED_FILTER_INVOCATIONS,
+  ) {
     this.cb = blockFor(block, info.inChannelsPerGroup);
     this.ob = blockFor(block, info.outChannelsPerGroup);
     const cBlocks = ceilDiv(info.inChannelsPerGroup, this.cb);
@@ -101,9 +113,15 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
       for (let cb = 0; cb < CB; cb++) {
         const q = cb * OB + ob;
         if (selection) {
-          body.push(`            if (a == kBase + ${cb}) { part[${q}] = part[${q}] + ${sf.multiplicative ? `g * xv${cb}` : 'g'}; }`);
+          body.push(
+            `            if (a == kBase + ${cb}) { part[${q}] = part[${q}] + ${sf.multiplicative ? `g * xv${cb}` : 'g'}; }`,
+          );
         } else {
-          const term = readsY ? acc.gradTerm('g', acc.rawTerm(`xv${cb}`, `wv[${q}]`), 'yv', `xv${cb}`) : sf.multiplicative ? `select(g * xv${cb}, 0.0, g == 0.0)` : 'g';
+          const term = readsY
+            ? acc.gradTerm('g', acc.rawTerm(`xv${cb}`, `wv[${q}]`), 'yv', `xv${cb}`)
+            : sf.multiplicative
+              ? `select(g * xv${cb}, 0.0, g == 0.0)`
+              : 'g';
           body.push(`            part[${q}] = part[${q}] + ${term};`);
         }
       }
@@ -118,7 +136,9 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
     const writes: string[] = [];
     for (let cb = 0; cb < CB; cb++) {
       for (let ob = 0; ob < OB; ob++) {
-        writes.push(`if ((c0 + ${cb} < cpg) & (oig0 + ${ob} < opg)) { result[slice * entries + (kBase + ${cb}) * Cout + o0 + ${ob}] = part[${cb * OB + ob}]; }`);
+        writes.push(
+          `if ((c0 + ${cb} < cpg) & (oig0 + ${ob} < opg)) { result[slice * entries + (kBase + ${cb}) * Cout + o0 + ${ob}] = part[${cb * OB + ob}]; }`,
+        );
       }
     }
     return `
@@ -144,21 +164,29 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
       let o0 = grp * opg + oig0;
       let kBase = tap * cpg + c0;
       ${readsX ? 'let H = uniforms.xShape.y; let W = uniforms.xShape.z; let Cin = uniforms.xShape.w;' : ''}
-      ${readsW ? `var wv : array<f32, ${CB * OB}>;
+      ${
+        readsW
+          ? `var wv : array<f32, ${CB * OB}>;
       for (var cb = 0; cb < ${CB}; cb++) {
         for (var ob = 0; ob < ${OB}; ob++) {
           wv[cb * ${OB} + ob] = w[min(kBase + cb, tap * cpg + cpg - 1) * Cout + min(o0 + ob, Cout - 1)];
         }
-      }` : ''}
+      }`
+          : ''
+      }
       // Output columns j whose input column j·sw + dj·dw − pl lies in [0, W) (all of them when x is
       // not read: a matching provenance implies an inside term).
       let colOff = dj * uniforms.dilations.y - uniforms.pads.y;
       let sw = uniforms.strides.y;
       var jLo = 0;
       var jHi = OW;
-      ${readsX ? `if (colOff < 0) { jLo = (-colOff + sw - 1) / sw; }
+      ${
+        readsX
+          ? `if (colOff < 0) { jLo = (-colOff + sw - 1) / sw; }
       jHi = min(OW, (W - 1 - colOff) / sw + 1);
-      if (W - 1 - colOff < 0) { jHi = 0; }` : ''}
+      if (W - 1 - colOff < 0) { jHi = 0; }`
+          : ''
+      }
       let rowOff = di * uniforms.dilations.x - uniforms.pads.x;
       ${offsets}
       let r0 = slice * uniforms.rowsPerSlice;
@@ -167,9 +195,13 @@ export class SemifieldConv2DBackpropFilterSlicedProgram implements WebGPUProgram
       for (var r = r0; r < r1; r++) {
         let i = r % OH;
         let b = r / OH;
-        ${readsX ? `let ih = i * uniforms.strides.x + rowOff;
+        ${
+          readsX
+            ? `let ih = i * uniforms.strides.x + rowOff;
         if ((ih < 0) | (ih >= H)) { continue; }
-        var xi = ((b * H + ih) * W + jLo * sw + colOff) * Cin + grp * cpg + c0;` : ''}
+        var xi = ((b * H + ih) * W + jLo * sw + colOff) * Cin + grp * cpg + c0;`
+            : ''
+        }
         var yRow = ((b * OH + i) * OW + jLo) * Cout + o0;
         for (var j = jLo; j < jHi; j++) {
           ${readsX ? xReads : ''}
@@ -199,7 +231,10 @@ export class SliceSumProgram implements WebGPUProgram {
   workgroupSize: [number, number, number] = [64, 1, 1];
   size = true;
 
-  constructor(info: SemifieldConvInfo, private readonly parallel = false) {
+  constructor(
+    info: SemifieldConvInfo,
+    private readonly parallel = false,
+  ) {
     this.outputShape = [info.filterHeight, info.filterWidth, info.inChannelsPerGroup, info.outChannels];
     this.dispatchLayout = {x: [0, 1, 2, 3]};
     const entries = this.outputShape.reduce((a, b) => a * b, 1);

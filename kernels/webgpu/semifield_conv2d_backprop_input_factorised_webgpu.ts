@@ -3,7 +3,13 @@ import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {factorisedGradSnippets, gradFactorLayout} from './semifield_conv2d_grad_scale_webgpu.js';
 import {Accumulators, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
-import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {
+  ceilDiv,
+  geometryUniformDecl,
+  geometryUniforms,
+  type ProgramUniform,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * dL/dx as a gather with the factorised gradient (log, root p ≥ 1, on layers with several output
@@ -35,8 +41,13 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
   private readonly unitStride: boolean;
 
   /** @param px input pixels per invocation (along the width) */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly px = 4) {
-    if (factorisedGradSnippets(sf) == null) throw new Error(`SemifieldConv2DBackpropInputFactorisedProgram: ${sf.key} has no factorised gradient`);
+  constructor(
+    private readonly sf: Semifield,
+    info: SemifieldConvInfo,
+    private readonly px = 4,
+  ) {
+    if (factorisedGradSnippets(sf) == null)
+      throw new Error(`SemifieldConv2DBackpropInputFactorisedProgram: ${sf.key} has no factorised gradient`);
     const {batch, inHeight, inWidth, inChannels} = info;
     this.outputShape = [batch, inHeight, inWidth, inChannels];
     this.acc = new Accumulators(sf, 1);
@@ -45,7 +56,11 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
     this.dispatchLayout = {x: [0, 1, 2, 3]};
     const wBlocks = ceilDiv(inWidth, px);
     this.dispatch = [ceilDiv(batch * inHeight * wBlocks * (inChannels / this.cb), 64), 1, 1];
-    this.uniformData = [...geometryUniforms(info), {type: 'int32', data: [info.outHeight, info.outWidth]}, {type: 'int32', data: [wBlocks]}];
+    this.uniformData = [
+      ...geometryUniforms(info),
+      {type: 'int32', data: [info.outHeight, info.outWidth]},
+      {type: 'int32', data: [wBlocks]},
+    ];
     this.unitStride = info.strideHeight === 1 && info.strideWidth === 1;
     this.shaderKey = `semifieldConv2DBackpropInputFactorised_${semifieldTag(sf)}_px${px}_cb${this.cb}${this.unitStride ? '_s1' : ''}`;
   }
@@ -69,13 +84,19 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       for (let q = 0; q < CB; q++) {
         const e = p * CB + q;
         if (exclusive) fast.push(`s[${e}] = s[${e}] + select(wfv[${CB + q}], wfv[${q}], xFirst[${e}]) * rf;`);
-        else for (let part = 0; part < P; part++) fast.push(`s[${part * E + e}] = s[${part * E + e}] + wfv[${part * CB + q}] * rf;`);
+        else
+          for (let part = 0; part < P; part++)
+            fast.push(`s[${part * E + e}] = s[${part * E + e}] + wfv[${part * CB + q}] * rf;`);
         const wv = `w[(k0 + ${q}) * Cout + o]`;
         exact.push(`exactD[${e}] = exactD[${e}] + ${acc.gradTerm('g', acc.rawTerm(`xv[${e}]`, wv), 'yv', wv)};`);
         const ownParts = Array.from({length: P}, (_, part) => f.grad.ownPart(`xv[${e}]`, 'own', part));
-        factors.push(`{ let own = ${f.grad.own(`xv[${e}]`, 'xa')}; ${
-          exclusive ? `xo[${e}] = ${ownParts.join(' + ')};` : ownParts.map((o, part) => `xo[${part * E + e}] = ${o};`).join(' ')
-        } }`);
+        factors.push(
+          `{ let own = ${f.grad.own(`xv[${e}]`, 'xa')}; ${
+            exclusive
+              ? `xo[${e}] = ${ownParts.join(' + ')};`
+              : ownParts.map((o, part) => `xo[${part * E + e}] = ${o};`).join(' ')
+          } }`,
+        );
       }
       // Branch-free fast path over rFast (the exact outputs' R is 0 there; an output the pixel
       // misses contributes 0 through the select); the exact terms are added after the loop over
@@ -130,25 +151,37 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
       var exactD : array<f32, ${PX * CB}>;
       var xo : array<f32, ${sums * E}>;
       var s : array<f32, ${sums * E}>;
-      ${exclusive ? `var xFirst : array<bool, ${E}>;
-      for (var e = 0; e < ${E}; e++) { xFirst[e] = ${f.inFirstPart!('xv[e]')}; }` : ''}
+      ${
+        exclusive
+          ? `var xFirst : array<bool, ${E}>;
+      for (var e = 0; e < ${E}; e++) { xFirst[e] = ${f.inFirstPart!('xv[e]')}; }`
+          : ''
+      }
       var hits : array<bool, ${PX}>;
       var anchorOk : array<bool, ${PX}>;
       var yAt : array<i32, ${PX}>;
       var aAt : array<i32, ${PX}>;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ti = ih + uniforms.pads.x - di * uniforms.dilations.x;
-        ${this.unitStride ? `if ((ti < 0) | (ti >= OH)) { continue; }
-        let i = ti;` : `if ((ti < 0) | (ti % uniforms.strides.x != 0)) { continue; }
+        ${
+          this.unitStride
+            ? `if ((ti < 0) | (ti >= OH)) { continue; }
+        let i = ti;`
+            : `if ((ti < 0) | (ti % uniforms.strides.x != 0)) { continue; }
         let i = ti / uniforms.strides.x;
-        if (i >= OH) { continue; }`}
+        if (i >= OH) { continue; }`
+        }
         for (var dj = 0; dj < kw; dj++) {
           var any = false;
           for (var p = 0; p < ${PX}; p++) {
             let tj = iw0 + p + uniforms.pads.y - dj * uniforms.dilations.y;
-            ${this.unitStride ? `let j = tj;
-            hits[p] = (tj >= 0) & (j < OW) & (iw0 + p < W);` : `let j = tj / uniforms.strides.y;
-            hits[p] = (tj >= 0) & (tj % uniforms.strides.y == 0) & (j < OW) & (iw0 + p < W);`}
+            ${
+              this.unitStride
+                ? `let j = tj;
+            hits[p] = (tj >= 0) & (j < OW) & (iw0 + p < W);`
+                : `let j = tj / uniforms.strides.y;
+            hits[p] = (tj >= 0) & (tj % uniforms.strides.y == 0) & (j < OW) & (iw0 + p < W);`
+            }
             yAt[p] = ((b * OH + i) * OW + j) * Cout + grp * opg;
             aAt[p] = ((b * OH + i) * OW + j) * groups + grp;
             any = any | hits[p];

@@ -1,7 +1,13 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {Accumulators, semifieldTag} from './semifield_wgsl.js';
-import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {
+  ceilDiv,
+  geometryUniformDecl,
+  geometryUniforms,
+  type ProgramUniform,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * dL/dx as a gather: each invocation owns `px` consecutive input pixels of one row for `cb`
@@ -41,7 +47,11 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
   /**
    * @param pixelsPerThread 'auto': 4.
    */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, pixelsPerThread: number | 'auto' = 'auto') {
+  constructor(
+    private readonly sf: Semifield,
+    info: SemifieldConvInfo,
+    pixelsPerThread: number | 'auto' = 'auto',
+  ) {
     const {batch, inHeight, inWidth, inChannels} = info;
     this.outputShape = [batch, inHeight, inWidth, inChannels];
     this.acc = new Accumulators(sf, 1);
@@ -85,7 +95,11 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
         if (selection) {
           inner.push(`if (a == k0 + ${q}) { d[${e}] = d[${e}] + ${sf.multiplicative ? `g * wv[${q}]` : 'g'}; }`);
         } else {
-          const term = readsY ? acc.gradTerm('g', acc.rawTerm(`xv[${e}]`, `wv[${q}]`), 'yv', `wv[${q}]`) : sf.multiplicative ? `select(g * wv[${q}], 0.0, g == 0.0)` : 'g';
+          const term = readsY
+            ? acc.gradTerm('g', acc.rawTerm(`xv[${e}]`, `wv[${q}]`), 'yv', `wv[${q}]`)
+            : sf.multiplicative
+              ? `select(g * wv[${q}], 0.0, g == 0.0)`
+              : 'g';
           inner.push(`d[${e}] = d[${e}] + ${term};`);
         }
       }
@@ -112,34 +126,50 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
       let b = r / H;
       let grp = cin / cpg;
       let c = cin % cpg;
-      ${readsX ? `var xv : array<f32, ${PX * CB}>;
+      ${
+        readsX
+          ? `var xv : array<f32, ${PX * CB}>;
       for (var p = 0; p < ${PX}; p++) {
         for (var q = 0; q < ${CB}; q++) { xv[p * ${CB} + q] = x[((b * H + ih) * W + min(iw0 + p, W - 1)) * Cin + cin + q]; }
-      }` : ''}
+      }`
+          : ''
+      }
       var d : array<f32, ${PX * CB}>;
       var hits : array<bool, ${PX}>;
       var yAt : array<i32, ${PX}>;
       for (var di = 0; di < uniforms.filterHW.x; di++) {
         let ti = ih + uniforms.pads.x - di * uniforms.dilations.x;
-        ${this.unitStride ? `if ((ti < 0) | (ti >= OH)) { continue; }
-        let i = ti;` : `if ((ti < 0) | (ti % uniforms.strides.x != 0)) { continue; }
+        ${
+          this.unitStride
+            ? `if ((ti < 0) | (ti >= OH)) { continue; }
+        let i = ti;`
+            : `if ((ti < 0) | (ti % uniforms.strides.x != 0)) { continue; }
         let i = ti / uniforms.strides.x;
-        if (i >= OH) { continue; }`}
+        if (i >= OH) { continue; }`
+        }
         for (var dj = 0; dj < kw; dj++) {
           var any = false;
           for (var p = 0; p < ${PX}; p++) {
             let tj = iw0 + p + uniforms.pads.y - dj * uniforms.dilations.y;
-            ${this.unitStride ? `let j = tj;
-            hits[p] = (tj >= 0) & (j < OW) & (iw0 + p < W);` : `let j = tj / uniforms.strides.y;
-            hits[p] = (tj >= 0) & (tj % uniforms.strides.y == 0) & (j < OW) & (iw0 + p < W);`}
+            ${
+              this.unitStride
+                ? `let j = tj;
+            hits[p] = (tj >= 0) & (j < OW) & (iw0 + p < W);`
+                : `let j = tj / uniforms.strides.y;
+            hits[p] = (tj >= 0) & (tj % uniforms.strides.y == 0) & (j < OW) & (iw0 + p < W);`
+            }
             yAt[p] = ((b * OH + i) * OW + j) * Cout + grp * opg;
             any = any | hits[p];
           }
           if (!any) { continue; }
           let k0 = (di * kw + dj) * cpg + c;
           for (var oo = 0; oo < opg; oo++) {
-            ${readsW ? `var wv : array<f32, ${CB}>;
-            for (var q = 0; q < ${CB}; q++) { wv[q] = w[(k0 + q) * Cout + grp * opg + oo]; }` : ''}
+            ${
+              readsW
+                ? `var wv : array<f32, ${CB}>;
+            for (var q = 0; q < ${CB}; q++) { wv[q] = w[(k0 + q) * Cout + grp * opg + oo]; }`
+                : ''
+            }
             ${lines.join('\n            ')}
           }
         }

@@ -1,7 +1,14 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js';
 import {exactOutputSnippet, factorisedSnippets, isFiniteSnippet, semifieldTag} from './semifield_wgsl.js';
-import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {
+  ceilDiv,
+  flatWorkgroupIndexSnippet,
+  geometryUniformDecl,
+  geometryUniforms,
+  type ProgramUniform,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * Factorised forward programs of SemifieldConv2D for the rescaled semifields that have a factorised
@@ -65,10 +72,15 @@ export class ScaledFilterProgram implements WebGPUProgram {
     const {f} = this;
     // A column with a non-finite entry gets factors 0 (not NaN): its outputs take the exact path
     // anyway, and the backward kernels can then read the factors without a test.
-    const parts = Array.from({length: f.parts}, (_, part) => `result[(k * ${f.parts} + ${part}) * Cout + o] = select(0.0, ${f.factorPart('v', 'fv', part)}, finite);`);
+    const parts = Array.from(
+      {length: f.parts},
+      (_, part) =>
+        `result[(k * ${f.parts} + ${part}) * Cout + o] = select(0.0, ${f.factorPart('v', 'fv', part)}, finite);`,
+    );
     // Row K·parts + 2: does the column have an entry outside the first part (root: w < 0)? Where
     // no column of a tile has one, the implicit-GEMM program skips the other parts' products.
-    const laterPart = f.parts > 1 && f.inFirstPart != null ? `later = later | (!${f.inFirstPart('v')} & (v != 0.0));` : '';
+    const laterPart =
+      f.parts > 1 && f.inFirstPart != null ? `later = later | (!${f.inFirstPart('v')} & (v != 0.0));` : '';
     return `
     ${isFiniteSnippet}
     ${flatWorkgroupIndexSnippet}
@@ -144,7 +156,12 @@ export class SemifieldConv2DFactorisedProgram implements WebGPUProgram {
    * @param px output pixels per invocation (along the width)
    * @param oc output channels per invocation (within one group)
    */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly px = 8, private readonly oc = 4) {
+  constructor(
+    private readonly sf: Semifield,
+    info: SemifieldConvInfo,
+    private readonly px = 8,
+    private readonly oc = 4,
+  ) {
     const f = factorisedSnippets(sf);
     if (f == null) throw new Error(`SemifieldConv2DFactorisedProgram: ${sf.key} has no factorised form`);
     this.f = f;

@@ -5,7 +5,14 @@ import {ScaledFilterProgram, SCALED_FILTER_EXTRA_ROWS} from './semifield_conv2d_
 import {FACTORISED_MIN_CHANNELS} from './semifield_conv2d_webgpu.js';
 import {factorisedSnippets, isFiniteSnippet, semifieldTag, windowAnchorSnippet} from './semifield_wgsl.js';
 import {FACTORISED_BACKWARD_FLAG, webgpuFlag} from './flags.js';
-import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniforms, type WebGPUBackendLike, type WebGPUProgram} from './webgpu_util.js';
+import {
+  ceilDiv,
+  flatWorkgroupIndexSnippet,
+  geometryUniformDecl,
+  geometryUniforms,
+  type WebGPUBackendLike,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * Pre-passes of the factorised backward (log, root p ≥ 1; FactorisedSnippets.grad in
@@ -32,7 +39,9 @@ import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniform
 const MAX_GRAD_FACTOR = '1e30f';
 
 /** The factorised gradient's snippets (log, root p ≥ 1), or undefined where the semifield has none. */
-export function factorisedGradSnippets(sf: Semifield): (FactorisedSnippets & {grad: NonNullable<FactorisedSnippets['grad']>}) | undefined {
+export function factorisedGradSnippets(
+  sf: Semifield,
+): (FactorisedSnippets & {grad: NonNullable<FactorisedSnippets['grad']>}) | undefined {
   const f = factorisedSnippets(sf);
   if (f?.grad == null) return undefined;
   return f as FactorisedSnippets & {grad: NonNullable<FactorisedSnippets['grad']>};
@@ -126,10 +135,16 @@ export class GradFactorProgram implements WebGPUProgram {
    *     memory — one invocation per pixel reading Cout-strided words made this pass 4.5 ms of log's
    *     dL/dx at [32,128,128,64] 3×3 on an H200.
    */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly operand: GradOperand, private readonly lanes = 1) {
+  constructor(
+    private readonly sf: Semifield,
+    info: SemifieldConvInfo,
+    private readonly operand: GradOperand,
+    private readonly lanes = 1,
+  ) {
     const f = factorisedGradSnippets(sf);
     if (f == null) throw new Error(`GradFactorProgram: ${sf.key} has no factorised gradient`);
-    if (!(lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0)) throw new Error(`GradFactorProgram: lanes must be a power of two in [1, 64], got ${lanes}`);
+    if (!(lanes >= 1 && lanes <= 64 && (lanes & (lanes - 1)) === 0))
+      throw new Error(`GradFactorProgram: lanes must be a power of two in [1, 64], got ${lanes}`);
     this.f = f;
     const pixels = info.batch * info.outHeight * info.outWidth;
     this.outputShape = [2 * pixels * (info.outChannels + info.groups)];
@@ -165,8 +180,12 @@ export class GradFactorProgram implements WebGPUProgram {
       let rowInGroup = lid / ${L};
       let row = flatWorkgroupIndex() * ${rows} + rowInGroup;
       let live = row < pixels * groups;
-      ${L > 1 ? `if (lane == 0) { atomicStore(&exactRows[rowInGroup], 0u); }
-      workgroupBarrier();` : ''}
+      ${
+        L > 1
+          ? `if (lane == 0) { atomicStore(&exactRows[rowInGroup], 0u); }
+      workgroupBarrier();`
+          : ''
+      }
       var anyExact = false;
       if (live) {
         let g = row % groups;
@@ -270,7 +289,12 @@ export function runGradFactorPasses(
   const channelProgram = new ChannelAnchorProgram(sf, info);
   const channelAnchor = gpu.runWebGPUProgram(channelProgram, [t.x], 'float32', channelProgram.uniformData);
   const factorProgram = new GradFactorProgram(sf, info, operand, lanes);
-  const gradFactor = gpu.runWebGPUProgram(factorProgram, [t.dy, t.y, channelAnchor, wf], 'float32', factorProgram.uniformData);
+  const gradFactor = gpu.runWebGPUProgram(
+    factorProgram,
+    [t.dy, t.y, channelAnchor, wf],
+    'float32',
+    factorProgram.uniformData,
+  );
   gpu.disposeData(channelAnchor.dataId);
   return {
     wf,

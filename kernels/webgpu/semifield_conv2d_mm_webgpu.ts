@@ -1,7 +1,20 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {FactorisedSnippets, Semifield} from '../../src/semifields/types.js';
-import {exactOutputSnippet, factorisedSnippets, isFiniteSnippet, semifieldTag, windowAnchorSnippet} from './semifield_wgsl.js';
-import {ceilDiv, flatWorkgroupIndexSnippet, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {
+  exactOutputSnippet,
+  factorisedSnippets,
+  isFiniteSnippet,
+  semifieldTag,
+  windowAnchorSnippet,
+} from './semifield_wgsl.js';
+import {
+  ceilDiv,
+  flatWorkgroupIndexSnippet,
+  geometryUniformDecl,
+  geometryUniforms,
+  type ProgramUniform,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * The forward pass as an implicit GEMM, shaped for hardware GPUs (issue 14), the way tfjs's
@@ -57,7 +70,13 @@ export function mmTileFromKey(key: string, source: string): MMTile {
   const m = /^(\d+)x(\d+)_(\d+)x(\d+)_k(\d+)$/.exec(key);
   const tile = m ? {tm: +m[1], tn: +m[2], rm: +m[3], rn: +m[4], tk: +m[5]} : null;
   if (tile == null || !mmTileValid(tile)) {
-    throw new Error(`${source}: expected an implicit-GEMM tile 'TMxTN_RMxRN_kTK' whose register blocks and chunk map evenly onto at most 256 invocations (e.g. ${MM_TILE_CANDIDATES.map((t) => `'${mmTileKey(t)}'`).slice(0, 3).join(', ')}), but got '${key}'.`);
+    throw new Error(
+      `${source}: expected an implicit-GEMM tile 'TMxTN_RMxRN_kTK' whose register blocks and chunk map evenly onto at most 256 invocations (e.g. ${MM_TILE_CANDIDATES.map(
+        (t) => `'${mmTileKey(t)}'`,
+      )
+        .slice(0, 3)
+        .join(', ')}), but got '${key}'.`,
+    );
   }
   return tile;
 }
@@ -69,7 +88,15 @@ export function mmWorkgroupSize(t: MMTile): number {
 /** Is the tile well formed (loads map evenly onto the workgroup)? */
 export function mmTileValid(t: MMTile): boolean {
   const wg = mmWorkgroupSize(t);
-  return t.tm % t.rm === 0 && t.tn % t.rn === 0 && wg % t.tk === 0 && wg % t.tn === 0 && wg <= 256 && (t.tk * t.tm) % wg === 0 && (t.tk * t.tn) % wg === 0;
+  return (
+    t.tm % t.rm === 0 &&
+    t.tn % t.rn === 0 &&
+    wg % t.tk === 0 &&
+    wg % t.tn === 0 &&
+    wg <= 256 &&
+    (t.tk * t.tm) % wg === 0 &&
+    (t.tk * t.tn) % wg === 0
+  );
 }
 
 export function mmModeFor(sf: Semifield): MMMode | null {
@@ -104,7 +131,11 @@ export class WindowAnchorProgram implements WebGPUProgram {
     this.outputShape = [2, n];
     this.dispatchLayout = {x: [0, 1]};
     this.dispatch = [ceilDiv(n, 64), 1, 1];
-    this.uniformData = [...geometryUniforms(info), {type: 'int32', data: [info.outHeight, info.outWidth]}, {type: 'int32', data: [info.groups]}];
+    this.uniformData = [
+      ...geometryUniforms(info),
+      {type: 'int32', data: [info.outHeight, info.outWidth]},
+      {type: 'int32', data: [info.groups]},
+    ];
     this.shaderKey = `semifieldWindowAnchor_${semifieldTag(sf)}`;
   }
 
@@ -147,10 +178,16 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
    * @param valueOut 'select' mode: write y (the best term) instead of the provenance, for callers
    *     that do not need it (no gradient tape); the index bookkeeping is then dead code.
    */
-  constructor(private readonly sf: Semifield, info: SemifieldConvInfo, private readonly tile: MMTile, private readonly valueOut = false) {
+  constructor(
+    private readonly sf: Semifield,
+    info: SemifieldConvInfo,
+    private readonly tile: MMTile,
+    private readonly valueOut = false,
+  ) {
     const mode = mmModeFor(sf);
     if (mode == null) throw new Error(`SemifieldConv2DMMProgram: ${sf.key} has no implicit-GEMM form`);
-    if (!mmTileValid(tile)) throw new Error(`SemifieldConv2DMMProgram: tile ${mmTileKey(tile)} does not map onto its workgroup`);
+    if (!mmTileValid(tile))
+      throw new Error(`SemifieldConv2DMMProgram: tile ${mmTileKey(tile)} does not map onto its workgroup`);
     this.mode = mode;
     this.f = mode === 'factorised' ? factorisedSnippets(sf) : undefined;
     this.variableNames = mode === 'factorised' ? ['x', 'w', 'wf', 'anchors'] : ['x', 'w'];
@@ -191,9 +228,15 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
     // Root: a tile whose filter columns have no entry outside the first part (w ≥ 0, root's
     // domain) has zero later-part products — a uniform branch skips staging and multiplying them.
     const skippableParts = mode === 'factorised' && P > 1 && f!.inFirstPart != null;
-    const laterParts = (lines: string[]) => (skippableParts ? [lines[0], `if (allParts) {\n            ${lines.slice(1).join('\n            ')}\n          }`] : lines);
+    const laterParts = (lines: string[]) =>
+      skippableParts
+        ? [lines[0], `if (allParts) {\n            ${lines.slice(1).join('\n            ')}\n          }`]
+        : lines;
     if (mode === 'factorised') {
-      const parts = Array.from({length: P}, (_, part) => `As[row * ${TKP} + kk * ${P} + ${part}] = select(0.0, ${f!.factorPart('v', 'fv', part)}, inside);`);
+      const parts = Array.from(
+        {length: P},
+        (_, part) => `As[row * ${TKP} + kk * ${P} + ${part}] = select(0.0, ${f!.factorPart('v', 'fv', part)}, inside);`,
+      );
       aStore = `let v = x[select(0, xAt, inside)];
           let fv = ${f!.factor('v', 'xAnchor[r]')};
           ${laterParts(parts).join('\n          ')}`;
@@ -203,7 +246,13 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
     // B tile: channel n = localIndex % TN, entries kk = localIndex / TN + r·(WG / TN).
     const bStore =
       mode === 'factorised'
-        ? laterParts(Array.from({length: P}, (_, part) => `Bs[(kk * ${P} + ${part}) * ${TN} + nLoad] = select(0.0, wf[(k * ${P} + ${part}) * Cout + oLoad], live);`)).join('\n          ')
+        ? laterParts(
+            Array.from(
+              {length: P},
+              (_, part) =>
+                `Bs[(kk * ${P} + ${part}) * ${TN} + nLoad] = select(0.0, wf[(k * ${P} + ${part}) * Cout + oLoad], live);`,
+            ),
+          ).join('\n          ')
         : `Bs[kk * ${TN} + nLoad] = select(0.0, w[k * Cout + oLoad], live);`;
 
     // Inner loop over the staged chunk.
@@ -211,14 +260,20 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
     const step = (parts: number): string => {
       const lines: string[] = [];
       for (let part = 0; part < parts; part++) {
-        lines.push(`for (var r = 0; r < ${RM}; r++) { a${part}[r] = As[(ty + r * ${TY}) * ${TKP} + kk * ${P} + ${part}]; }`);
-        lines.push(`for (var c = 0; c < ${RN}; c++) { b${part}[c] = Bs[(kk * ${P} + ${part}) * ${TN} + tx + c * ${TX}]; }`);
+        lines.push(
+          `for (var r = 0; r < ${RM}; r++) { a${part}[r] = As[(ty + r * ${TY}) * ${TKP} + kk * ${P} + ${part}]; }`,
+        );
+        lines.push(
+          `for (var c = 0; c < ${RN}; c++) { b${part}[c] = Bs[(kk * ${P} + ${part}) * ${TN} + tx + c * ${TX}]; }`,
+        );
       }
       for (let r = 0; r < RM; r++) {
         for (let c = 0; c < RN; c++) {
           const q = r * RN + c;
           if (mode === 'select') {
-            lines.push(`{ let t = a0[${r}] + b0[${c}]; let wins = ${s.better!('t', `acc[${q}]`)}; acc[${q}] = select(acc[${q}], t, wins); arg[${q}] = select(arg[${q}], k, wins); }`);
+            lines.push(
+              `{ let t = a0[${r}] + b0[${c}]; let wins = ${s.better!('t', `acc[${q}]`)}; acc[${q}] = select(acc[${q}], t, wins); arg[${q}] = select(arg[${q}], k, wins); }`,
+            );
           } else {
             const terms = Array.from({length: parts}, (_, part) => `a${part}[${r}], b${part}[${c}]`);
             lines.push(`acc[${q}] = ${terms.map((t) => `fma(${t}, `).join('')}acc[${q}]${')'.repeat(parts)};`);
@@ -227,11 +282,13 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
       }
       return lines.join('\n          ');
     };
-    const chunkStep = skippableParts ? `if (allParts) {
+    const chunkStep = skippableParts
+      ? `if (allParts) {
           ${step(P)}
           } else {
           ${step(1)}
-          }` : step(P);
+          }`
+      : step(P);
 
     // Writes, per register-block entry.
     const writes: string[] = [];
@@ -262,9 +319,15 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
       }
     }
 
-    const accType = mode === 'select' ? `var acc : array<f32, ${RM * RN}>; var arg : array<i32, ${RM * RN}>;
-      for (var q = 0; q < ${RM * RN}; q++) { acc[q] = ${s.zero}; arg[q] = -1; }` : `var acc : array<f32, ${RM * RN}>;`;
-    const regs = Array.from({length: P}, (_, part) => `var a${part} : array<f32, ${RM}>; var b${part} : array<f32, ${RN}>;`).join(' ');
+    const accType =
+      mode === 'select'
+        ? `var acc : array<f32, ${RM * RN}>; var arg : array<i32, ${RM * RN}>;
+      for (var q = 0; q < ${RM * RN}; q++) { acc[q] = ${s.zero}; arg[q] = -1; }`
+        : `var acc : array<f32, ${RM * RN}>;`;
+    const regs = Array.from(
+      {length: P},
+      (_, part) => `var a${part} : array<f32, ${RM}>; var b${part} : array<f32, ${RN}>;`,
+    ).join(' ');
     return `
     ${isFiniteSnippet}
     ${flatWorkgroupIndexSnippet}
@@ -302,9 +365,13 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
       var iw0 : array<i32, ${aLoads}>;
       var xPixel : array<i32, ${aLoads}>;
       var pLive : array<bool, ${aLoads}>;
-      ${mode === 'factorised' ? `var xAnchor : array<f32, ${aLoads}>;
+      ${
+        mode === 'factorised'
+          ? `var xAnchor : array<f32, ${aLoads}>;
       let nAnchors = M * G;
-      let KP = K * ${P};` : ''}
+      let KP = K * ${P};`
+          : ''
+      }
       for (var r = 0; r < ${aLoads}; r++) {
         let mg = m0 + lid / ${TK} + r * ${WG / TK};
         pLive[r] = mg < M;
@@ -322,12 +389,16 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
 
       ${accType}
       ${regs}
-      ${skippableParts ? `if (lid == 0) { tileLaterParts = 0u; }
+      ${
+        skippableParts
+          ? `if (lid == 0) { tileLaterParts = 0u; }
       workgroupBarrier();
       if (lid < ${TN}) {
         if (wf[(KP + 2) * Cout + g * opg + min(n0 + lid, opg - 1)] > 0.5) { tileLaterParts = 1u; }
       }
-      let allParts = workgroupUniformLoad(&tileLaterParts) != 0u;` : ''}
+      let allParts = workgroupUniformLoad(&tileLaterParts) != 0u;`
+          : ''
+      }
       for (var k0 = 0; k0 < K; k0 = k0 + ${TK}) {
         {
           let kk = kkA;

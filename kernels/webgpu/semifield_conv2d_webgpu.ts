@@ -1,7 +1,13 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {Semifield} from '../../src/semifields/types.js';
 import {Accumulators, semifieldTag} from './semifield_wgsl.js';
-import {ceilDiv, geometryUniformDecl, geometryUniforms, type ProgramUniform, type WebGPUProgram} from './webgpu_util.js';
+import {
+  ceilDiv,
+  geometryUniformDecl,
+  geometryUniforms,
+  type ProgramUniform,
+  type WebGPUProgram,
+} from './webgpu_util.js';
 
 /*
  * The direct forward program of SemifieldConv2D on WebGPU and the selected-term pass of selection
@@ -63,7 +69,12 @@ export class SemifieldConv2DDirectProgram implements WebGPUProgram {
    * @param valueOut selection semifields: write the selected term y instead of its provenance (the
    *     caller does not need the provenance; the index bookkeeping is then dead code).
    */
-  constructor(sf: Semifield, info: SemifieldConvInfo, private readonly px = 2, private readonly valueOut = false) {
+  constructor(
+    sf: Semifield,
+    info: SemifieldConvInfo,
+    private readonly px = 2,
+    private readonly valueOut = false,
+  ) {
     this.outputShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
     this.acc = new Accumulators(sf, px, true);
     const jBlocks = ceilDiv(info.outWidth, px);
@@ -149,7 +160,14 @@ export class SelectedTermProgram implements WebGPUProgram {
   constructor(sf: Semifield, info: SemifieldConvInfo) {
     this.outputShape = [info.batch, info.outHeight, info.outWidth, info.outChannels];
     this.dispatchLayout = {x: [0, 1, 2, 3]};
-    this.dispatch = [ceilDiv(this.outputShape.reduce((a, b) => a * b, 1), 64), 1, 1];
+    this.dispatch = [
+      ceilDiv(
+        this.outputShape.reduce((a, b) => a * b, 1),
+        64,
+      ),
+      1,
+      1,
+    ];
     this.uniformData = geometryUniforms(info);
     this.acc = new Accumulators(sf, 1);
     this.shaderKey = `semifieldSelectedTerm_${semifieldTag(sf)}`;

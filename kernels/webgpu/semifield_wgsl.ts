@@ -32,7 +32,11 @@ export class Accumulators {
    * @param inScanOrder Terms arrive in the scan order (di, dj, c) of the provenance definition, so
    *     a strict comparison keeps the first of equal terms and the k tie-break can be left out.
    */
-  constructor(readonly sf: Semifield, readonly n: number, readonly inScanOrder = false) {
+  constructor(
+    readonly sf: Semifield,
+    readonly n: number,
+    readonly inScanOrder = false,
+  ) {
     this.mode = accumulationMode(sf);
     this.s = sf.shader('wgsl');
   }

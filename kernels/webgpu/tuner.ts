@@ -129,7 +129,12 @@ function flush(gpu: TunableBackend): void {
   gpu.submitQueue?.();
 }
 
-async function tune<C>(gpu: TunableBackend, spec: TuningSpec<C>, candidates: C[], keys: Map<string, Entry>): Promise<void> {
+async function tune<C>(
+  gpu: TunableBackend,
+  spec: TuningSpec<C>,
+  candidates: C[],
+  keys: Map<string, Entry>,
+): Promise<void> {
   const clock: 'timestamp' | 'wall' = gpu.supportTimestampQuery && gpu.time ? 'timestamp' : 'wall';
   const best = candidates.map(() => Infinity);
   let data: {inputs: TensorInfo[]; dispose(): void} | undefined;

@@ -35,7 +35,13 @@ export interface ProgramUniform {
 
 /** The parts of tfjs's WebGPUBackend the kernels use (typed here to avoid a runtime import). */
 export interface WebGPUBackendLike {
-  runWebGPUProgram(program: WebGPUProgram, inputs: TensorInfo[], outputDtype: DataType, uniforms?: ProgramUniform[], output?: TensorInfo): TensorInfo;
+  runWebGPUProgram(
+    program: WebGPUProgram,
+    inputs: TensorInfo[],
+    outputDtype: DataType,
+    uniforms?: ProgramUniform[],
+    output?: TensorInfo,
+  ): TensorInfo;
   disposeData(dataId: object, force?: boolean): boolean;
   makeTensorInfo(shape: number[], dtype: DataType, values?: Float32Array | Int32Array): TensorInfo;
   /** tfjs's AdapterInfo (vendor, architecture) of the device the backend runs on. */
@@ -47,7 +53,11 @@ export function isSwiftShader(backend: WebGPUBackendLike): boolean {
   return /swiftshader/i.test(backend.adapterInfo?.architecture ?? '');
 }
 
-export function kernelSetup(attrs: unknown, xShape: number[], filterShape: number[]): {sf: Semifield; info: SemifieldConvInfo} {
+export function kernelSetup(
+  attrs: unknown,
+  xShape: number[],
+  filterShape: number[],
+): {sf: Semifield; info: SemifieldConvInfo} {
   const a = attrs as SemifieldConvAttrs;
   return {sf: semifieldFromKey(a.semifield), info: infoFromAttrs(xShape, filterShape, a)};
 }

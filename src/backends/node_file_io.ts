@@ -20,7 +20,10 @@ function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
 async function modelJsonPath(path: string): Promise<string> {
   if (path.endsWith('.json')) return path;
   const info = await stat(path).catch(() => null);
-  if (info == null) throw new Error(`fileSystemIO: nothing to load at '${path}' (expected a directory holding ${MODEL_JSON}, or a path to a .json file)`);
+  if (info == null)
+    throw new Error(
+      `fileSystemIO: nothing to load at '${path}' (expected a directory holding ${MODEL_JSON}, or a path to a .json file)`,
+    );
   return info.isDirectory() ? join(path, MODEL_JSON) : path;
 }
 
@@ -44,18 +47,22 @@ async function modelJsonPath(path: string): Promise<string> {
  * const same = await tf.loadLayersModel(fileSystemIO('./my-model'));
  */
 export function fileSystemIO(path: string): tf.io.IOHandler {
-  if (typeof path !== 'string' || path.length === 0) throw new Error(`fileSystemIO: path: expected a non-empty string, but got ${JSON.stringify(path)}`);
+  if (typeof path !== 'string' || path.length === 0)
+    throw new Error(`fileSystemIO: path: expected a non-empty string, but got ${JSON.stringify(path)}`);
   const target = path.startsWith(FILE_SCHEME) ? path.slice(FILE_SCHEME.length) : path;
   return {
     async save(artifacts: tf.io.ModelArtifacts): Promise<tf.io.SaveResult> {
       const topology = artifacts.modelTopology;
       if (topology == null || topology instanceof ArrayBuffer) {
-        throw new Error('fileSystemIO: can only save a model with a JSON topology (tf.LayersModel), not a binary or missing one');
+        throw new Error(
+          'fileSystemIO: can only save a model with a JSON topology (tf.LayersModel), not a binary or missing one',
+        );
       }
       const directory = target.endsWith('.json') ? dirname(target) : target;
       const jsonFile = target.endsWith('.json') ? target : join(directory, MODEL_JSON);
       const data = artifacts.weightData;
-      const weights = data == null ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
+      const weights =
+        data == null ? new ArrayBuffer(0) : Array.isArray(data) ? tf.io.concatenateArrayBuffers(data) : data;
       const modelJSON: tf.io.ModelJSON = {
         modelTopology: topology,
         format: artifacts.format,
@@ -77,7 +84,9 @@ export function fileSystemIO(path: string): tf.io.IOHandler {
       const jsonFile = await modelJsonPath(target);
       const modelJSON = JSON.parse(await readFile(jsonFile, 'utf8')) as tf.io.ModelJSON;
       if (modelJSON.modelTopology == null && modelJSON.weightsManifest == null) {
-        throw new Error(`fileSystemIO: ${jsonFile} holds neither modelTopology nor weightsManifest: not a tfjs model.json`);
+        throw new Error(
+          `fileSystemIO: ${jsonFile} holds neither modelTopology nor weightsManifest: not a tfjs model.json`,
+        );
       }
       const directory = dirname(jsonFile);
       return tf.io.getModelArtifactsForJSON(modelJSON, async (manifest) => {

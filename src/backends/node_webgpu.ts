@@ -50,7 +50,8 @@ export function swiftShaderIcdCandidates(): string[] {
     '/snap/chromium/current/usr/lib/chromium-browser/vk_swiftshader_icd.json',
   ];
   const playwright = process.env.PLAYWRIGHT_BROWSERS_PATH ?? join(homedir(), '.cache', 'ms-playwright');
-  for (const build of ['chromium-1200', 'chromium']) list.push(join(playwright, build, 'chrome-linux', 'vk_swiftshader_icd.json'));
+  for (const build of ['chromium-1200', 'chromium'])
+    list.push(join(playwright, build, 'chrome-linux', 'vk_swiftshader_icd.json'));
   return list;
 }
 
@@ -59,7 +60,7 @@ export function findSwiftShaderIcd(): string | null {
 }
 
 const installHelp =
-  'Install a Vulkan driver: on Debian/Ubuntu `apt-get install libvulkan1` plus either your GPU\'s Vulkan driver ' +
+  "Install a Vulkan driver: on Debian/Ubuntu `apt-get install libvulkan1` plus either your GPU's Vulkan driver " +
   '(mesa-vulkan-drivers, nvidia-driver) or `chromium-common` / `chromium`, whose SwiftShader ICD ' +
   '(vk_swiftshader_icd.json, found with `dpkg -L chromium-common | grep vk_swiftshader`) runs WebGPU on the CPU; ' +
   'an unusual location can be given with VK_ICD_FILENAMES=/path/to/icd.json or initNodeWebGPU({icdPath}).';
@@ -84,7 +85,8 @@ export function initNodeWebGPU(options: InitNodeWebGPUOptions = {}): Promise<Nod
   });
   return initialised.then(async (info) => {
     if (options.setBackend !== false && tf.getBackend() !== 'webgpu') {
-      if (!(await tf.setBackend('webgpu'))) throw new Error(`initNodeWebGPU: tf.setBackend('webgpu') failed on adapter ${JSON.stringify(info.adapter)}`);
+      if (!(await tf.setBackend('webgpu')))
+        throw new Error(`initNodeWebGPU: tf.setBackend('webgpu') failed on adapter ${JSON.stringify(info.adapter)}`);
     }
     return info;
   });
@@ -99,7 +101,10 @@ async function setUp(options: InitNodeWebGPUOptions): Promise<NodeWebGPUInfo> {
   try {
     dawn = await import('webgpu');
   } catch (err) {
-    throw new Error(`initNodeWebGPU: the 'webgpu' npm package (Dawn for Node) could not be loaded (${(err as Error).message}); install it with \`npm install webgpu\`.`, {cause: err});
+    throw new Error(
+      `initNodeWebGPU: the 'webgpu' npm package (Dawn for Node) could not be loaded (${(err as Error).message}); install it with \`npm install webgpu\`.`,
+      {cause: err},
+    );
   }
   const envIcd = process.env.VK_ICD_FILENAMES ?? process.env.VK_DRIVER_FILES;
   const attempts: Array<string | null> = [];
@@ -128,7 +133,9 @@ async function setUp(options: InitNodeWebGPUOptions): Promise<NodeWebGPUInfo> {
     return {icd, adapter: described, software: /swiftshader/i.test(`${a.architecture} ${a.description} ${a.vendor}`)};
   }
   if (attempts.length === 0) {
-    throw new Error(`initNodeWebGPU: no WebGPU adapter: driver 'software' was requested but no SwiftShader ICD was found (looked in ${swiftShaderIcdCandidates().join(', ')}). ${installHelp}`);
+    throw new Error(
+      `initNodeWebGPU: no WebGPU adapter: driver 'software' was requested but no SwiftShader ICD was found (looked in ${swiftShaderIcdCandidates().join(', ')}). ${installHelp}`,
+    );
   }
   throw new Error(`initNodeWebGPU: no WebGPU adapter found (tried ${tried.join('; ')}). ${installHelp}`);
 }

@@ -103,14 +103,26 @@ function plan(a: tf.TensorInfo, b: tf.TensorInfo, attrs: MatMulAttrs): number[] 
   return [...(sameOuter || !aBroadcasts ? outerA : outerB), m, n];
 }
 
-function multiply(backend: CpuBackendLike, a: tf.TensorInfo, b: tf.TensorInfo, attrs: MatMulAttrs, shape: number[], bias: Float32Array | null, relu: boolean): tf.TensorInfo {
+function multiply(
+  backend: CpuBackendLike,
+  a: tf.TensorInfo,
+  b: tf.TensorInfo,
+  attrs: MatMulAttrs,
+  shape: number[],
+  bias: Float32Array | null,
+  relu: boolean,
+): tf.TensorInfo {
   const left = asRowMajor(a, valuesOf(backend, a), attrs.transposeA);
   const right = asRowMajor(b, valuesOf(backend, b), attrs.transposeB);
   return backend.makeTensorInfo(shape, 'float32', batchMatMulValues(left, right, bias, relu));
 }
 
 export const batchMatMulReplacement: ReplacementKernel = (args, tfjsKernel) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {a: tf.TensorInfo; b: tf.TensorInfo}; backend: CpuBackendLike; attrs: MatMulAttrs};
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {a: tf.TensorInfo; b: tf.TensorInfo};
+    backend: CpuBackendLike;
+    attrs: MatMulAttrs;
+  };
   const shape = plan(inputs.a, inputs.b, attrs);
   if (shape == null) return tfjsKernel(args);
   return multiply(backend, inputs.a, inputs.b, attrs, shape, null, false);
@@ -125,7 +137,9 @@ export const fusedMatMulReplacement: ReplacementKernel = (args, tfjsKernel) => {
   const shape = plan(inputs.a, inputs.b, attrs);
   const activation = attrs.activation ?? 'linear';
   const n = shape?.[shape.length - 1];
-  const plainBias = inputs.bias == null || (inputs.bias.dtype === 'float32' && inputs.bias.shape.length === 1 && inputs.bias.shape[0] === n);
+  const plainBias =
+    inputs.bias == null ||
+    (inputs.bias.dtype === 'float32' && inputs.bias.shape.length === 1 && inputs.bias.shape[0] === n);
   if (shape == null || !plainBias || (activation !== 'linear' && activation !== 'relu')) return tfjsKernel(args);
   const bias = inputs.bias == null ? null : valuesOf(backend, inputs.bias);
   return multiply(backend, inputs.a, inputs.b, attrs, shape, bias, activation === 'relu');

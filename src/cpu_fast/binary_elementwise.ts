@@ -51,7 +51,10 @@ function multiply(long: Float32Array, short: Float32Array): Float32Array {
 
 function binary(impl: (long: Float32Array, short: Float32Array) => Float32Array): ReplacementKernel {
   return (args, tfjsKernel) => {
-    const {inputs, backend} = args as unknown as {inputs: {a: tf.TensorInfo; b: tf.TensorInfo}; backend: CpuBackendLike};
+    const {inputs, backend} = args as unknown as {
+      inputs: {a: tf.TensorInfo; b: tf.TensorInfo};
+      backend: CpuBackendLike;
+    };
     const pair = suffixPair(inputs.a, inputs.b);
     // An empty suffix operand would mean a zero-size result; leave that corner to tfjs.
     if (pair == null || valuesOf(backend, pair[1]).length === 0) return tfjsKernel(args);

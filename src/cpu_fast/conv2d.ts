@@ -23,15 +23,33 @@ interface ConvAttrs {
 
 /** y = relu?(x ⋆ w + bias) for NHWC x [B, H, W, Cin] and w [kh, kw, Cin, Cout]. */
 export function conv2dNHWC(
-  xv: Float32Array, xShape: number[], wv: Float32Array, wShape: number[], attrs: ConvAttrs,
-  bias: Float32Array | null = null, relu = false,
+  xv: Float32Array,
+  xShape: number[],
+  wv: Float32Array,
+  wShape: number[],
+  attrs: ConvAttrs,
+  bias: Float32Array | null = null,
+  relu = false,
 ): {values: Float32Array; shape: number[]} {
   const info = tf.backend_util.computeConv2DInfo(
-    xShape as [number, number, number, number], wShape as [number, number, number, number],
-    attrs.strides, attrs.dilations, attrs.pad as never, attrs.dimRoundingMode, false, 'channelsLast',
+    xShape as [number, number, number, number],
+    wShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad as never,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const {batchSize: B, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
-  const {filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw} = info;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    strideHeight: sh,
+    strideWidth: sw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+  } = info;
   const top = info.padInfo.top;
   const left = info.padInfo.left;
   const y = new Float32Array(B * OH * OW * Cout);
@@ -98,9 +116,19 @@ export function conv2dNHWC(
 }
 
 export const conv2dReplacement: ReplacementKernel = (args, tfjsKernel) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo; filter: tf.TensorInfo}; backend: CpuBackendLike; attrs: ConvAttrs};
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {x: tf.TensorInfo; filter: tf.TensorInfo};
+    backend: CpuBackendLike;
+    attrs: ConvAttrs;
+  };
   if (attrs.dataFormat === 'NCHW' || inputs.x.dtype !== 'float32') return tfjsKernel(args);
-  const y = conv2dNHWC(valuesOf(backend, inputs.x), inputs.x.shape, valuesOf(backend, inputs.filter), inputs.filter.shape, attrs);
+  const y = conv2dNHWC(
+    valuesOf(backend, inputs.x),
+    inputs.x.shape,
+    valuesOf(backend, inputs.filter),
+    inputs.filter.shape,
+    attrs,
+  );
   return backend.makeTensorInfo(y.shape, 'float32', y.values);
 };
 
@@ -113,10 +141,23 @@ export const fusedConv2dReplacement: ReplacementKernel = (args, tfjsKernel) => {
   const activation = attrs.activation ?? 'linear';
   const cout = inputs.filter.shape[3];
   const plainBias = inputs.bias == null || (inputs.bias.shape.length === 1 && inputs.bias.shape[0] === cout);
-  if (attrs.dataFormat === 'NCHW' || inputs.x.dtype !== 'float32' || !plainBias || (activation !== 'linear' && activation !== 'relu')) {
+  if (
+    attrs.dataFormat === 'NCHW' ||
+    inputs.x.dtype !== 'float32' ||
+    !plainBias ||
+    (activation !== 'linear' && activation !== 'relu')
+  ) {
     return tfjsKernel(args);
   }
   const bias = inputs.bias == null ? null : valuesOf(backend, inputs.bias);
-  const y = conv2dNHWC(valuesOf(backend, inputs.x), inputs.x.shape, valuesOf(backend, inputs.filter), inputs.filter.shape, attrs, bias, activation === 'relu');
+  const y = conv2dNHWC(
+    valuesOf(backend, inputs.x),
+    inputs.x.shape,
+    valuesOf(backend, inputs.filter),
+    inputs.filter.shape,
+    attrs,
+    bias,
+    activation === 'relu',
+  );
   return backend.makeTensorInfo(y.shape, 'float32', y.values);
 };

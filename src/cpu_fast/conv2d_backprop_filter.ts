@@ -30,7 +30,16 @@ let wasmInstalled = false;
 /** dW of an NHWC conv2d (dilation 1, as tfjs's kernel) from x and dy values. */
 function conv2DFilterGradient(xv: Float32Array, xShape: number[], dyv: Float32Array, attrs: Attrs): Float32Array {
   const {strides, pad, dimRoundingMode, filterShape} = attrs;
-  const info = tf.backend_util.computeConv2DInfo(xShape as [number, number, number, number], filterShape, strides, 1, pad as never, dimRoundingMode, false, 'channelsLast');
+  const info = tf.backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape,
+    strides,
+    1,
+    pad as never,
+    dimRoundingMode,
+    false,
+    'channelsLast',
+  );
   const {batchSize: B, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
   const {filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw} = info;
   const top = info.padInfo.top;
@@ -83,7 +92,11 @@ function conv2DFilterGradient(xv: Float32Array, xShape: number[], dyv: Float32Ar
 }
 
 export const conv2dBackpropFilterReplacement: ReplacementKernel = (args, tfjsKernel) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo; dy: tf.TensorInfo}; backend: CpuBackendLike; attrs: Attrs};
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {x: tf.TensorInfo; dy: tf.TensorInfo};
+    backend: CpuBackendLike;
+    attrs: Attrs;
+  };
   if (attrs.dataFormat === 'NCHW' || inputs.x.dtype !== 'float32') return tfjsKernel(args);
   const dw = conv2DFilterGradient(valuesOf(backend, inputs.x), inputs.x.shape, valuesOf(backend, inputs.dy), attrs);
   return backend.makeTensorInfo(attrs.filterShape, 'float32', dw);
@@ -91,11 +104,21 @@ export const conv2dBackpropFilterReplacement: ReplacementKernel = (args, tfjsKer
 
 /** The same for the wasm backend (reads the operands out of the wasm heap; NHWC only). */
 export const wasmConv2DBackpropFilter: KernelFunc = (args) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo; dy: tf.TensorInfo}; backend: WasmBackendLike; attrs: Attrs};
-  if (attrs.dataFormat === 'NCHW') throw new Error('Conv2DBackpropFilter (wasm, tfjs-semifield/cpu-fast): only NHWC is supported');
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {x: tf.TensorInfo; dy: tf.TensorInfo};
+    backend: WasmBackendLike;
+    attrs: Attrs;
+  };
+  if (attrs.dataFormat === 'NCHW')
+    throw new Error('Conv2DBackpropFilter (wasm, tfjs-semifield/cpu-fast): only NHWC is supported');
   const xv = backend.readSync(inputs.x.dataId) as Float32Array;
   const dyv = backend.readSync(inputs.dy.dataId) as Float32Array;
-  return backend.makeOutput(attrs.filterShape, 'float32', undefined, conv2DFilterGradient(xv, inputs.x.shape, dyv, attrs));
+  return backend.makeOutput(
+    attrs.filterShape,
+    'float32',
+    undefined,
+    conv2DFilterGradient(xv, inputs.x.shape, dyv, attrs),
+  );
 };
 
 /**

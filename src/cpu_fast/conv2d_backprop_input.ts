@@ -19,9 +19,21 @@ interface BackpropInputAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-export function conv2dBackpropInputNHWC(dyv: Float32Array, wv: Float32Array, wShape: number[], attrs: BackpropInputAttrs): Float32Array {
+export function conv2dBackpropInputNHWC(
+  dyv: Float32Array,
+  wv: Float32Array,
+  wShape: number[],
+  attrs: BackpropInputAttrs,
+): Float32Array {
   const info = tf.backend_util.computeConv2DInfo(
-    attrs.inputShape, wShape as [number, number, number, number], attrs.strides, 1, attrs.pad as never, attrs.dimRoundingMode, false, 'channelsLast',
+    attrs.inputShape,
+    wShape as [number, number, number, number],
+    attrs.strides,
+    1,
+    attrs.pad as never,
+    attrs.dimRoundingMode,
+    false,
+    'channelsLast',
   );
   const {batchSize: B, inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
   const {filterHeight: kh, filterWidth: kw, strideHeight: sh, strideWidth: sw} = info;
@@ -61,8 +73,17 @@ export function conv2dBackpropInputNHWC(dyv: Float32Array, wv: Float32Array, wSh
 }
 
 export const conv2dBackpropInputReplacement: ReplacementKernel = (args, tfjsKernel) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {dy: tf.TensorInfo; filter: tf.TensorInfo}; backend: CpuBackendLike; attrs: BackpropInputAttrs};
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {dy: tf.TensorInfo; filter: tf.TensorInfo};
+    backend: CpuBackendLike;
+    attrs: BackpropInputAttrs;
+  };
   if (attrs.dataFormat === 'NCHW' || inputs.dy.dtype !== 'float32') return tfjsKernel(args);
-  const dx = conv2dBackpropInputNHWC(valuesOf(backend, inputs.dy), valuesOf(backend, inputs.filter), inputs.filter.shape, attrs);
+  const dx = conv2dBackpropInputNHWC(
+    valuesOf(backend, inputs.dy),
+    valuesOf(backend, inputs.filter),
+    inputs.filter.shape,
+    attrs,
+  );
   return backend.makeTensorInfo([...attrs.inputShape], 'float32', dx);
 };

@@ -10,7 +10,10 @@ export interface CpuBackendLike {
 }
 
 /** A replacement kernel: handles what it can and hands everything else to tfjs's own kernel. */
-export type ReplacementKernel = (args: Parameters<tf.KernelConfig['kernelFunc']>[0], tfjsKernel: tf.KernelConfig['kernelFunc']) => ReturnType<tf.KernelConfig['kernelFunc']>;
+export type ReplacementKernel = (
+  args: Parameters<tf.KernelConfig['kernelFunc']>[0],
+  tfjsKernel: tf.KernelConfig['kernelFunc'],
+) => ReturnType<tf.KernelConfig['kernelFunc']>;
 
 export function valuesOf(backend: CpuBackendLike, t: tf.TensorInfo): Float32Array {
   return backend.data.get(t.dataId).values as Float32Array;

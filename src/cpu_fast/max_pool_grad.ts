@@ -19,9 +19,19 @@ interface MaxPoolGradAttrs {
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
-export function maxPoolGradNHWC(dyv: Float32Array, xv: Float32Array, xShape: number[], attrs: MaxPoolGradAttrs): Float32Array {
+export function maxPoolGradNHWC(
+  dyv: Float32Array,
+  xv: Float32Array,
+  xShape: number[],
+  attrs: MaxPoolGradAttrs,
+): Float32Array {
   const info = tf.backend_util.computePool2DInfo(
-    xShape as [number, number, number, number], attrs.filterSize, attrs.strides, 1, attrs.pad as never, attrs.dimRoundingMode,
+    xShape as [number, number, number, number],
+    attrs.filterSize,
+    attrs.strides,
+    1,
+    attrs.pad as never,
+    attrs.dimRoundingMode,
   );
   const {batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW} = info;
   const {strideHeight: sh, strideWidth: sw, effectiveFilterHeight: fh, effectiveFilterWidth: fw} = info;
@@ -60,7 +70,11 @@ export function maxPoolGradNHWC(dyv: Float32Array, xv: Float32Array, xShape: num
 }
 
 export const maxPoolGradReplacement: ReplacementKernel = (args, tfjsKernel) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {dy: tf.TensorInfo; input: tf.TensorInfo}; backend: CpuBackendLike; attrs: MaxPoolGradAttrs};
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {dy: tf.TensorInfo; input: tf.TensorInfo};
+    backend: CpuBackendLike;
+    attrs: MaxPoolGradAttrs;
+  };
   if (inputs.input.dtype !== 'float32') return tfjsKernel(args);
   const dx = maxPoolGradNHWC(valuesOf(backend, inputs.dy), valuesOf(backend, inputs.input), inputs.input.shape, attrs);
   return backend.makeTensorInfo([...inputs.input.shape], 'float32', dx);

@@ -44,7 +44,8 @@ export const FAST_CPU_KERNEL_NAMES: readonly string[] = Object.freeze(Object.key
 const originals = new Map<string, tf.KernelConfig>();
 
 function checkNames(names: unknown, fn: string): string[] {
-  if (!Array.isArray(names)) throw new Error(`${fn}: names: expected an array of kernel names, but got ${JSON.stringify(names)}`);
+  if (!Array.isArray(names))
+    throw new Error(`${fn}: names: expected an array of kernel names, but got ${JSON.stringify(names)}`);
   for (const name of names) {
     if (typeof name !== 'string' || !(name in fastCpuKernels)) {
       throw new Error(`${fn}: names: expected some of ${FAST_CPU_KERNEL_NAMES.join(', ')}, but got '${String(name)}'`);
@@ -81,7 +82,9 @@ export function registerFastCpuKernels(names: readonly string[] = FAST_CPU_KERNE
     if (originals.has(name)) continue;
     const original = tf.getKernel(name, 'cpu');
     if (original == null) {
-      throw new Error(`registerFastCpuKernels: the cpu backend has no ${name} kernel to replace: import '@tensorflow/tfjs-backend-cpu' (or '@tensorflow/tfjs') first`);
+      throw new Error(
+        `registerFastCpuKernels: the cpu backend has no ${name} kernel to replace: import '@tensorflow/tfjs-backend-cpu' (or '@tensorflow/tfjs') first`,
+      );
     }
     const replacement = fastCpuKernels[name];
     originals.set(name, original);

@@ -22,7 +22,11 @@ export function sumLeadingAxes(xv: Float32Array, shape: number[], reduced: numbe
 }
 
 export const sumReplacement: ReplacementKernel = (args, tfjsKernel) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo}; backend: CpuBackendLike; attrs: {axis: number | number[]; keepDims: boolean}};
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {x: tf.TensorInfo};
+    backend: CpuBackendLike;
+    attrs: {axis: number | number[]; keepDims: boolean};
+  };
   const {x} = inputs;
   if (x.dtype !== 'float32') return tfjsKernel(args);
   const axes = [...new Set(tf.util.parseAxisParam(attrs.axis, x.shape))].sort((a, b) => a - b);

@@ -22,7 +22,11 @@ export const reluReplacement: ReplacementKernel = (args, tfjsKernel) => {
 };
 
 export const stepReplacement: ReplacementKernel = (args, tfjsKernel) => {
-  const {inputs, backend, attrs} = args as unknown as {inputs: {x: tf.TensorInfo}; backend: CpuBackendLike; attrs: {alpha: number}};
+  const {inputs, backend, attrs} = args as unknown as {
+    inputs: {x: tf.TensorInfo};
+    backend: CpuBackendLike;
+    attrs: {alpha: number};
+  };
   if (inputs.x.dtype !== 'float32') return tfjsKernel(args);
   const x = valuesOf(backend, inputs.x);
   const out = new Float32Array(x.length);

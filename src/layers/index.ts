@@ -53,11 +53,14 @@ export const layers = {
   /** A {@link SemifieldPooling2D} layer (learnable replacement for `tf.layers.maxPooling2d`). */
   semifieldPooling2d: (args: SemifieldPooling2DLayerArgs = {}): SemifieldPooling2D => new SemifieldPooling2D(args),
   /** A {@link MorphologicalOpening2D} layer (erosion then dilation). */
-  morphologicalOpening2d: (args: MorphologicalLayer2DArgs = {}): MorphologicalOpening2D => new MorphologicalOpening2D(args),
+  morphologicalOpening2d: (args: MorphologicalLayer2DArgs = {}): MorphologicalOpening2D =>
+    new MorphologicalOpening2D(args),
   /** A {@link MorphologicalClosing2D} layer (dilation then erosion). */
-  morphologicalClosing2d: (args: MorphologicalLayer2DArgs = {}): MorphologicalClosing2D => new MorphologicalClosing2D(args),
+  morphologicalClosing2d: (args: MorphologicalLayer2DArgs = {}): MorphologicalClosing2D =>
+    new MorphologicalClosing2D(args),
   /** A {@link MorphologicalTopHat2D} layer (white: x − opening, black: closing − x; learned element). */
-  morphologicalTopHat2d: (args: MorphologicalTopHat2DArgs = {}): MorphologicalTopHat2D => new MorphologicalTopHat2D(args),
+  morphologicalTopHat2d: (args: MorphologicalTopHat2DArgs = {}): MorphologicalTopHat2D =>
+    new MorphologicalTopHat2D(args),
   SemifieldConv2D,
   SemifieldPooling2D,
   MorphologicalOpening2D,

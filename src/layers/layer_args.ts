@@ -51,8 +51,22 @@ export type ActivationIdentifier =
   | 'logSoftmax';
 
 const activationNames: readonly string[] = [
-  'elu', 'hardSigmoid', 'linear', 'relu', 'relu6', 'selu', 'sigmoid', 'softmax', 'softplus', 'softsign', 'tanh',
-  'swish', 'mish', 'gelu', 'gelu_new', 'logSoftmax',
+  'elu',
+  'hardSigmoid',
+  'linear',
+  'relu',
+  'relu6',
+  'selu',
+  'sigmoid',
+  'softmax',
+  'softplus',
+  'softsign',
+  'tanh',
+  'swish',
+  'mish',
+  'gelu',
+  'gelu_new',
+  'logSoftmax',
 ];
 
 /** Render a value for an error message. */
@@ -74,7 +88,11 @@ export function parseIntPair(value: unknown, argName: string, fallback?: [number
 }
 
 /** 'valid' or 'same', the two paddings tf.layers.conv2d offers for channelsLast images. */
-export function parsePadding(value: unknown, argName = 'padding', fallback: 'valid' | 'same' = 'valid'): 'valid' | 'same' {
+export function parsePadding(
+  value: unknown,
+  argName = 'padding',
+  fallback: 'valid' | 'same' = 'valid',
+): 'valid' | 'same' {
   if (value === undefined) return fallback;
   if (value === 'valid' || value === 'same') return value;
   throw new Error(`${argName}: expected 'valid' or 'same', but got ${show(value)}`);
@@ -83,7 +101,9 @@ export function parsePadding(value: unknown, argName = 'padding', fallback: 'val
 export function parseKind(value: unknown, argName = 'kind'): 'corr' | 'conv' {
   if (value === undefined) return 'corr';
   if (value === 'corr' || value === 'conv') return value;
-  throw new Error(`${argName}: expected 'corr' (cross-correlation, the tfjs convention) or 'conv' (mirrored kernel), but got ${show(value)}`);
+  throw new Error(
+    `${argName}: expected 'corr' (cross-correlation, the tfjs convention) or 'conv' (mirrored kernel), but got ${show(value)}`,
+  );
 }
 
 export function parseBoolean(value: unknown, argName: string, fallback: boolean): boolean {
@@ -95,10 +115,15 @@ export function parseBoolean(value: unknown, argName: string, fallback: boolean)
 /** Only NHWC is supported (the op's layout); 'channelsLast' is accepted for drop-in configs. */
 export function checkDataFormat(value: unknown, argName = 'dataFormat'): void {
   if (value === undefined || value === null || value === 'channelsLast') return;
-  throw new Error(`${argName}: expected 'channelsLast' (the only layout semifield layers support), but got ${show(value)}`);
+  throw new Error(
+    `${argName}: expected 'channelsLast' (the only layout semifield layers support), but got ${show(value)}`,
+  );
 }
 
-type ClassEntry = [tf.serialization.SerializableConstructor<tf.serialization.Serializable>, tf.serialization.FromConfigMethod<tf.serialization.Serializable>];
+type ClassEntry = [
+  tf.serialization.SerializableConstructor<tf.serialization.Serializable>,
+  tf.serialization.FromConfigMethod<tf.serialization.Serializable>,
+];
 
 function lookupClass(className: string): ClassEntry | undefined {
   return tf.serialization.SerializationMap.getMap().classNameMap[className] as ClassEntry | undefined;
@@ -141,15 +166,30 @@ function resolveSerializable<T>(
   }
   const entry = className === undefined ? undefined : lookupClass(className);
   if (entry == null) {
-    throw new Error(`${argName}: expected ${what} (an instance, one of ${names.map((n) => `'${n}'`).join(', ')}, or {className, config}), but got ${show(value)}`);
+    throw new Error(
+      `${argName}: expected ${what} (an instance, one of ${names.map((n) => `'${n}'`).join(', ')}, or {className, config}), but got ${show(value)}`,
+    );
   }
   const [cls, fromConfig] = entry;
   return fromConfig(cls, config) as unknown as T;
 }
 
 const initializerNames = [
-  'Zeros', 'Ones', 'Constant', 'RandomUniform', 'RandomNormal', 'TruncatedNormal', 'Identity', 'VarianceScaling',
-  'GlorotUniform', 'GlorotNormal', 'HeNormal', 'HeUniform', 'LeCunNormal', 'LeCunUniform', 'Orthogonal',
+  'Zeros',
+  'Ones',
+  'Constant',
+  'RandomUniform',
+  'RandomNormal',
+  'TruncatedNormal',
+  'Identity',
+  'VarianceScaling',
+  'GlorotUniform',
+  'GlorotNormal',
+  'HeNormal',
+  'HeUniform',
+  'LeCunNormal',
+  'LeCunUniform',
+  'Orthogonal',
 ];
 const regularizerNames = ['L1L2'];
 const constraintNames = ['MaxNorm', 'UnitNorm', 'NonNeg', 'MinMaxNorm'];
@@ -191,16 +231,27 @@ export interface ResolvedActivation {
 export function resolveActivation(value: unknown, argName = 'activation'): ResolvedActivation {
   const name = value == null ? 'linear' : value;
   if (typeof name !== 'string' || !activationNames.includes(name)) {
-    throw new Error(`${argName}: expected one of ${activationNames.map((n) => `'${n}'`).join(', ')}, but got ${show(value)}`);
+    throw new Error(
+      `${argName}: expected one of ${activationNames.map((n) => `'${n}'`).join(', ')}, but got ${show(value)}`,
+    );
   }
   const entry = lookupClass(name);
-  if (entry == null) throw new Error(`${argName}: tfjs-layers has no activation '${name}' registered (is @tensorflow/tfjs-layers loaded?)`);
+  if (entry == null)
+    throw new Error(
+      `${argName}: tfjs-layers has no activation '${name}' registered (is @tensorflow/tfjs-layers loaded?)`,
+    );
   const activation = entry[1](entry[0], {}) as unknown as {apply(x: tf.Tensor): tf.Tensor};
   return {name: name as ActivationIdentifier, apply: (x) => activation.apply(x)};
 }
 
 /** Output length of a window op along one axis, as tf.conv2d computes it (null stays null). */
-export function convOutputLength(inputLength: number | null, filterSize: number, padding: 'valid' | 'same', stride: number, dilation: number): number | null {
+export function convOutputLength(
+  inputLength: number | null,
+  filterSize: number,
+  padding: 'valid' | 'same',
+  stride: number,
+  dilation: number,
+): number | null {
   if (inputLength == null) return null;
   const effective = (filterSize - 1) * dilation + 1;
   const length = padding === 'same' ? inputLength : inputLength - effective + 1;
@@ -210,14 +261,18 @@ export function convOutputLength(inputLength: number | null, filterSize: number,
 /** The single tensor of a layer call (layers with one input receive a tensor or a one-element list). */
 export function singleInput(inputs: tf.Tensor | tf.Tensor[], layerName: string): tf.Tensor {
   if (Array.isArray(inputs)) {
-    if (inputs.length !== 1) throw new Error(`${layerName}: expected exactly one input tensor, but got ${inputs.length}`);
+    if (inputs.length !== 1)
+      throw new Error(`${layerName}: expected exactly one input tensor, but got ${inputs.length}`);
     return inputs[0];
   }
   return inputs;
 }
 
 /** The single shape of a layer's input. */
-export function singleShape(shape: Array<number | null> | Array<Array<number | null>>, layerName: string): Array<number | null> {
+export function singleShape(
+  shape: Array<number | null> | Array<Array<number | null>>,
+  layerName: string,
+): Array<number | null> {
   if (Array.isArray(shape[0])) {
     if (shape.length !== 1) throw new Error(`${layerName}: expected exactly one input shape, but got ${shape.length}`);
     return shape[0] as Array<number | null>;

@@ -5,7 +5,15 @@ import {getSemifield} from '../semifields/registry.js';
 import type {Semifield, SemifieldConfig} from '../semifields/types.js';
 import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
 import {createKernelModule, type StructuringFunctionConfig} from './kernels/index.js';
-import {checkDataFormat, convOutputLength, parseIntPair, parsePadding, show, singleInput, singleShape} from './layer_args.js';
+import {
+  checkDataFormat,
+  convOutputLength,
+  parseIntPair,
+  parsePadding,
+  show,
+  singleInput,
+  singleShape,
+} from './layer_args.js';
 
 type LayerArgs = ConstructorParameters<typeof tfl.Layer>[0];
 type Kwargs = Parameters<InstanceType<typeof tfl.Layer>['call']>[1];
@@ -72,7 +80,8 @@ export abstract class MorphologicalLayer2D extends DepthwiseStructuringLayer2D {
   protected abstract readonly order: 'erosion-first' | 'dilation-first';
 
   constructor(args: MorphologicalLayer2DArgs = {}, layerName: string) {
-    if (args == null || typeof args !== 'object') throw new Error(`${layerName}: expected an arguments object, but got ${show(args)}`);
+    if (args == null || typeof args !== 'object')
+      throw new Error(`${layerName}: expected an arguments object, but got ${show(args)}`);
     const kernelSize = parseIntPair(args.kernelSize, 'kernelSize', [3, 3]);
     const padding = parsePadding(args.padding, 'padding', 'same');
     const dilationRate = parseIntPair(args.dilationRate, 'dilationRate', [1, 1]);
@@ -80,7 +89,15 @@ export abstract class MorphologicalLayer2D extends DepthwiseStructuringLayer2D {
     const {dilation, erosion} = adjointPair(args.semifield);
     // A free structuring element starts flat (0 everywhere): the plain opening / closing by a square.
     const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () => initializers.zeros());
-    const {kernelSize: _k, padding: _p, dilationRate: _d, dataFormat: _f, semifield: _sf, kernel: _kernel, ...base} = args;
+    const {
+      kernelSize: _k,
+      padding: _p,
+      dilationRate: _d,
+      dataFormat: _f,
+      semifield: _sf,
+      kernel: _kernel,
+      ...base
+    } = args;
     super(base, kernelModule);
     this.kernelSize = kernelSize;
     this.padding = padding;
@@ -92,7 +109,6 @@ export abstract class MorphologicalLayer2D extends DepthwiseStructuringLayer2D {
   protected override windowSize(): [number, number] {
     return this.kernelSize;
   }
-
 
   /** The structuring function b, [kh, kw, 1, C] (a new tensor; dispose it). */
   structuringFunction(): tf.Tensor4D {

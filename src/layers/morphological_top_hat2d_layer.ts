@@ -30,9 +30,12 @@ export class MorphologicalTopHat2D extends MorphologicalLayer2D {
 
   constructor(args: MorphologicalTopHat2DArgs = {}) {
     const type = args?.type ?? 'white';
-    if (type !== 'white' && type !== 'black') throw new Error(`morphologicalTopHat2d: type: expected 'white' or 'black', but got ${show(type)}`);
+    if (type !== 'white' && type !== 'black')
+      throw new Error(`morphologicalTopHat2d: type: expected 'white' or 'black', but got ${show(type)}`);
     if (args?.padding !== undefined && args.padding !== 'same') {
-      throw new Error(`morphologicalTopHat2d: padding: expected 'same' (the top-hat subtracts the input), but got ${show(args.padding)}`);
+      throw new Error(
+        `morphologicalTopHat2d: padding: expected 'same' (the top-hat subtracts the input), but got ${show(args.padding)}`,
+      );
     }
     const {type: _t, ...rest} = args ?? {};
     super(rest, 'morphologicalTopHat2d');

@@ -134,7 +134,9 @@ export class SemifieldConv2D extends tfl.Layer {
 
   constructor(args: SemifieldConv2DLayerArgs) {
     if (args == null || typeof args !== 'object') {
-      throw new Error(`semifieldConv2d: expected an arguments object {filters, kernelSize, ...}, but got ${show(args)}`);
+      throw new Error(
+        `semifieldConv2d: expected an arguments object {filters, kernelSize, ...}, but got ${show(args)}`,
+      );
     }
     // Validate everything before super(): a bad config must fail before any state is registered.
     const filters = parsePositiveInt(args.filters, 'filters');
@@ -156,19 +158,42 @@ export class SemifieldConv2D extends tfl.Layer {
     const activityRegularizer = resolveRegularizer(args.activityRegularizer, 'activityRegularizer');
     const kernelConstraint = resolveConstraint(args.kernelConstraint, 'kernelConstraint');
     const biasConstraint = resolveConstraint(args.biasConstraint, 'biasConstraint');
-    const kernelModule = createKernelModule(args.kernel ?? 'free', 'kernel', (fanIn) => kernelInitializer ?? defaultSemifieldKernelInitializer(semifield, fanIn));
+    const kernelModule = createKernelModule(
+      args.kernel ?? 'free',
+      'kernel',
+      (fanIn) => kernelInitializer ?? defaultSemifieldKernelInitializer(semifield, fanIn),
+    );
     if (kernelModule.type !== 'free') {
       for (const key of ['kernelInitializer', 'kernelRegularizer', 'kernelConstraint'] as const) {
         if (args[key] != null) {
-          throw new Error(`${key}: only applies to free kernels, but kernel is '${kernelModule.type}' (its parameters are initialised by the kernel config)`);
+          throw new Error(
+            `${key}: only applies to free kernels, but kernel is '${kernelModule.type}' (its parameters are initialised by the kernel config)`,
+          );
         }
       }
     }
 
     const {
-      filters: _f, kernelSize: _k, strides: _s, padding: _p, dataFormat: _d, dilationRate: _r, groups: _g, semifield: _sf,
-      kind: _kind, kernel: _kernel, activation: _a, useBias: _b, kernelInitializer: _ki, biasInitializer: _bi, kernelRegularizer: _kr,
-      biasRegularizer: _br, activityRegularizer: _ar, kernelConstraint: _kc, biasConstraint: _bc, ...base
+      filters: _f,
+      kernelSize: _k,
+      strides: _s,
+      padding: _p,
+      dataFormat: _d,
+      dilationRate: _r,
+      groups: _g,
+      semifield: _sf,
+      kind: _kind,
+      kernel: _kernel,
+      activation: _a,
+      useBias: _b,
+      kernelInitializer: _ki,
+      biasInitializer: _bi,
+      kernelRegularizer: _kr,
+      biasRegularizer: _br,
+      activityRegularizer: _ar,
+      kernelConstraint: _kc,
+      biasConstraint: _bc,
+      ...base
     } = args;
     super(base);
     this.filters = filters;
@@ -195,22 +220,36 @@ export class SemifieldConv2D extends tfl.Layer {
   override build(inputShape: Shape | Shape[]): void {
     const shape = singleShape(inputShape, this.name);
     if (shape.length !== 4) {
-      throw new Error(`${this.name}: expected input of rank 4 [batch, height, width, channels], but got shape [${shape}]`);
+      throw new Error(
+        `${this.name}: expected input of rank 4 [batch, height, width, channels], but got shape [${shape}]`,
+      );
     }
     const inChannels = shape[3];
-    if (inChannels == null) throw new Error(`${this.name}: the channel dimension of the input must be known, but got shape [${shape}]`);
+    if (inChannels == null)
+      throw new Error(`${this.name}: the channel dimension of the input must be known, but got shape [${shape}]`);
     if (inChannels % this.groups !== 0) {
-      throw new Error(`groups: must divide the input channels (${inChannels}), but got ${this.groups} (layer ${this.name})`);
+      throw new Error(
+        `groups: must divide the input channels (${inChannels}), but got ${this.groups} (layer ${this.name})`,
+      );
     }
     this.kernelModule.build(
-      (name, shape, initializer) => this.addWeight(name, shape, 'float32', initializer, this.kernelRegularizer, true, this.kernelConstraint),
+      (name, shape, initializer) =>
+        this.addWeight(name, shape, 'float32', initializer, this.kernelRegularizer, true, this.kernelConstraint),
       this.kernelSize,
       inChannels / this.groups,
       this.filters,
     );
     if (this.useBias) {
       const biasInit = this.biasInitializer ?? defaultSemifieldBiasInitializer(this.semifield);
-      this.bias = this.addWeight('bias', [this.filters], 'float32', biasInit, this.biasRegularizer, true, this.biasConstraint);
+      this.bias = this.addWeight(
+        'bias',
+        [this.filters],
+        'float32',
+        biasInit,
+        this.biasRegularizer,
+        true,
+        this.biasConstraint,
+      );
     }
     this.inputSpec = [{ndim: 4, axes: {[-1]: inChannels}}];
     this.built = true;

@@ -90,7 +90,8 @@ export class SemifieldPooling2D extends DepthwiseStructuringLayer2D {
   readonly kind: 'corr' | 'conv';
 
   constructor(args: SemifieldPooling2DLayerArgs = {}) {
-    if (args == null || typeof args !== 'object') throw new Error(`semifieldPooling2d: expected an arguments object, but got ${show(args)}`);
+    if (args == null || typeof args !== 'object')
+      throw new Error(`semifieldPooling2d: expected an arguments object, but got ${show(args)}`);
     const poolSize = parseIntPair(args.poolSize, 'poolSize', [2, 2]);
     const strides = parseIntPair(args.strides, 'strides', poolSize);
     const padding = parsePadding(args.padding);
@@ -98,8 +99,20 @@ export class SemifieldPooling2D extends DepthwiseStructuringLayer2D {
     checkDataFormat(args.dataFormat);
     const semifield = getSemifield(args.semifield ?? 'maxplus', 'semifield');
     const kind = parseKind(args.kind);
-    const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () => defaultFreePoolingInitializer(semifield, poolSize));
-    const {poolSize: _ps, strides: _s, padding: _p, dilationRate: _d, dataFormat: _f, semifield: _sf, kind: _k, kernel: _kernel, ...base} = args;
+    const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () =>
+      defaultFreePoolingInitializer(semifield, poolSize),
+    );
+    const {
+      poolSize: _ps,
+      strides: _s,
+      padding: _p,
+      dilationRate: _d,
+      dataFormat: _f,
+      semifield: _sf,
+      kind: _k,
+      kernel: _kernel,
+      ...base
+    } = args;
     super(base, kernelModule);
     this.poolSize = poolSize;
     this.strides = strides;
@@ -112,7 +125,6 @@ export class SemifieldPooling2D extends DepthwiseStructuringLayer2D {
   protected override windowSize(): [number, number] {
     return this.poolSize;
   }
-
 
   /** The [kh, kw, 1, C] semifield filter the layer currently applies (a new tensor; dispose it). */
   filter(): tf.Tensor4D {

@@ -14,4 +14,10 @@ export {
   reconstructionAsync,
   topHat,
 } from './morphology.js';
-export type {GradientOptions, GradientVariant, MorphologyBorder, MorphologyOptions, ReconstructionOptions} from './morphology.js';
+export type {
+  GradientOptions,
+  GradientVariant,
+  MorphologyBorder,
+  MorphologyOptions,
+  ReconstructionOptions,
+} from './morphology.js';

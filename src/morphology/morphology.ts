@@ -79,7 +79,8 @@ function adjointPair(config: unknown, fn: string): {dilation: Semifield; erosion
   const dilation = getSemifield((config ?? 'maxplus') as SemifieldConfig, `morphology.${fn}: options.semifield`);
   const c = dilation.config as {name: string; mu?: number};
   if (c.name === 'maxplus') return {dilation, erosion: getSemifield('minplus')};
-  if (c.name === 'log' && (c.mu as number) > 0) return {dilation, erosion: getSemifield({name: 'log', mu: -(c.mu as number)})};
+  if (c.name === 'log' && (c.mu as number) > 0)
+    return {dilation, erosion: getSemifield({name: 'log', mu: -(c.mu as number)})};
   throw new Error(
     `morphology.${fn}: options.semifield: expected 'maxplus' or {name: 'log', mu > 0} (the dilation's semifield; the erosion uses its dual), but got ${describeJson(config)}`,
   );
@@ -106,11 +107,18 @@ function prepare(
 ): {x4: X4; se3: tf.Tensor3D; rank3: boolean; r: Resolved} {
   const $x = tensorArgument(x, `morphology.${fn}: ${xName}`, created);
   if ($x.rank !== 3 && $x.rank !== 4) {
-    throw new Error(`morphology.${fn}: ${xName}: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`);
+    throw new Error(
+      `morphology.${fn}: ${xName}: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`,
+    );
   }
   const channels = $x.shape[$x.rank - 1] as number;
   const $se = tensorArgument(se, `morphology.${fn}: se`, created);
-  if ($se.rank !== 3 || ($se.shape[0] as number) < 1 || ($se.shape[1] as number) < 1 || ($se.shape[2] !== channels && $se.shape[2] !== 1)) {
+  if (
+    $se.rank !== 3 ||
+    ($se.shape[0] as number) < 1 ||
+    ($se.shape[1] as number) < 1 ||
+    ($se.shape[2] !== channels && $se.shape[2] !== 1)
+  ) {
     throw new Error(
       `morphology.${fn}: se: expected a structuring element of shape [kh, kw, ${channels}] (or [kh, kw, 1] for every channel), but got shape [${$se.shape}]`,
     );
@@ -119,30 +127,60 @@ function prepare(
   let origin: [number, number] = [Math.floor(kh / 2), Math.floor(kw / 2)];
   if (opts.origin !== undefined) {
     const o = opts.origin;
-    if (!Array.isArray(o) || o.length !== 2 || !Number.isInteger(o[0]) || !Number.isInteger(o[1]) || o[0] < 0 || o[0] >= kh || o[1] < 0 || o[1] >= kw) {
-      throw new Error(`morphology.${fn}: options.origin: expected [row, column] integers inside the ${kh}×${kw} element, but got ${describeValue(o)}`);
+    if (
+      !Array.isArray(o) ||
+      o.length !== 2 ||
+      !Number.isInteger(o[0]) ||
+      !Number.isInteger(o[1]) ||
+      o[0] < 0 ||
+      o[0] >= kh ||
+      o[1] < 0 ||
+      o[1] >= kw
+    ) {
+      throw new Error(
+        `morphology.${fn}: options.origin: expected [row, column] integers inside the ${kh}×${kw} element, but got ${describeValue(o)}`,
+      );
     }
     origin = [o[0], o[1]];
   }
   const border = opts.border ?? 'geodesic';
   if (border !== 'geodesic' && (typeof border !== 'number' || Number.isNaN(border))) {
-    throw new Error(`morphology.${fn}: options.border: expected 'geodesic' or a number (constant padding), but got ${describeJson(border)}`);
+    throw new Error(
+      `morphology.${fn}: options.border: expected 'geodesic' or a number (constant padding), but got ${describeJson(border)}`,
+    );
   }
   const impl = opts.implementation;
   if (impl !== undefined && impl !== 'auto' && impl !== 'fused' && impl !== 'composite') {
-    throw new Error(`morphology.${fn}: options.implementation: expected 'auto', 'fused' or 'composite', but got ${describeJson(impl)}`);
+    throw new Error(
+      `morphology.${fn}: options.implementation: expected 'auto', 'fused' or 'composite', but got ${describeJson(impl)}`,
+    );
   }
   const {dilation, erosion} = adjointPair(opts.semifield, fn);
   return {
     x4: ($x.rank === 3 ? tf.expandDims($x, 0) : $x) as X4,
     se3: ($se.shape[2] === channels ? $se : tf.tile($se, [1, 1, channels])) as tf.Tensor3D,
     rank3: $x.rank === 3,
-    r: {kh, kw, origin, border: border as MorphologyBorder, dilation, erosion, implementation: impl as Resolved['implementation']},
+    r: {
+      kh,
+      kw,
+      origin,
+      border: border as MorphologyBorder,
+      dilation,
+      erosion,
+      implementation: impl as Resolved['implementation'],
+    },
   };
 }
 
 /** The op call: depthwise (groups = C) with explicit padding [[t, b], [l, r]]; constant borders pad x. */
-function depthwise(x: X4, filter: tf.Tensor3D, sf: Semifield, pad: [[number, number], [number, number]], kind: 'conv' | 'corr', r: Resolved): X4 {
+function depthwise(
+  x: X4,
+  filter: tf.Tensor3D,
+  sf: Semifield,
+  pad: [[number, number], [number, number]],
+  kind: 'conv' | 'corr',
+  r: Resolved,
+): X4 {
   const [kh, kw, c] = filter.shape;
   const w = tf.reshape(filter, [kh, kw, 1, c]) as tf.Tensor4D;
   const opts = {groups: c, kind, implementation: r.implementation};
@@ -154,17 +192,44 @@ function depthwise(x: X4, filter: tf.Tensor3D, sf: Semifield, pad: [[number, num
 /** δ_b(f)(p) = max_u f(p + o − u) + b(u): max-plus with the mirrored element (kind 'conv'). */
 function dilate(x: X4, se: tf.Tensor3D, r: Resolved): X4 {
   const [oy, ox] = r.origin;
-  return depthwise(x, se, r.dilation, [[r.kh - 1 - oy, oy], [r.kw - 1 - ox, ox]], 'conv', r);
+  return depthwise(
+    x,
+    se,
+    r.dilation,
+    [
+      [r.kh - 1 - oy, oy],
+      [r.kw - 1 - ox, ox],
+    ],
+    'conv',
+    r,
+  );
 }
 
 /** ε_b(f)(p) = min_u f(p + u − o) − b(u): min-plus cross-correlation with −b. */
 function erode(x: X4, se: tf.Tensor3D, r: Resolved): X4 {
   const [oy, ox] = r.origin;
-  return depthwise(x, tf.neg(se) as tf.Tensor3D, r.erosion, [[oy, r.kh - 1 - oy], [ox, r.kw - 1 - ox]], 'corr', r);
+  return depthwise(
+    x,
+    tf.neg(se) as tf.Tensor3D,
+    r.erosion,
+    [
+      [oy, r.kh - 1 - oy],
+      [ox, r.kw - 1 - ox],
+    ],
+    'corr',
+    r,
+  );
 }
 
 /** Shared wrapper: validation, tidy, rank-3 squeeze, disposal of converted arguments. */
-function run(fn: string, x: unknown, se: unknown, options: unknown, known: Set<string>, body: (x4: X4, se3: tf.Tensor3D, r: Resolved, o: Record<string, unknown>) => X4): tf.Tensor {
+function run(
+  fn: string,
+  x: unknown,
+  se: unknown,
+  options: unknown,
+  known: Set<string>,
+  body: (x4: X4, se3: tf.Tensor3D, r: Resolved, o: Record<string, unknown>) => X4,
+): tf.Tensor {
   const opts = checkOptionKeys(options, known, fn);
   const created: tf.Tensor[] = [];
   try {
@@ -222,7 +287,9 @@ export function gradient<T extends tf.Tensor>(x: T | Input, se: Input, options?:
     if (variant === 'beucher') return tf.sub(dilate(x4, b, r), erode(x4, b, r));
     if (variant === 'internal') return tf.sub(x4, erode(x4, b, r));
     if (variant === 'external') return tf.sub(dilate(x4, b, r), x4);
-    throw new Error(`morphology.gradient: options.variant: expected 'beucher', 'internal' or 'external', but got ${describeJson(variant)}`);
+    throw new Error(
+      `morphology.gradient: options.variant: expected 'beucher', 'internal' or 'external', but got ${describeJson(variant)}`,
+    );
   }) as T;
 }
 
@@ -248,7 +315,11 @@ export function bottomHat<T extends tf.Tensor>(x: T | Input, se: Input, options?
  * const marker = tf.sub(mask, 0.3);
  * const filled = morphology.reconstruction(marker, mask); // h-dome-like reconstruction
  */
-export function reconstruction<T extends tf.Tensor>(marker: T | Input, mask: Input, options?: ReconstructionOptions): T {
+export function reconstruction<T extends tf.Tensor>(
+  marker: T | Input,
+  mask: Input,
+  options?: ReconstructionOptions,
+): T {
   const run = reconstructionRun('reconstruction', marker, mask, options);
   try {
     for (let step = 0; step < run.limit; step++) {
@@ -273,7 +344,11 @@ export function reconstruction<T extends tf.Tensor>(marker: T | Input, mask: Inp
  * const marker = tf.mul(mask, tf.randomUniform([1, 16, 16, 1]).greater(0.9));
  * const rec = await morphology.reconstructionAsync(marker, mask);
  */
-export async function reconstructionAsync<T extends tf.Tensor>(marker: T | Input, mask: Input, options?: ReconstructionOptions): Promise<T> {
+export async function reconstructionAsync<T extends tf.Tensor>(
+  marker: T | Input,
+  mask: Input,
+  options?: ReconstructionOptions,
+): Promise<T> {
   const run = reconstructionRun('reconstructionAsync', marker, mask, options);
   try {
     for (let step = 0; step < run.limit; step++) {
@@ -293,18 +368,27 @@ function reconstructionRun(fn: string, marker: tf.Tensor | Input, mask: Input, o
   const opts = checkOptionKeys(options, KNOWN_RECONSTRUCTION, fn);
   const method = opts.method ?? 'dilation';
   if (method !== 'dilation' && method !== 'erosion') {
-    throw new Error(`morphology.${fn}: options.method: expected 'dilation' or 'erosion', but got ${describeJson(method)}`);
+    throw new Error(
+      `morphology.${fn}: options.method: expected 'dilation' or 'erosion', but got ${describeJson(method)}`,
+    );
   }
   const maxIterations = opts.maxIterations;
-  if (maxIterations !== undefined && (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 0)) {
-    throw new Error(`morphology.${fn}: options.maxIterations: expected a non-negative integer, but got ${describeValue(maxIterations)}`);
+  if (
+    maxIterations !== undefined &&
+    (typeof maxIterations !== 'number' || !Number.isInteger(maxIterations) || maxIterations < 0)
+  ) {
+    throw new Error(
+      `morphology.${fn}: options.maxIterations: expected a non-negative integer, but got ${describeValue(maxIterations)}`,
+    );
   }
   const created: tf.Tensor[] = [];
   try {
     const $mask = tensorArgument(mask, `morphology.${fn}: mask`, created);
     const $marker = tensorArgument(marker, `morphology.${fn}: marker`, created);
     if (!tf.util.arraysEqual($marker.shape, $mask.shape)) {
-      throw new Error(`morphology.${fn}: marker and mask: expected equal shapes, but got [${$marker.shape}] and [${$mask.shape}]`);
+      throw new Error(
+        `morphology.${fn}: marker and mask: expected equal shapes, but got [${$marker.shape}] and [${$mask.shape}]`,
+      );
     }
     const channels = $mask.shape[$mask.rank - 1] ?? 1;
     const seArg = opts.se ?? tf.zeros([3, 3, channels]);

@@ -96,7 +96,8 @@ function outShape(info: SemifieldConvInfo): [number, number, number, number] {
 }
 
 function forEachTap(info: SemifieldConvInfo, body: (di: number, dj: number, k: number) => void): void {
-  for (let di = 0; di < info.filterHeight; di++) for (let dj = 0; dj < info.filterWidth; dj++) body(di, dj, di * info.filterWidth + dj);
+  for (let di = 0; di < info.filterHeight; di++)
+    for (let dj = 0; dj < info.filterWidth; dj++) body(di, dj, di * info.filterWidth + dj);
 }
 
 /** Run `update` inside a tidy and dispose the state it replaces. */
@@ -123,7 +124,10 @@ export function compositeForward(
   const rows = filterRows(filter, info);
   const shape = groupedShape(info);
   /** One pass over every term t (tap-major, channel-minor: the scan order), folding it into state. */
-  const sweep = (initial: tf.Tensor[], fold: (state: tf.Tensor[], t: tf.Tensor, flat: number) => tf.Tensor[]): tf.Tensor[] => {
+  const sweep = (
+    initial: tf.Tensor[],
+    fold: (state: tf.Tensor[], t: tf.Tensor, flat: number) => tf.Tensor[],
+  ): tf.Tensor[] => {
     let state = initial;
     forEachTap(info, (di, dj, k) => {
       state = advance(state, () => {
@@ -176,7 +180,13 @@ export function compositeForward(
 }
 
 /** Views of one tap for the matMul formulation: x [G, N, Cpg] and the tap's filter [G, Cpg, Opg]. */
-function groupedTap(xPadded: tf.Tensor4D, filter: tf.Tensor4D, info: SemifieldConvInfo, di: number, dj: number): [tf.Tensor3D, tf.Tensor3D] {
+function groupedTap(
+  xPadded: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  info: SemifieldConvInfo,
+  di: number,
+  dj: number,
+): [tf.Tensor3D, tf.Tensor3D] {
   const n = info.batch * info.outHeight * info.outWidth;
   const {groups, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
   const view = tapView(xPadded, info, di, dj);
@@ -228,19 +238,39 @@ export function linearForward(
  * Place v [B, OH, OW, C] at rows top + i·sh, columns left + j·sw of a zero [B, Hp, Wp, C] tensor:
  * the adjoint of the strided view, built from pad and reshape.
  */
-function scatterStrided(v: tf.Tensor4D, info: SemifieldConvInfo, top: number, left: number, hp: number, wp: number): tf.Tensor4D {
+function scatterStrided(
+  v: tf.Tensor4D,
+  info: SemifieldConvInfo,
+  top: number,
+  left: number,
+  hp: number,
+  wp: number,
+): tf.Tensor4D {
   const {batch, outHeight: oh, outWidth: ow, strideHeight: sh, strideWidth: sw} = info;
   const c = v.shape[3];
   let spread: tf.Tensor4D = v;
   if (sh > 1 || sw > 1) {
     const expanded = tf.reshape(v, [batch, oh, 1, ow, 1, c]);
-    const padded = tf.pad(expanded, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]]);
+    const padded = tf.pad(expanded, [
+      [0, 0],
+      [0, 0],
+      [0, sh - 1],
+      [0, 0],
+      [0, sw - 1],
+      [0, 0],
+    ]);
     spread = tf.reshape(padded, [batch, oh * sh, ow * sw, c]);
   }
   const h = Math.min(spread.shape[1], hp - top);
   const w = Math.min(spread.shape[2], wp - left);
-  const cropped = h === spread.shape[1] && w === spread.shape[2] ? spread : tf.slice(spread, [0, 0, 0, 0], [batch, h, w, c]);
-  return tf.pad(cropped, [[0, 0], [top, hp - top - h], [left, wp - left - w], [0, 0]]);
+  const cropped =
+    h === spread.shape[1] && w === spread.shape[2] ? spread : tf.slice(spread, [0, 0, 0, 0], [batch, h, w, c]);
+  return tf.pad(cropped, [
+    [0, 0],
+    [top, hp - top - h],
+    [left, wp - left - w],
+    [0, 0],
+  ]);
 }
 
 /**
@@ -283,7 +313,12 @@ export function compositeBackward(
           // is cut off; their dfilter terms are skipped).
           const mask = validMaskFlat(info, di, dj);
           const dyg = (mask == null ? dyAll : tf.where(mask, dyAll, tf.scalar(0) as tf.Tensor)) as tf.Tensor3D;
-          dxView = tf.reshape(tf.transpose(tf.matMul(dyg, wg, false, true), [1, 0, 2]), [batch, info.outHeight, info.outWidth, info.inChannels]);
+          dxView = tf.reshape(tf.transpose(tf.matMul(dyg, wg, false, true), [1, 0, 2]), [
+            batch,
+            info.outHeight,
+            info.outWidth,
+            info.inChannels,
+          ]);
           dwTap = tf.reshape(tf.transpose(tf.matMul(xg, dyg, true, false), [1, 0, 2]), [cpg, info.outChannels]);
         } else {
           const cols = channelColumns(tapView(xPadded, info, di, dj), info);
@@ -323,10 +358,16 @@ export function compositeBackward(
       dfilterTaps.push(dwTap);
     });
     const dx = hasPadding(info)
-      ? (tf.slice(dxPadded, [0, info.padTop, info.padLeft, 0], [batch, info.inHeight, info.inWidth, info.inChannels]) as tf.Tensor4D)
+      ? (tf.slice(
+          dxPadded,
+          [0, info.padTop, info.padLeft, 0],
+          [batch, info.inHeight, info.inWidth, info.inChannels],
+        ) as tf.Tensor4D)
       : (dxPadded as tf.Tensor4D);
     if (dx !== dxPadded) dxPadded.dispose();
-    const dfilter = tf.tidy(() => tf.reshape(tf.stack(dfilterTaps), [info.filterHeight, info.filterWidth, cpg, info.outChannels])) as tf.Tensor4D;
+    const dfilter = tf.tidy(() =>
+      tf.reshape(tf.stack(dfilterTaps), [info.filterHeight, info.filterWidth, cpg, info.outChannels]),
+    ) as tf.Tensor4D;
     return {dx, dfilter};
   } catch (e) {
     dxPadded.dispose();

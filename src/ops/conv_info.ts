@@ -2,10 +2,7 @@ import {describeValue} from './describe.js';
 
 /** Padding in tf.conv2d's forms: 'valid', 'same', a number, or explicit [[0,0],[top,bottom],[left,right],[0,0]]. */
 export type Conv2dPad =
-  | 'valid'
-  | 'same'
-  | number
-  | [[number, number], [number, number], [number, number], [number, number]];
+  'valid' | 'same' | number | [[number, number], [number, number], [number, number], [number, number]];
 
 /** Padding as the op accepts it: tf.conv2d's forms plus the short explicit form [[top, bottom], [left, right]]. */
 export type SemifieldPad = Conv2dPad | [[number, number], [number, number]];
@@ -119,7 +116,9 @@ export function parsePair(value: unknown, argName: string, fallback?: number): [
   if (value === undefined && fallback !== undefined) return [fallback, fallback];
   if (isPositiveInt(value)) return [value, value];
   if (Array.isArray(value) && value.length === 2 && value.every(isPositiveInt)) return [value[0], value[1]];
-  throw new Error(`${argName}: expected a positive integer or a pair [height, width] of positive integers, but got ${show(value)}`);
+  throw new Error(
+    `${argName}: expected a positive integer or a pair [height, width] of positive integers, but got ${show(value)}`,
+  );
 }
 
 /** Non-negative integer pairs [[a, b], …] of the given length. */
@@ -173,11 +172,15 @@ export function computeSemifieldConvInfo(
   }
   const known = new Set(['strides', 'pad', 'dilations', 'groups', 'kind', 'implementation']);
   for (const key of Object.keys(options)) {
-    if (!known.has(key)) throw new Error(`${opName}: unknown option '${key}'; expected one of ${[...known].join(', ')}`);
+    if (!known.has(key))
+      throw new Error(`${opName}: unknown option '${key}'; expected one of ${[...known].join(', ')}`);
   }
-  if (xShape.length !== 4) throw new Error(`x: expected a rank-4 tensor [batch, height, width, channels], but got shape [${xShape}]`);
+  if (xShape.length !== 4)
+    throw new Error(`x: expected a rank-4 tensor [batch, height, width, channels], but got shape [${xShape}]`);
   if (filterShape.length !== 4) {
-    throw new Error(`filter: expected a rank-4 tensor [filterHeight, filterWidth, inChannels / groups, outChannels], but got shape [${filterShape}]`);
+    throw new Error(
+      `filter: expected a rank-4 tensor [filterHeight, filterWidth, inChannels / groups, outChannels], but got shape [${filterShape}]`,
+    );
   }
   if (!rules.emptyBatch && !xShape.every(isPositiveInt)) {
     throw new Error(`x: every dimension must be at least 1, but got shape [${xShape}]`);
@@ -185,9 +188,12 @@ export function computeSemifieldConvInfo(
   // A batch of 0 images is allowed (tf.conv2d returns an empty [0, OH, OW, C] tensor); the image
   // and channel dimensions must be at least 1.
   if (!isNonNegativeInt(xShape[0]) || !xShape.slice(1).every(isPositiveInt)) {
-    throw new Error(`x: the batch must be a non-negative integer and every other dimension at least 1, but got shape [${xShape}]`);
+    throw new Error(
+      `x: the batch must be a non-negative integer and every other dimension at least 1, but got shape [${xShape}]`,
+    );
   }
-  if (!filterShape.every(isPositiveInt)) throw new Error(`filter: every dimension must be at least 1, but got shape [${filterShape}]`);
+  if (!filterShape.every(isPositiveInt))
+    throw new Error(`filter: every dimension must be at least 1, but got shape [${filterShape}]`);
   const [batch, inHeight, inWidth, inChannels] = xShape;
   const [filterHeight, filterWidth, filterIn, outChannels] = filterShape;
   const [strideHeight, strideWidth] = parsePair(options.strides, 'strides', 1);
@@ -202,10 +208,19 @@ export function computeSemifieldConvInfo(
     throw new Error(`groups: must divide the output channels (filter.shape[3] = ${outChannels}), but got ${groups}`);
   }
   if (filterIn !== inChannels / groups) {
-    const expected = groups === 1 ? `the input channels x.shape[3] = ${inChannels}` : `input channels / groups = ${inChannels} / ${groups} = ${inChannels / groups}`;
-    throw new Error(`filter: filter.shape[2] must equal ${expected}, but got ${filterIn} (filter shape [${filterShape}])`);
+    const expected =
+      groups === 1
+        ? `the input channels x.shape[3] = ${inChannels}`
+        : `input channels / groups = ${inChannels} / ${groups} = ${inChannels / groups}`;
+    throw new Error(
+      `filter: filter.shape[2] must equal ${expected}, but got ${filterIn} (filter shape [${filterShape}])`,
+    );
   }
-  if (!rules.stridesWithDilations && (strideHeight > 1 || strideWidth > 1) && (dilationHeight > 1 || dilationWidth > 1)) {
+  if (
+    !rules.stridesWithDilations &&
+    (strideHeight > 1 || strideWidth > 1) &&
+    (dilationHeight > 1 || dilationWidth > 1)
+  ) {
     throw new Error(
       `strides: tf.conv2d does not allow strides > 1 together with dilations > 1, but got strides ${show(options.strides)} and dilations ${show(options.dilations)}`,
     );
@@ -235,10 +250,26 @@ export function computeSemifieldConvInfo(
     );
   }
   return {
-    batch, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels, filterHeight, filterWidth, groups,
+    batch,
+    inHeight,
+    inWidth,
+    inChannels,
+    outHeight,
+    outWidth,
+    outChannels,
+    filterHeight,
+    filterWidth,
+    groups,
     inChannelsPerGroup: inChannels / groups,
     outChannelsPerGroup: outChannels / groups,
-    strideHeight, strideWidth, dilationHeight, dilationWidth, padTop, padBottom, padLeft, padRight,
+    strideHeight,
+    strideWidth,
+    dilationHeight,
+    dilationWidth,
+    padTop,
+    padBottom,
+    padLeft,
+    padRight,
   };
 }
 
@@ -254,12 +285,19 @@ export function convAttrs(semifieldKey: string, info: SemifieldConvInfo): Semifi
 }
 
 /** Recompute the geometry inside a kernel from its input shapes and attributes. */
-export function infoFromAttrs(xShape: readonly number[], filterShape: readonly number[], attrs: SemifieldConvAttrs): SemifieldConvInfo {
+export function infoFromAttrs(
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  attrs: SemifieldConvAttrs,
+): SemifieldConvInfo {
   const [t, b, l, r] = attrs.pad;
   return computeSemifieldConvInfo(xShape, filterShape, {
     strides: attrs.strides,
     dilations: attrs.dilations,
-    pad: [[t, b], [l, r]],
+    pad: [
+      [t, b],
+      [l, r],
+    ],
     groups: attrs.groups,
   });
 }

@@ -20,7 +20,8 @@ export function describeValue(value: unknown): string {
   if (value instanceof tf.Tensor) return `a ${value.dtype} tensor of shape [${value.shape}]`;
   if (value instanceof Map) return 'a Map';
   if (value instanceof Set) return 'a Set';
-  if (ArrayBuffer.isView(value)) return `a ${value.constructor.name} of length ${(value as unknown as {length?: number}).length ?? value.byteLength}`;
+  if (ArrayBuffer.isView(value))
+    return `a ${value.constructor.name} of length ${(value as unknown as {length?: number}).length ?? value.byteLength}`;
   try {
     const text = JSON.stringify(value, (_key, v: unknown) => {
       if (typeof v === 'number' && !Number.isFinite(v)) return `${MARK}${v}${MARK}`;
@@ -56,11 +57,14 @@ export function tensorArgument(value: unknown, name: string, created: tf.Tensor[
   const where = opName ? ` (${opName})` : '';
   if (value instanceof tf.Tensor) {
     if (value.isDisposed) throw new Error(`${name}: the tensor passed${where} is disposed`);
-    if (value.dtype !== 'float32') throw new Error(`${name}: expected a float32 tensor, but got a ${value.dtype} tensor`);
+    if (value.dtype !== 'float32')
+      throw new Error(`${name}: expected a float32 tensor, but got a ${value.dtype} tensor`);
     return value;
   }
   if (!isNumericLike(value)) {
-    throw new Error(`${name}: expected a tf.Tensor, a TypedArray or a nested array of numbers${where}, but got ${describeValue(value)}`);
+    throw new Error(
+      `${name}: expected a tf.Tensor, a TypedArray or a nested array of numbers${where}, but got ${describeValue(value)}`,
+    );
   }
   let t: tf.Tensor;
   try {

@@ -21,4 +21,6 @@ export type {SemifieldConvAttrs} from './conv_info.js';
  * forward result the gradient rule reads (docs/design.md §4) — the int32 `provenance` for a
  * selection semifield, the float32 output `y` for an invertible one.
  */
-export type SemifieldBackpropInputs<T> = {dy: T; x: T; filter: T} & ({provenance: T; y?: undefined} | {y: T; provenance?: undefined});
+export type SemifieldBackpropInputs<T> = {dy: T; x: T; filter: T} & (
+  {provenance: T; y?: undefined} | {y: T; provenance?: undefined}
+);

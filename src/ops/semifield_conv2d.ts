@@ -4,7 +4,11 @@ import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
 import {describeJson, tensorArgument} from './describe.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
-import {SEMIFIELD_CONV2D_KERNEL, SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL, SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL} from './kernel_names.js';
+import {
+  SEMIFIELD_CONV2D_KERNEL,
+  SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL,
+  SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL,
+} from './kernel_names.js';
 import {registerSemifieldConv2DGradient} from './semifield_conv2d_grad.js';
 
 registerSemifieldConv2DGradient();
@@ -43,14 +47,24 @@ function checkImplementation(value: unknown): 'auto' | 'fused' | 'composite' {
  * The differentiable core: x [B, H, W, Cin], filter [kh, kw, Cin/groups, Cout] (already validated
  * and, for kind 'conv', mirrored). Gradients follow docs/design.md §4 on both paths.
  */
-function conv2dCore(x: tf.Tensor4D, filter: tf.Tensor4D, sf: Semifield, info: SemifieldConvInfo, fused: boolean): tf.Tensor4D {
+function conv2dCore(
+  x: tf.Tensor4D,
+  filter: tf.Tensor4D,
+  sf: Semifield,
+  info: SemifieldConvInfo,
+  fused: boolean,
+): tf.Tensor4D {
   const attrs = convAttrs(sf.key, info);
   if (fused) {
     // The kernel's registered gradient (semifield_conv2d_grad.ts) covers this path; the
     // provenance output stays on the tape for it and is dropped here.
     // Outside a gradient tape nothing will ask for the provenance: kernels that honour
     // `provenance: false` (webgpu) then write y directly and skip the index bookkeeping.
-    return runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter}, {...attrs, provenance: sf.gradientRule !== 'selection' || tapeIsOn()})[0] as tf.Tensor4D;
+    return runKernel(
+      SEMIFIELD_CONV2D_KERNEL,
+      {x, filter},
+      {...attrs, provenance: sf.gradientRule !== 'selection' || tapeIsOn()},
+    )[0] as tf.Tensor4D;
   }
   // tfjs types customGrad's arguments loosely (tensors and the save function share one rest type).
   const forward = tf.customGrad(((xIn: tf.Tensor, wIn: tf.Tensor, save: tf.GradSaveFunc) => {
@@ -114,14 +128,17 @@ export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D = tf.Tensor4
   const sf = getSemifield(semifield, 'semifield');
   const implementation = checkImplementation(options?.implementation);
   const kind = options?.kind ?? 'corr';
-  if (kind !== 'corr' && kind !== 'conv') throw new Error(`kind: expected 'corr' or 'conv', but got ${describeJson(kind)}`);
+  if (kind !== 'corr' && kind !== 'conv')
+    throw new Error(`kind: expected 'corr' or 'conv', but got ${describeJson(kind)}`);
   const created: tf.Tensor[] = [];
   const asTensor = (value: unknown, name: string): tf.Tensor => tensorArgument(value, name, created);
   try {
     const $x = asTensor(x, 'x');
     const $filter = asTensor(filter, 'filter');
     if ($x.rank !== 3 && $x.rank !== 4) {
-      throw new Error(`x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`);
+      throw new Error(
+        `x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`,
+      );
     }
     const x4Shape = $x.rank === 3 ? [1, ...$x.shape] : $x.shape;
     const info = computeSemifieldConvInfo(x4Shape, $filter.shape, options);

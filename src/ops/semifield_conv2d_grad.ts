@@ -29,10 +29,15 @@ export const semifieldConv2DGradConfig: tf.GradConfig = {
     // With two outputs the engine passes [dy, d(provenance)]; the provenance has no gradient.
     const dy0 = Array.isArray(dy) ? dy[0] : dy;
     const selection = semifieldFromKey(convAttrs.semifield).gradientRule === 'selection';
-    const forward: SemifieldBackpropInputs<tf.Tensor> = selection ? {dy: dy0, x, filter, provenance} : {dy: dy0, x, filter, y};
+    const forward: SemifieldBackpropInputs<tf.Tensor> = selection
+      ? {dy: dy0, x, filter, provenance}
+      : {dy: dy0, x, filter, y};
     const inputs = forward as unknown as tf.NamedTensorMap;
     const run = (kernelName: string) => tf.engine().runKernel(kernelName, inputs, attrs) as tf.Tensor;
-    return {x: () => run(SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL), filter: () => run(SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL)};
+    return {
+      x: () => run(SEMIFIELD_CONV2D_BACKPROP_INPUT_KERNEL),
+      filter: () => run(SEMIFIELD_CONV2D_BACKPROP_FILTER_KERNEL),
+    };
   },
 };
 

@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {describeValue} from '../ops/describe.js';
-import type {InvertibleSemifield, SelectionSemifield, Semifield, SemifieldConfigObject, ShaderLanguage, ShaderSnippets} from './types.js';
+import type {
+  InvertibleSemifield,
+  SelectionSemifield,
+  Semifield,
+  SemifieldConfigObject,
+  ShaderLanguage,
+  ShaderSnippets,
+} from './types.js';
 
 /**
  * A user semifield in tensor form (what {@link registerSemifield} takes from `create`, or inline).
@@ -99,31 +106,44 @@ function checkFunction(obj: Record<string, unknown>, key: string, where: string,
 
 /** Shape and type checks of a spec (no tensors). */
 export function checkSpec(spec: unknown, where: string): asserts spec is SemifieldSpec {
-  if (spec == null || typeof spec !== 'object' || Array.isArray(spec)) fail(where, 'a semifield spec object {zero, times, plus, gradient}', spec);
+  if (spec == null || typeof spec !== 'object' || Array.isArray(spec))
+    fail(where, 'a semifield spec object {zero, times, plus, gradient}', spec);
   const s = spec as Record<string, unknown>;
-  if (typeof s.zero !== 'number' || Number.isNaN(s.zero)) fail(`${where}.zero`, 'a number (the ⊕ identity, ±Infinity allowed)', s.zero);
+  if (typeof s.zero !== 'number' || Number.isNaN(s.zero))
+    fail(`${where}.zero`, 'a number (the ⊕ identity, ±Infinity allowed)', s.zero);
   if (s.times !== 'add' && s.times !== 'multiply') fail(`${where}.times`, "'add' or 'multiply'", s.times);
   checkFunction(s, 'plus', where, ' (a, b) => a ⊕ b on tensors');
   const g = s.gradient as Record<string, unknown> | undefined;
-  if (g == null || typeof g !== 'object') fail(`${where}.gradient`, "{kind: 'selection', better} or {kind: 'invertible', f, fInverse, fPrime}", g);
+  if (g == null || typeof g !== 'object')
+    fail(`${where}.gradient`, "{kind: 'selection', better} or {kind: 'invertible', f, fInverse, fPrime}", g);
   if (g.kind === 'selection') {
     checkFunction(g, 'better', `${where}.gradient`, ' (t, acc) => bool tensor, t strictly better than acc');
   } else if (g.kind === 'invertible') {
     checkFunction(g, 'f', `${where}.gradient`);
     checkFunction(g, 'fInverse', `${where}.gradient`);
     checkFunction(g, 'fPrime', `${where}.gradient`, ' (the derivative f′ of f: the gradient rule needs it)');
-    for (const k of ['ratio', 'finalize', 'gradWeight']) if (g[k] !== undefined) checkFunction(g, k, `${where}.gradient`);
+    for (const k of ['ratio', 'finalize', 'gradWeight'])
+      if (g[k] !== undefined) checkFunction(g, k, `${where}.gradient`);
   } else {
     fail(`${where}.gradient.kind`, "'selection' or 'invertible'", g.kind);
   }
-  if (s.probe !== undefined && (!Array.isArray(s.probe) || s.probe.length < 2 || !s.probe.every((v) => typeof v === 'number' && Number.isFinite(v)))) {
+  if (
+    s.probe !== undefined &&
+    (!Array.isArray(s.probe) ||
+      s.probe.length < 2 ||
+      !s.probe.every((v) => typeof v === 'number' && Number.isFinite(v)))
+  ) {
     fail(`${where}.probe`, 'an array of at least two finite numbers', s.probe);
   }
-  if (s.description !== undefined && typeof s.description !== 'string') fail(`${where}.description`, 'a string', s.description);
+  if (s.description !== undefined && typeof s.description !== 'string')
+    fail(`${where}.description`, 'a string', s.description);
   if (s.fused !== undefined) {
     const f = s.fused as Record<string, unknown>;
     if (f == null || typeof f !== 'object') fail(`${where}.fused`, 'an object of scalar and shader forms', f);
-    const need = g.kind === 'selection' ? ['term', 'plus', 'better', 'shader'] : ['term', 'plus', 'dominates', 'ratio', 'finalize', 'gradWeight', 'shader'];
+    const need =
+      g.kind === 'selection'
+        ? ['term', 'plus', 'better', 'shader']
+        : ['term', 'plus', 'dominates', 'ratio', 'finalize', 'gradWeight', 'shader'];
     for (const k of need) checkFunction(f, k, `${where}.fused`);
   }
 }
@@ -133,58 +153,79 @@ const close = (a: number, b: number) => a === b || Math.abs(a - b) <= 1e-4 * (1 
 /** Probe checks on tensors: 𝟘 neutral, selection strict and consistent with ⊕, f⁻¹∘f = id, f′ ≈ f's slope. */
 function probeSpec(spec: SemifieldSpec, where: string): void {
   const probe = spec.probe ?? DEFAULT_PROBE;
-  onReadableBackend(() => tf.tidy(() => {
-    const a = tf.tensor1d(probe);
-    const b = tf.reverse(a);
-    const read = (t: tf.Tensor, what: string): number[] => {
-      if (!(t instanceof tf.Tensor)) fail(what, 'a tf.Tensor', t);
-      return Array.from(t.dataSync());
-    };
-    const withZero = read(spec.plus(tf.fill([probe.length], spec.zero), a), `${where}.plus(zero, a)`);
-    withZero.forEach((v, k) => {
-      if (!close(v, probe[k])) {
-        throw new Error(`registerSemifield: ${where}.zero: ${spec.zero} is not neutral for ⊕ on the probe: zero ⊕ ${probe[k]} gave ${v}`);
+  onReadableBackend(() =>
+    tf.tidy(() => {
+      const a = tf.tensor1d(probe);
+      const b = tf.reverse(a);
+      const read = (t: tf.Tensor, what: string): number[] => {
+        if (!(t instanceof tf.Tensor)) fail(what, 'a tf.Tensor', t);
+        return Array.from(t.dataSync());
+      };
+      const withZero = read(spec.plus(tf.fill([probe.length], spec.zero), a), `${where}.plus(zero, a)`);
+      withZero.forEach((v, k) => {
+        if (!close(v, probe[k])) {
+          throw new Error(
+            `registerSemifield: ${where}.zero: ${spec.zero} is not neutral for ⊕ on the probe: zero ⊕ ${probe[k]} gave ${v}`,
+          );
+        }
+      });
+      const sum = read(spec.plus(a, b), `${where}.plus(a, b)`);
+      const g = spec.gradient;
+      if (g.kind === 'selection') {
+        const better = g.better(a, b);
+        if (!(better instanceof tf.Tensor) || better.dtype !== 'bool')
+          fail(`${where}.gradient.better(t, acc)`, 'a bool tensor', better);
+        if (read(g.better(a, a), '').some((v) => v !== 0)) {
+          throw new Error(
+            `registerSemifield: ${where}.gradient.better: must be strict (better(t, t) false), but better(a, a) is true on the probe`,
+          );
+        }
+        const picked = read(tf.where(better, a, b), '');
+        picked.forEach((v, k) => {
+          if (!close(sum[k], v)) {
+            throw new Error(
+              `registerSemifield: ${where}.gradient.better: disagrees with plus on the probe: plus(${probe[k]}, ${probe[probe.length - 1 - k]}) = ${sum[k]}, but better selects ${v}`,
+            );
+          }
+        });
+      } else {
+        const back = read(g.fInverse(g.f(a)), `${where}.gradient.fInverse(f(t))`);
+        back.forEach((v, k) => {
+          if (!close(v, probe[k]))
+            throw new Error(
+              `registerSemifield: ${where}.gradient.fInverse: fInverse(f(${probe[k]})) gave ${v}, expected ${probe[k]}`,
+            );
+        });
+        const viaF = read(g.fInverse(tf.add(g.f(a), g.f(b))), '');
+        viaF.forEach((v, k) => {
+          if (!close(v, sum[k])) {
+            throw new Error(
+              `registerSemifield: ${where}.gradient: f⁻¹(f(a) + f(b)) = ${v} disagrees with plus(a, b) = ${sum[k]} on the probe (a = ${probe[k]})`,
+            );
+          }
+        });
+        const h = 1e-3;
+        const slope = read(tf.div(tf.sub(g.f(tf.add(a, h)), g.f(tf.sub(a, h))), 2 * h), '');
+        const fp = read(g.fPrime(a), `${where}.gradient.fPrime(t)`);
+        fp.forEach((v, k) => {
+          if (!(Math.abs(v - slope[k]) <= 2e-2 * (1 + Math.abs(slope[k])))) {
+            throw new Error(
+              `registerSemifield: ${where}.gradient.fPrime: f′(${probe[k]}) = ${v}, but f's slope there is ${slope[k]}`,
+            );
+          }
+        });
       }
-    });
-    const sum = read(spec.plus(a, b), `${where}.plus(a, b)`);
-    const g = spec.gradient;
-    if (g.kind === 'selection') {
-      const better = g.better(a, b);
-      if (!(better instanceof tf.Tensor) || better.dtype !== 'bool') fail(`${where}.gradient.better(t, acc)`, 'a bool tensor', better);
-      if (read(g.better(a, a), '').some((v) => v !== 0)) {
-        throw new Error(`registerSemifield: ${where}.gradient.better: must be strict (better(t, t) false), but better(a, a) is true on the probe`);
-      }
-      const picked = read(tf.where(better, a, b), '');
-      picked.forEach((v, k) => {
-        if (!close(sum[k], v)) {
-          throw new Error(`registerSemifield: ${where}.gradient.better: disagrees with plus on the probe: plus(${probe[k]}, ${probe[probe.length - 1 - k]}) = ${sum[k]}, but better selects ${v}`);
-        }
-      });
-    } else {
-      const back = read(g.fInverse(g.f(a)), `${where}.gradient.fInverse(f(t))`);
-      back.forEach((v, k) => {
-        if (!close(v, probe[k])) throw new Error(`registerSemifield: ${where}.gradient.fInverse: fInverse(f(${probe[k]})) gave ${v}, expected ${probe[k]}`);
-      });
-      const viaF = read(g.fInverse(tf.add(g.f(a), g.f(b))), '');
-      viaF.forEach((v, k) => {
-        if (!close(v, sum[k])) {
-          throw new Error(`registerSemifield: ${where}.gradient: f⁻¹(f(a) + f(b)) = ${v} disagrees with plus(a, b) = ${sum[k]} on the probe (a = ${probe[k]})`);
-        }
-      });
-      const h = 1e-3;
-      const slope = read(tf.div(tf.sub(g.f(tf.add(a, h)), g.f(tf.sub(a, h))), 2 * h), '');
-      const fp = read(g.fPrime(a), `${where}.gradient.fPrime(t)`);
-      fp.forEach((v, k) => {
-        if (!(Math.abs(v - slope[k]) <= 2e-2 * (1 + Math.abs(slope[k])))) {
-          throw new Error(`registerSemifield: ${where}.gradient.fPrime: f′(${probe[k]}) = ${v}, but f's slope there is ${slope[k]}`);
-        }
-      });
-    }
-  }));
+    }),
+  );
 }
 
 /** Build the Semifield object of a spec: composite forms from the tensor rule, fused forms if given. */
-export function semifieldFromSpec(name: string, params: Record<string, number>, spec: SemifieldSpec, where: string): Semifield {
+export function semifieldFromSpec(
+  name: string,
+  params: Record<string, number>,
+  spec: SemifieldSpec,
+  where: string,
+): Semifield {
   probeSpec(spec, where);
   const config = {name, ...params} as unknown as SemifieldConfigObject;
   const multiplicative = spec.times === 'multiply';
@@ -205,7 +246,8 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
     plus: fused?.plus ?? ((a: number, b: number) => readScalar(() => spec.plus(tf.scalar(a), tf.scalar(b)))),
     termTensor: (x: tf.Tensor, w: tf.Tensor) => (multiplicative ? tf.mul(x, w) : tf.add(x, w)),
     shader: (lang: ShaderLanguage): ShaderSnippets => {
-      if (fused == null) throw new Error(`semifield '${name}': no shader forms were registered (it runs the composite path)`);
+      if (fused == null)
+        throw new Error(`semifield '${name}': no shader forms were registered (it runs the composite path)`);
       return fused.shader(lang);
     },
   };
@@ -275,4 +317,3 @@ export function semifieldFromSpec(name: string, params: Record<string, number>, 
   };
   return sf;
 }
-

@@ -9,7 +9,14 @@ export type {
   ShaderLanguage,
   ShaderSnippets,
 } from './types.js';
-export {getSemifield, listSemifields, registerSemifield, semifieldFromKey, semifieldToConfig, unregisterSemifield} from './registry.js';
+export {
+  getSemifield,
+  listSemifields,
+  registerSemifield,
+  semifieldFromKey,
+  semifieldToConfig,
+  unregisterSemifield,
+} from './registry.js';
 export type {SemifieldDefinition} from './registry.js';
 export type {FusedForms, InvertibleRule, SelectionRule, SemifieldSpec} from './custom.js';
 export {floatLiteral} from './literals.js';

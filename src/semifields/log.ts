@@ -21,7 +21,7 @@ export function logSemifield(mu: number): InvertibleSemifield {
     gradientRule: 'invertible',
     accumulation: 'rescaled',
     config: {name: 'log', mu},
-    key: JSON.stringify({name: "log", mu}),
+    key: JSON.stringify({name: 'log', mu}),
     description: `a ⊕ b = ${mu}·log(e^{a/${mu}} + e^{b/${mu}}), a ⊗ b = a + b`,
     zero,
     one: 0,
@@ -41,15 +41,27 @@ export function logSemifield(mu: number): InvertibleSemifield {
     reduceDominantTensor: up ? (t, axis) => tf.max(t, axis) : (t, axis) => tf.min(t, axis),
     ratioTensor: (a, m) =>
       tf.tidy(() =>
-        tf.where(tf.equal(a, zero), tf.scalar(0), tf.where(tf.equal(a, m), tf.scalar(1), tf.exp(tf.div(tf.sub(a, m), mu))))),
-    finalizeTensor: (m, s) => tf.tidy(() => tf.where(tf.equal(m, zero), tf.scalar(zero), tf.add(m, tf.mul(mu, tf.log(s))))),
+        tf.where(
+          tf.equal(a, zero),
+          tf.scalar(0),
+          tf.where(tf.equal(a, m), tf.scalar(1), tf.exp(tf.div(tf.sub(a, m), mu))),
+        ),
+      ),
+    finalizeTensor: (m, s) =>
+      tf.tidy(() => tf.where(tf.equal(m, zero), tf.scalar(zero), tf.add(m, tf.mul(mu, tf.log(s))))),
     safeAnchorTensor: (m) => tf.tidy(() => tf.where(tf.isFinite(m), m, tf.zerosLike(m))),
     scaledTermTensor: (t, anchor) => tf.exp(tf.div(tf.sub(t, anchor), mu)),
     // m finite: y = m + μ·log s. m = 𝟘: 𝟘. m = −𝟘 (an infinite term of the other sign): s = ∞ and y = m.
-    finalizeFromAnchorTensor: (m, anchor, s) => tf.tidy(() => tf.where(tf.isFinite(m), tf.add(anchor, tf.mul(mu, tf.log(s))), m)),
+    finalizeFromAnchorTensor: (m, anchor, s) =>
+      tf.tidy(() => tf.where(tf.isFinite(m), tf.add(anchor, tf.mul(mu, tf.log(s))), m)),
     gradWeightTensor: (t, y) =>
       tf.tidy(() =>
-        tf.where(tf.equal(y, zero), tf.scalar(0), tf.where(tf.equal(t, y), tf.scalar(1), tf.exp(tf.div(tf.sub(t, y), mu))))),
+        tf.where(
+          tf.equal(y, zero),
+          tf.scalar(0),
+          tf.where(tf.equal(t, y), tf.scalar(1), tf.exp(tf.div(tf.sub(t, y), mu))),
+        ),
+      ),
     shader(lang: ShaderLanguage): ShaderSnippets {
       const z = floatLiteral(zero, lang);
       const f = (v: number) => floatLiteral(v, lang);
@@ -58,9 +70,11 @@ export function logSemifield(mu: number): InvertibleSemifield {
         zero: z,
         term: (x, w) => `(${x} + ${w})`,
         dominates: (t, m) => `(${t} ${up ? '>' : '<'} ${m})`,
-        ratio: (a, m) => ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), `exp((${a} - ${m}) * ${invMu})`)),
+        ratio: (a, m) =>
+          ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), `exp((${a} - ${m}) * ${invMu})`)),
         finalize: (m, s) => ternary(lang, `${m} == ${z}`, z, `${m} + ${f(mu)} * log(${s})`),
-        gradWeight: (t, y) => ternary(lang, `${y} == ${z}`, f(0), ternary(lang, `${t} == ${y}`, f(1), `exp((${t} - ${y}) * ${invMu})`)),
+        gradWeight: (t, y) =>
+          ternary(lang, `${y} == ${z}`, f(0), ternary(lang, `${t} == ${y}`, f(1), `exp((${t} - ${y}) * ${invMu})`)),
         // e^{(x+w)/μ} = e^{(x−X)/μ}·e^{(w−W)/μ}·e^{(X+W)/μ}, X / W the dominant x / w (max for μ > 0,
         // min for μ < 0), so both factors are ≤ 1.
         factorised: {

@@ -40,7 +40,13 @@ const describe = describeValue;
 const BUILTIN_NAMES = new Set(['maxplus', 'minplus', 'log', 'root', 'linear']);
 
 function isSemifieldObject(v: unknown): v is Semifield {
-  return v != null && typeof v === 'object' && 'gradientRule' in v && 'key' in v && typeof (v as {shader?: unknown}).shader === 'function';
+  return (
+    v != null &&
+    typeof v === 'object' &&
+    'gradientRule' in v &&
+    'key' in v &&
+    typeof (v as {shader?: unknown}).shader === 'function'
+  );
 }
 
 /**
@@ -75,10 +81,14 @@ function registerEntry(definition: SemifieldDefinition, builtin: boolean): void 
   const d = definition as Record<string, unknown>;
   const name = d.name;
   if (typeof name !== 'string' || !/^[A-Za-z_][A-Za-z0-9_.-]*$/.test(name)) {
-    throw new Error(`registerSemifield: name: expected an identifier-like string (letters, digits, _ . -), but got ${describe(name)}`);
+    throw new Error(
+      `registerSemifield: name: expected an identifier-like string (letters, digits, _ . -), but got ${describe(name)}`,
+    );
   }
   if (!builtin && BUILTIN_NAMES.has(name)) {
-    throw new Error(`registerSemifield: name: '${name}' is a built-in semifield and cannot be replaced; choose another name`);
+    throw new Error(
+      `registerSemifield: name: '${name}' is a built-in semifield and cannot be replaced; choose another name`,
+    );
   }
   const params = (d.params ?? {}) as Record<string, unknown>;
   if (params == null || typeof params !== 'object' || Array.isArray(params)) {
@@ -86,12 +96,15 @@ function registerEntry(definition: SemifieldDefinition, builtin: boolean): void 
   }
   for (const [k, v] of Object.entries(params)) {
     if (k === 'name') throw new Error(`registerSemifield: params: 'name' cannot be a parameter`);
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new Error(`registerSemifield: params.${k}: expected a finite number (the default), but got ${describe(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v))
+      throw new Error(`registerSemifield: params.${k}: expected a finite number (the default), but got ${describe(v)}`);
   }
-  if (d.summary !== undefined && typeof d.summary !== 'string') throw new Error(`registerSemifield: summary: expected a string, but got ${describe(d.summary)}`);
+  if (d.summary !== undefined && typeof d.summary !== 'string')
+    throw new Error(`registerSemifield: summary: expected a string, but got ${describe(d.summary)}`);
   let make: (p: Record<string, number>) => SemifieldSpec | Semifield;
   if ('create' in d) {
-    if (typeof d.create !== 'function') throw new Error(`registerSemifield: create: expected a function (params) => spec, but got ${describe(d.create)}`);
+    if (typeof d.create !== 'function')
+      throw new Error(`registerSemifield: create: expected a function (params) => spec, but got ${describe(d.create)}`);
     make = d.create as typeof make;
   } else {
     const {name: _n, summary: _s, params: _p, ...spec} = d;
@@ -137,8 +150,19 @@ export function unregisterSemifield(name: string): boolean {
 
 registerEntry({name: 'maxplus', summary: 'max(a, b), a + b: dilation', create: () => maxplus}, true);
 registerEntry({name: 'minplus', summary: 'min(a, b), a + b: erosion', create: () => minplus}, true);
-registerEntry({name: 'log', params: {mu: 1}, summary: 'μ·log(e^{a/μ} + e^{b/μ}), a + b: smooth max (μ>0) / min (μ<0)', create: ({mu}) => logSemifield(mu)}, true);
-registerEntry({name: 'root', params: {p: 2}, summary: '(a^p + b^p)^{1/p}, a · b on [0, ∞]', create: ({p}) => rootSemifield(p)}, true);
+registerEntry(
+  {
+    name: 'log',
+    params: {mu: 1},
+    summary: 'μ·log(e^{a/μ} + e^{b/μ}), a + b: smooth max (μ>0) / min (μ<0)',
+    create: ({mu}) => logSemifield(mu),
+  },
+  true,
+);
+registerEntry(
+  {name: 'root', params: {p: 2}, summary: '(a^p + b^p)^{1/p}, a · b on [0, ∞]', create: ({p}) => rootSemifield(p)},
+  true,
+);
 registerEntry({name: 'linear', summary: 'a + b, a · b: ordinary convolution', create: () => linear}, true);
 
 const expected = () => `one of ${entries.map((e) => `'${e.name}'`).join(', ')} or an object {name, ...params}`;
@@ -188,7 +212,9 @@ export function getSemifield(config: AnySemifieldConfig | Semifield, argName = '
     }
     if (value === undefined) continue;
     if (typeof value !== 'number' || !Number.isFinite(value) || (entry.builtin && value === 0)) {
-      throw new Error(`${argName}.${key}: expected a finite${entry.builtin ? ' non-zero' : ''} number, but got ${describe(value)}`);
+      throw new Error(
+        `${argName}.${key}: expected a finite${entry.builtin ? ' non-zero' : ''} number, but got ${describe(value)}`,
+      );
     }
     params[key] = value;
   }
@@ -212,7 +238,9 @@ export function semifieldFromKey(key: string): Semifield {
   try {
     config = JSON.parse(key);
   } catch {
-    throw new Error(`semifield key: expected the JSON config of a registered semifield (e.g. '{"name":"maxplus"}'), but got ${describe(key)}`);
+    throw new Error(
+      `semifield key: expected the JSON config of a registered semifield (e.g. '{"name":"maxplus"}'), but got ${describe(key)}`,
+    );
   }
   return getSemifield(config as SemifieldConfig, 'semifield key');
 }
@@ -223,6 +251,11 @@ export function semifieldFromKey(key: string): Semifield {
  * @example
  * listSemifields().map((s) => s.name); // ['maxplus', 'minplus', 'log', 'root', 'linear']
  */
-export function listSemifields(): Array<{name: string; params: Record<string, number>; summary: string; builtin: boolean}> {
+export function listSemifields(): Array<{
+  name: string;
+  params: Record<string, number>;
+  summary: string;
+  builtin: boolean;
+}> {
   return entries.map((e) => ({name: e.name, params: {...e.params}, summary: e.summary, builtin: e.builtin}));
 }

@@ -25,7 +25,7 @@ export function rootSemifield(p: number): InvertibleSemifield {
     gradientRule: 'invertible',
     accumulation: 'rescaled',
     config: {name: 'root', p},
-    key: JSON.stringify({name: "root", p}),
+    key: JSON.stringify({name: 'root', p}),
     description: `a ⊕ b = (a^${p} + b^${p})^(1/${p}), a ⊗ b = a · b, on [0, ∞]`,
     zero,
     one: 1,
@@ -43,9 +43,12 @@ export function rootSemifield(p: number): InvertibleSemifield {
     dominantTensor: up ? (a, b) => tf.maximum(a, b) : (a, b) => tf.minimum(a, b),
     reduceDominantTensor: up ? (t, axis) => tf.max(t, axis) : (t, axis) => tf.min(t, axis),
     ratioTensor: (a, m) =>
-      tf.tidy(() => tf.where(tf.equal(a, zero), tf.scalar(0), tf.where(tf.equal(a, m), tf.scalar(1), tf.pow(tf.div(a, m), p)))),
+      tf.tidy(() =>
+        tf.where(tf.equal(a, zero), tf.scalar(0), tf.where(tf.equal(a, m), tf.scalar(1), tf.pow(tf.div(a, m), p))),
+      ),
     finalizeTensor: (m, s) => tf.tidy(() => tf.where(tf.equal(m, zero), tf.scalar(zero), tf.mul(m, tf.pow(s, 1 / p)))),
-    safeAnchorTensor: (m) => tf.tidy(() => tf.where(tf.logicalAnd(tf.isFinite(m), tf.greater(m, 0)), m, tf.onesLike(m))),
+    safeAnchorTensor: (m) =>
+      tf.tidy(() => tf.where(tf.logicalAnd(tf.isFinite(m), tf.greater(m, 0)), m, tf.onesLike(m))),
     scaledTermTensor: (t, anchor) => tf.pow(tf.div(t, anchor), p),
     // m finite and > 0: y = m·s^{1/p}. Otherwise m is 0 or ∞ and so is y (for p < 0, m = 0 means a
     // zero term dominates; for p > 0, m = 0 means no live term).
@@ -70,7 +73,8 @@ export function rootSemifield(p: number): InvertibleSemifield {
         zero: z,
         term: (x, w) => `max(${x} * ${w}, ${f(0)})`,
         dominates: (t, m) => `(${t} ${up ? '>' : '<'} ${m})`,
-        ratio: (a, m) => ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), pow(`${a} / ${m}`, p))),
+        ratio: (a, m) =>
+          ternary(lang, `${a} == ${z}`, f(0), ternary(lang, `${a} == ${m}`, f(1), pow(`${a} / ${m}`, p))),
         finalize: (m, s) => ternary(lang, `${m} == ${z}`, z, `${m} * ${pow(s, 1 / p)}`),
         gradWeight: (t, y) =>
           ternary(
@@ -79,7 +83,12 @@ export function rootSemifield(p: number): InvertibleSemifield {
             f(0),
             // p < 1: e^{(p−1)(ln t − ln y)}, not pow(t / y, p − 1): the float32 ratio of a live
             // term far below y underflows to 0 and the weight to ∞ (issue 15).
-            ternary(lang, `${t} == ${y}`, f(1), p < 1 ? `exp(${f(p - 1)} * (log(${t}) - log(${y})))` : pow(`${t} / ${y}`, p - 1)),
+            ternary(
+              lang,
+              `${t} == ${y}`,
+              f(1),
+              p < 1 ? `exp(${f(p - 1)} * (log(${t}) - log(${y})))` : pow(`${t} / ${y}`, p - 1),
+            ),
           ),
         // p < 1: the weight of a live term far from y can lie below float32's range (p = −1:
         // (y/t)² ~ 1e-48) while weight · b does not (b ~ 1e31), so ln|b| joins the exponent.
@@ -125,7 +134,12 @@ export function rootSemifield(p: number): InvertibleSemifield {
               // W·s^{1/p} ≥ W·1e-20; both < 1: W·s^{1/p} underflows only where y does). A fixed
               // X·(W·r) flushed y = 2e-9 to 0 (W ~ 1e-30 below float32's normal range after · r).
               finalize: (xa, wa, s) =>
-                ternary(lang, `(${xa} >= ${f(1)}) != (${wa} >= ${f(1)})`, `(${xa} * ${wa}) * ${pow(s, 1 / p)}`, `${xa} * (${wa} * ${pow(s, 1 / p)})`),
+                ternary(
+                  lang,
+                  `(${xa} >= ${f(1)}) != (${wa} >= ${f(1)})`,
+                  `(${xa} * ${wa}) * ${pow(s, 1 / p)}`,
+                  `${xa} * (${wa} * ${pow(s, 1 / p)})`,
+                ),
               // s^{1/p} must not underflow either (p = ½: s = 1e-20 gives s² = 1e-40, flushed to 0):
               // for p < 1 the bound is FACTORISED_MIN_SUM^p, so that s^{1/p} ≥ FACTORISED_MIN_SUM.
               minSum: f(p < 1 ? Math.pow(FACTORISED_MIN_SUM, p) : FACTORISED_MIN_SUM),

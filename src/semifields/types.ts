@@ -2,11 +2,7 @@ import type * as tf from '@tensorflow/tfjs-core';
 
 /** Canonical, JSON-serialisable form of a semifield (what layer configs store). */
 export type SemifieldConfigObject =
-  | {name: 'maxplus'}
-  | {name: 'minplus'}
-  | {name: 'linear'}
-  | {name: 'log'; mu: number}
-  | {name: 'root'; p: number};
+  {name: 'maxplus'} | {name: 'minplus'} | {name: 'linear'} | {name: 'log'; mu: number} | {name: 'root'; p: number};
 
 /**
  * What users may pass wherever a semifield is expected: a bare name (`'log'` means μ = 1, `'root'`

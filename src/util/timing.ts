@@ -79,8 +79,13 @@ function counts(options: TimingOptions): {reps: number; warmup: number; budgetMs
   const warmup = options.warmup ?? 2;
   const budgetMs = options.budgetMs ?? Infinity;
   const minReps = options.minReps ?? 3;
-  for (const [name, v, min] of [['reps', reps, 1], ['warmup', warmup, 0], ['minReps', minReps, 1]] as const) {
-    if (!Number.isInteger(v) || v < min) throw new Error(`timing: options.${name}: expected an integer ≥ ${min}, but got ${v}`);
+  for (const [name, v, min] of [
+    ['reps', reps, 1],
+    ['warmup', warmup, 0],
+    ['minReps', minReps, 1],
+  ] as const) {
+    if (!Number.isInteger(v) || v < min)
+      throw new Error(`timing: options.${name}: expected an integer ≥ ${min}, but got ${v}`);
   }
   if (!(budgetMs > 0)) throw new Error(`timing: options.budgetMs: expected a positive number, but got ${budgetMs}`);
   return {reps, warmup, budgetMs, minReps};
@@ -139,7 +144,10 @@ export interface InterleavedTimingOptions {
  * the machine's load (other jobs, thermal throttling) hits all of them alike instead of whichever
  * ran last. Returns a {@link TimingResult} per candidate, in the order given.
  */
-export function timeInterleaved(candidates: ReadonlyMap<string, () => void> | Record<string, () => void>, options: InterleavedTimingOptions = {}): Map<string, TimingResult> {
+export function timeInterleaved(
+  candidates: ReadonlyMap<string, () => void> | Record<string, () => void>,
+  options: InterleavedTimingOptions = {},
+): Map<string, TimingResult> {
   const calls = candidates instanceof Map ? [...candidates] : Object.entries(candidates);
   const {reps, warmup, budgetMs} = counts({reps: options.reps, warmup: options.warmup, budgetMs: options.budgetMs});
   const minReps = options.minReps ?? 1;

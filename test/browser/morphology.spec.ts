@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {morphology} from '../../index.js';
 import {BORDERS, ELEMENTS, MORPH_FNS, morphCases, type MorphCase} from '../reference/morphology_cases.js';
-import {finiteDifferences, maxRelError, refMorphology, refReconstruction, type RefMorph} from '../reference/morphology_reference.js';
+import {
+  finiteDifferences,
+  maxRelError,
+  refMorphology,
+  refReconstruction,
+  type RefMorph,
+} from '../reference/morphology_reference.js';
 import {runMorphCaseAsync} from '../reference/morphology_run.js';
 import {uniform} from '../reference/random.js';
 import {useWebGL} from './webgl_helpers.js';
@@ -22,9 +28,21 @@ function refOf(c: MorphCase, se: ArrayLike<number> = c.se): RefMorph {
 async function check(c: MorphCase) {
   const got = await runMorphCaseAsync(c);
   expect(maxRelError(got.y, refMorphology(c.fn, c.x, refOf(c))), `${c.name}: y`).to.be.below(TOL);
-  expect(maxRelError(got.dx, finiteDifferences((v) => refMorphology(c.fn, v, refOf(c)), c.x, c.r)), `${c.name}: dx`).to.be.below(1e-3);
+  expect(
+    maxRelError(
+      got.dx,
+      finiteDifferences((v) => refMorphology(c.fn, v, refOf(c)), c.x, c.r),
+    ),
+    `${c.name}: dx`,
+  ).to.be.below(1e-3);
   if (c.se.every((v) => v === 0)) return;
-  expect(maxRelError(got.dse, finiteDifferences((v) => refMorphology(c.fn, c.x, refOf(c, v)), c.se, c.r)), `${c.name}: dse`).to.be.below(1e-3);
+  expect(
+    maxRelError(
+      got.dse,
+      finiteDifferences((v) => refMorphology(c.fn, c.x, refOf(c, v)), c.se, c.r),
+    ),
+    `${c.name}: dse`,
+  ).to.be.below(1e-3);
 }
 
 // Reads are asynchronous (data(), not dataSync()): tfjs's synchronous WebGPU read-back goes

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {getSemifield, registerSemifield, semifieldConv2d, unregisterSemifield} from '../../index.js';
 import {layers} from '../../src/layers/index.js';
-import {lseDefinition, lseFusedDefinition, maxTimesDefinition, runUserSemifieldCheck, userSemifieldChecks} from '../reference/user_semifields.js';
+import {
+  lseDefinition,
+  lseFusedDefinition,
+  maxTimesDefinition,
+  runUserSemifieldCheck,
+  userSemifieldChecks,
+} from '../reference/user_semifields.js';
 import {useWebGL} from './webgl_helpers.js';
 import {useWebGPU} from './webgpu_helpers.js';
 
@@ -68,8 +74,21 @@ describe('user semifields on webgl: a layer model saves and reloads once they ar
     const init = (seed: number) => tf.initializers.randomUniform({minval: 0.5, maxval: 1.5, seed});
     const model = tf.sequential({
       layers: [
-        layers.semifieldConv2d({inputShape: [6, 6, 1], filters: 2, kernelSize: 3, semifield: 'maxtimes', padding: 'same', kernelInitializer: init(1), useBias: false}),
-        layers.semifieldConv2d({filters: 2, kernelSize: 3, semifield: {name: 'lsefused', mu: 0.25}, kernelInitializer: init(2)}),
+        layers.semifieldConv2d({
+          inputShape: [6, 6, 1],
+          filters: 2,
+          kernelSize: 3,
+          semifield: 'maxtimes',
+          padding: 'same',
+          kernelInitializer: init(1),
+          useBias: false,
+        }),
+        layers.semifieldConv2d({
+          filters: 2,
+          kernelSize: 3,
+          semifield: {name: 'lsefused', mu: 0.25},
+          kernelInitializer: init(2),
+        }),
         tf.layers.flatten(),
         tf.layers.dense({units: 2, kernelInitializer: tf.initializers.glorotUniform({seed: 3})}),
       ],

@@ -29,7 +29,13 @@ describe('webgl: fused backward kernels (dx, dfilter) vs the CPU kernels and fin
         const got = which === 'x' ? gl.dx : gl.dw;
         const coords = probeCoords(got.length, PROBES, seed + (which === 'x' ? 0 : 1));
         const fd = finiteDifferenceGrad(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, r, which, coords);
-        expect(maxRelError(coords.map((k) => got[k]), fd), `d${which} vs finite differences`).to.be.at.most(TOL);
+        expect(
+          maxRelError(
+            coords.map((k) => got[k]),
+            fd,
+          ),
+          `d${which} vs finite differences`,
+        ).to.be.at.most(TOL);
       }
     });
   });

@@ -34,11 +34,20 @@ describe('webgl: odd channel groupings (packed general path), forward + gradient
           const k: [number, number] = [3, 2];
           const data = caseData(semifield, groups, xShape, k, s);
           const wShape = [k[0], k[1], cin / groups, cout];
-          const w = data.w.slice(0, wShape.reduce((a, b) => a * b)); // caseData sizes Cout = Cin
+          const w = data.w.slice(
+            0,
+            wShape.reduce((a, b) => a * b),
+          ); // caseData sizes Cout = Cin
           const grown = new Float32Array(wShape.reduce((a, b) => a * b));
           for (let n = 0; n < grown.length; n++) grown[n] = w[n % w.length] + 0.01 * (n % 7);
           const c: ConvCase = {
-            name, semifield, ref: refSemifield(semifield), xShape, wShape, x: data.x, w: grown,
+            name,
+            semifield,
+            ref: refSemifield(semifield),
+            xShape,
+            wShape,
+            x: data.x,
+            w: grown,
             options: {strides: [1, 1], dilations: [1, 1], pad, groups},
             geometry: {strides: [1, 1], dilations: [1, 1], pad: explicitPad(pad, [6, 7], k, [1, 1], [1, 1]), groups},
           };

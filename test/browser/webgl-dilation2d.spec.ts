@@ -24,13 +24,15 @@ describe('webgl: semifieldConv2d(maxplus, groups = Cin) trains where tf.dilation
     expect(tf.getKernel('Dilation2DBackpropInput', 'webgl')).to.equal(undefined);
     expect(tf.getKernel('Dilation2DBackpropFilter', 'webgl')).to.equal(undefined);
     const [xt, st] = [x(), se()];
-    expect(() => tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.dilation2d(a as tf.Tensor4D, b as tf.Tensor3D, 1, 'same', 2)))([xt, st])).to.throw(
-      /Dilation2DBackprop/,
-    );
+    expect(() =>
+      tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.dilation2d(a as tf.Tensor4D, b as tf.Tensor3D, 1, 'same', 2)))(
+        [xt, st],
+      ),
+    ).to.throw(/Dilation2DBackprop/);
     tf.dispose([xt, st]);
   });
 
-  it('equals tf.dilation2d forward, and its gradients equal tf.dilation2d\'s on the CPU backend', async () => {
+  it("equals tf.dilation2d forward, and its gradients equal tf.dilation2d's on the CPU backend", async () => {
     const f = (a: tf.Tensor, b: tf.Tensor) =>
       semifieldConv2d(a as tf.Tensor4D, tf.reshape(b, [3, 3, 1, 3]) as tf.Tensor4D, 'maxplus', {...opts, groups: 3});
     const [xt, st] = [x(), se()];
@@ -40,7 +42,9 @@ describe('webgl: semifieldConv2d(maxplus, groups = Cin) trains where tf.dilation
     const [dx, ds] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(f(a, b))))([xt, st]);
     const ref = await onBackend('cpu', async () => {
       const [xc, sc] = [x(), se()];
-      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.square(tf.dilation2d(a as tf.Tensor4D, b as tf.Tensor3D, 1, 'same', 2))))([xc, sc]);
+      const g = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(tf.square(tf.dilation2d(a as tf.Tensor4D, b as tf.Tensor3D, 1, 'same', 2))),
+      )([xc, sc]);
       const out = [await g[0].data(), await g[1].data()];
       tf.dispose([xc, sc, ...g]);
       return out;
@@ -57,7 +61,10 @@ describe('webgl: semifieldConv2d(maxplus, groups = Cin) trains where tf.dilation
     const ys = semifieldConv2d(xs, target, 'maxplus', {...opts, groups: 3});
     const w = tf.variable(tf.zeros([3, 3, 1, 3]));
     const opt = tf.train.adam(0.05);
-    const loss = () => tf.mean(tf.square(tf.sub(semifieldConv2d(xs, w as tf.Tensor4D, 'maxplus', {...opts, groups: 3}), ys))) as tf.Scalar;
+    const loss = () =>
+      tf.mean(
+        tf.square(tf.sub(semifieldConv2d(xs, w as tf.Tensor4D, 'maxplus', {...opts, groups: 3}), ys)),
+      ) as tf.Scalar;
     const first = (await loss().data())[0];
     let last = first;
     for (let step = 0; step < 60; step++) {

@@ -16,7 +16,9 @@ describe('webgl: issue 15 edge numerics', () => {
     tf.tidy(() => {
       const xt = tf.tensor4d(x, [1, 1, x.length, 1]);
       const wt = tf.tensor4d(w, wShape as [number, number, number, number]);
-      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, sf)))([xt, wt]);
+      const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+        tf.sum(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, sf)),
+      )([xt, wt]);
       return {dx: Array.from(dx.dataSync()), dw: Array.from(dw.dataSync())};
     });
   it('1. root p=2, x=[−∞, 1], filter [1]: dL/dfilter = [1]', () => {

@@ -18,7 +18,8 @@ function bars(n: number, seed: number): {xs: tf.Tensor4D; ys: tf.Tensor2D} {
     const vertical = s % 2;
     const at = 1 + ((s * 5) % 6);
     for (let r = 0; r < 8; r++)
-      for (let c = 0; c < 8; c++) x[s * 64 + r * 8 + c] = noise[s * 64 + r * 8 + c] + ((vertical ? c : r) === at ? 1 : 0);
+      for (let c = 0; c < 8; c++)
+        x[s * 64 + r * 8 + c] = noise[s * 64 + r * 8 + c] + ((vertical ? c : r) === at ? 1 : 0);
     y[s * 2 + vertical] = 1;
   }
   return {xs: tf.tensor4d(x, [n, 8, 8, 1]), ys: tf.tensor2d(y, [n, 2])};
@@ -39,10 +40,28 @@ describe('webgl: model.fit with layers.semifieldConv2d', () => {
       const {xs, ys} = bars(32, 5);
       const model = tf.sequential({
         layers: [
-          layers.semifieldConv2d({inputShape: [8, 8, 1], filters: 4, kernelSize: [1, 5], semifield, padding: 'same', kernelInitializer: init(1)}),
-          layers.semifieldConv2d({filters: 4, kernelSize: [5, 1], semifield, padding: 'same', groups: 4, kernelInitializer: init(2)}),
+          layers.semifieldConv2d({
+            inputShape: [8, 8, 1],
+            filters: 4,
+            kernelSize: [1, 5],
+            semifield,
+            padding: 'same',
+            kernelInitializer: init(1),
+          }),
+          layers.semifieldConv2d({
+            filters: 4,
+            kernelSize: [5, 1],
+            semifield,
+            padding: 'same',
+            groups: 4,
+            kernelInitializer: init(2),
+          }),
           tf.layers.globalMaxPooling2d({}),
-          tf.layers.dense({units: 2, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 3})}),
+          tf.layers.dense({
+            units: 2,
+            activation: 'softmax',
+            kernelInitializer: tf.initializers.glorotUniform({seed: 3}),
+          }),
         ],
       });
       model.compile({optimizer: tf.train.adam(0.05), loss: 'categoricalCrossentropy'});
@@ -52,9 +71,15 @@ describe('webgl: model.fit with layers.semifieldConv2d', () => {
         return [] as unknown as tf.Tensor;
       });
       const losses = history!.history.loss as number[];
-      console.log(`model.fit ${JSON.stringify(semifield)} on webgl: loss ${losses[0].toFixed(4)} → ${losses[losses.length - 1].toFixed(4)}`);
+      console.log(
+        `model.fit ${JSON.stringify(semifield)} on webgl: loss ${losses[0].toFixed(4)} → ${losses[losses.length - 1].toFixed(4)}`,
+      );
       expect(tf.getBackend()).to.equal('webgl');
-      expect(profile.kernelNames).to.include.members(['SemifieldConv2D', 'SemifieldConv2DBackpropInput', 'SemifieldConv2DBackpropFilter']);
+      expect(profile.kernelNames).to.include.members([
+        'SemifieldConv2D',
+        'SemifieldConv2DBackpropInput',
+        'SemifieldConv2DBackpropFilter',
+      ]);
       expect(losses.every(Number.isFinite)).to.equal(true);
       expect(losses[losses.length - 1]).to.be.lessThan(losses[0] * 0.7);
       model.dispose();

@@ -56,8 +56,13 @@ describe('webgl, half-float textures: error against float32 on the shared matrix
   });
 
   after(async () => {
-    const rows = Object.entries(worst).map(([k, v]) => `${k}: y ${v.y.toExponential(2)}, dx ${v.dx.toExponential(2)}, dw ${v.dw.toExponential(2)}, y (unrounded inputs) ${v.yRaw.toExponential(2)}`);
-    console.log(`half-float vs float32, max relative error per semifield (tolerance y ${F16_TOL}, gradients ${F16_TOL} × amplification, y from unrounded inputs ${F16_TOL_RAW_INPUTS}):\n  ${rows.join('\n  ')}`);
+    const rows = Object.entries(worst).map(
+      ([k, v]) =>
+        `${k}: y ${v.y.toExponential(2)}, dx ${v.dx.toExponential(2)}, dw ${v.dw.toExponential(2)}, y (unrounded inputs) ${v.yRaw.toExponential(2)}`,
+    );
+    console.log(
+      `half-float vs float32, max relative error per semifield (tolerance y ${F16_TOL}, gradients ${F16_TOL} × amplification, y from unrounded inputs ${F16_TOL_RAW_INPUTS}):\n  ${rows.join('\n  ')}`,
+    );
     await useWebGL();
   });
 
@@ -65,7 +70,12 @@ describe('webgl, half-float textures: error against float32 on the shared matrix
     it(c.name, async () => {
       const got = await runCase(c, 5000 + n, 'auto', true);
       const gotRaw = (await runCase(rawCases[n], 5000 + n)).y;
-      const errs = {y: maxRelError(got.y, f32[n].y), dx: maxRelError(got.dx, f32[n].dx), dw: maxRelError(got.dw, f32[n].dw), yRaw: maxRelError(gotRaw, f32Raw[n])};
+      const errs = {
+        y: maxRelError(got.y, f32[n].y),
+        dx: maxRelError(got.dx, f32[n].dx),
+        dw: maxRelError(got.dw, f32[n].dw),
+        yRaw: maxRelError(gotRaw, f32Raw[n]),
+      };
       const key = c.name.split(' | ')[0];
       const w = (worst[key] ??= {y: 0, dx: 0, dw: 0, yRaw: 0});
       for (const k of ['y', 'dx', 'dw', 'yRaw'] as const) w[k] = Math.max(w[k], errs[k]);
@@ -86,21 +96,41 @@ describe('webgl, half-float textures: provenance of windows with more than 2048 
   for (const semifield of ['maxplus', 'minplus'] as const) {
     it(`${semifield}: forward, provenance and both gradients match the CPU kernels`, async () => {
       const sign = semifield === 'maxplus' ? 1 : -1;
-      const x = normal(xShape.reduce((a, b) => a * b), 77);
-      const w = normal(wShape.reduce((a, b) => a * b), 78, 0.5);
+      const x = normal(
+        xShape.reduce((a, b) => a * b),
+        77,
+      );
+      const w = normal(
+        wShape.reduce((a, b) => a * b),
+        78,
+        0.5,
+      );
       for (let n = 0; n < x.length; n++) if (n % 240 > 150) x[n] += sign * 2;
       for (let n = 0; n < w.length; n++) if (Math.floor(n / 3) >= 8 * 240 + 150) w[n] += sign * 2;
       const c = {
-        name: semifield, semifield, ref: {name: semifield}, xShape, wShape,
-        x: f16Array(x), w: f16Array(w),
+        name: semifield,
+        semifield,
+        ref: {name: semifield},
+        xShape,
+        wShape,
+        x: f16Array(x),
+        w: f16Array(w),
         options: {strides: [1, 1], dilations: [1, 1], pad: 'same', groups: 1},
         geometry: {strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], groups: 1},
       } as unknown as ConvCase;
-      const attrs = {semifield: JSON.stringify({name: semifield}), strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1], groups: 1};
+      const attrs = {
+        semifield: JSON.stringify({name: semifield}),
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: [1, 1, 1, 1],
+        groups: 1,
+      };
       const provOn = async () => {
         const xt = tf.tensor4d(c.x, xShape);
         const wt = tf.tensor4d(c.w, wShape);
-        const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x: xt, filter: wt} as never, attrs as never) as unknown as tf.Tensor[];
+        const outs = tf
+          .engine()
+          .runKernel(SEMIFIELD_CONV2D_KERNEL, {x: xt, filter: wt} as never, attrs as never) as unknown as tf.Tensor[];
         const p = Array.from(await outs[1].data());
         tf.dispose([xt, wt, ...outs]);
         return p;

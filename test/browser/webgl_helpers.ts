@@ -45,8 +45,10 @@ export async function useWebGL(flags: WebGLFlags = {}): Promise<MathBackendWebGL
   }
   const ok = await tf.setBackend('webgl');
   if (!ok || tf.getBackend() !== 'webgl') {
-    throw new Error(`WebGL ${version}${f16 ? ' (half-float textures)' : ''} is unavailable in this browser: tf.setBackend('webgl') failed. ` +
-      'The webgl suite needs a WebGL-capable Chromium (headless Chromium renders WebGL on SwiftShader).');
+    throw new Error(
+      `WebGL ${version}${f16 ? ' (half-float textures)' : ''} is unavailable in this browser: tf.setBackend('webgl') failed. ` +
+        'The webgl suite needs a WebGL-capable Chromium (headless Chromium renders WebGL on SwiftShader).',
+    );
   }
   const backend = tf.backend() as MathBackendWebGL;
   if (tf.env().getNumber('WEBGL_VERSION') !== version) {
@@ -72,7 +74,12 @@ export interface CaseResult {
  * (through the public op, so dispatch and gradient wiring are exercised as users see them).
  * `f16Upstream` rounds the upstream gradient to half floats (for half-float comparisons).
  */
-export async function runCase(c: ConvCase, seed: number, implementation: 'auto' | 'composite' = 'auto', f16Upstream = false): Promise<CaseResult> {
+export async function runCase(
+  c: ConvCase,
+  seed: number,
+  implementation: 'auto' | 'composite' = 'auto',
+  f16Upstream = false,
+): Promise<CaseResult> {
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
   const opts = {...c.options, implementation};

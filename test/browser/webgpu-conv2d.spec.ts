@@ -22,14 +22,22 @@ const GRAD_VS_FD_TOL = 5e-4;
 function kernelAttrs(c: ConvCase) {
   const sf = c.semifield;
   const config = typeof sf === 'string' ? {name: sf, ...(sf === 'log' ? {mu: 1} : sf === 'root' ? {p: 2} : {})} : sf;
-  return {semifield: JSON.stringify(config), strides: c.geometry.strides, dilations: c.geometry.dilations, pad: c.geometry.pad, groups: c.geometry.groups};
+  return {
+    semifield: JSON.stringify(config),
+    strides: c.geometry.strides,
+    dilations: c.geometry.dilations,
+    pad: c.geometry.pad,
+    groups: c.geometry.groups,
+  };
 }
 
 async function provenanceOf(c: ConvCase): Promise<number[] | null> {
   if (c.ref.name !== 'maxplus' && c.ref.name !== 'minplus') return null;
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf
+    .engine()
+    .runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const prov = Array.from(await outs[1].data());
   tf.dispose([x, w, ...outs]);
   return prov;
@@ -68,9 +76,10 @@ describe('webgpu (browser): fused kernels vs the float64 reference and the CPU k
           const fd = finiteDifferenceGrad(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, upstream, which, coords);
           const analytic = which === 'x' ? got.dx : got.dw;
           coords.forEach((k, i) => {
-            expect(Math.abs(analytic[k] - fd[i]), `d${which}[${k}]: ${analytic[k]} vs finite difference ${fd[i]}`).to.be.at.most(
-              GRAD_VS_FD_TOL * Math.max(1, Math.abs(fd[i])),
-            );
+            expect(
+              Math.abs(analytic[k] - fd[i]),
+              `d${which}[${k}]: ${analytic[k]} vs finite difference ${fd[i]}`,
+            ).to.be.at.most(GRAD_VS_FD_TOL * Math.max(1, Math.abs(fd[i])));
           });
         }
       }
@@ -94,7 +103,9 @@ describe('webgpu (browser): the direct forward program at 8 pixels, forced', fun
       await tf.setBackend('webgpu');
       const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
       const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-      const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+      const outs = tf
+        .engine()
+        .runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
       const y = await outs[0].data();
       const prov = outs.length > 1 ? Array.from(await outs[1].data()) : null;
       tf.dispose([x, w, ...outs]);
@@ -111,7 +122,9 @@ describe('webgpu (browser): the direct forward program at 8 pixels, forced', fun
 async function forwardY(c: ConvCase): Promise<Float32Array> {
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf
+    .engine()
+    .runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const y = (await outs[0].data()) as Float32Array;
   tf.dispose([x, w, ...outs]);
   return y;
@@ -150,7 +163,8 @@ describe('webgpu (browser): the factorised forward program, forced', function ()
       setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised'});
       const got = await forwardY(c);
       online.forEach((v, k) => {
-        if (Number.isFinite(v)) expect(Math.abs(got[k] - v), `y[${k}]`).to.be.at.most(FORWARD_TOL * Math.max(1, Math.abs(v)));
+        if (Number.isFinite(v))
+          expect(Math.abs(got[k] - v), `y[${k}]`).to.be.at.most(FORWARD_TOL * Math.max(1, Math.abs(v)));
         else expect(String(got[k]), `y[${k}]`).to.equal(String(v));
       });
     });
@@ -219,8 +233,18 @@ describe('webgpu (browser): the implicit-GEMM forward program, forced', function
     // Every fourth case of the matrix (the Node suite runs all of them): the browser suite's time.
     ...allCases()
       .filter((_, i) => i % 4 === 0)
-      .map((c): [string, ConvCase, WebGPUFlags] => [`default tile | ${c.name}`, c, {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm'}]),
-    ...MM_TILE_CANDIDATES.flatMap((tile) => mmCases().map((c): [string, ConvCase, WebGPUFlags] => [`tile ${mmTileKey(tile)} | ${c.name}`, c, {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(tile)}])),
+      .map((c): [string, ConvCase, WebGPUFlags] => [
+        `default tile | ${c.name}`,
+        c,
+        {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm'},
+      ]),
+    ...MM_TILE_CANDIDATES.flatMap((tile) =>
+      mmCases().map((c): [string, ConvCase, WebGPUFlags] => [
+        `tile ${mmTileKey(tile)} | ${c.name}`,
+        c,
+        {SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'mm', SEMIFIELD_WEBGPU_MM_TILE: mmTileKey(tile)},
+      ]),
+    ),
   ];
   for (const [name, c, tiling] of runs) {
     it(name, async () => {
@@ -228,7 +252,9 @@ describe('webgpu (browser): the implicit-GEMM forward program, forced', function
       setWebGPUFlags(tiling);
       const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
       const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-      const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+      const outs = tf
+        .engine()
+        .runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
       const y = await outs[0].data();
       const prov = outs.length > 1 ? Array.from(await outs[1].data()) : null;
       tf.dispose([x, w, ...outs]);

@@ -1,7 +1,16 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {semifieldConv2d} from '../../index.js';
-import {checkExtremeCase, extremeCase, extremeLabel, extremeSemifieldTag, extremeShapeClass, sampleExtremeCases, type ExtremeCase, type ExtremeResult} from '../reference/extreme_cases.js';
+import {
+  checkExtremeCase,
+  extremeCase,
+  extremeLabel,
+  extremeSemifieldTag,
+  extremeShapeClass,
+  sampleExtremeCases,
+  type ExtremeCase,
+  type ExtremeResult,
+} from '../reference/extreme_cases.js';
 import {useWebGPU} from './webgpu_helpers.js';
 
 /*
@@ -44,7 +53,12 @@ function browserCases(): ExtremeCase[] {
     const ranked = [...keys].sort((a, b) => frequency.get(b)! - frequency.get(a)! || (a < b ? -1 : 1));
     for (const key of ranked.slice(0, CLASSES_PER_REGIME)) allowed.add(key);
   }
-  return sampleExtremeCases(SEED, SAMPLE, (c) => SEMIFIELDS.has(extremeSemifieldTag(c)) && allowed.has(`${c.regime} ${extremeShapeClass(c)}`), RANGE);
+  return sampleExtremeCases(
+    SEED,
+    SAMPLE,
+    (c) => SEMIFIELDS.has(extremeSemifieldTag(c)) && allowed.has(`${c.regime} ${extremeShapeClass(c)}`),
+    RANGE,
+  );
 }
 
 async function runExtreme(c: ExtremeCase): Promise<ExtremeResult> {
@@ -53,7 +67,8 @@ async function runExtreme(c: ExtremeCase): Promise<ExtremeResult> {
     const w = tf.tensor4d(c.w, c.wShape);
     const r = tf.tensor4d(c.upstream, c.yShape);
     const opts = {...c.options, implementation: 'fused' as const};
-    const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.semifield, opts), r));
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.semifield, opts), r));
     const y = semifieldConv2d(x, w, c.semifield, opts);
     const [dx, dw] = tf.grads(f)([x, w]);
     return {y, dx, dw};
@@ -88,6 +103,9 @@ describe('webgpu (browser): issue 15 extreme values vs the float64 reference', f
     }
     console.log(`webgpu extreme: ${SAMPLE} cases in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     expect(tf.memory().numTensors, 'tensors leaked').to.equal(before);
-    expect(failed.length, `${failed.length} of ${SAMPLE} cases failed (${nan} NaN where defined):\n${failed.slice(0, 12).join('\n')}`).to.equal(0);
+    expect(
+      failed.length,
+      `${failed.length} of ${SAMPLE} cases failed (${nan} NaN where defined):\n${failed.slice(0, 12).join('\n')}`,
+    ).to.equal(0);
   });
 });

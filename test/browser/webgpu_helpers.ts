@@ -15,17 +15,22 @@ let registered: Promise<void> | null = null;
 export async function useWebGPU(): Promise<string> {
   const gpu = (navigator as Navigator & {gpu?: GPU}).gpu;
   if (gpu == null) {
-    throw new Error('navigator.gpu is missing: this browser has no WebGPU. Chromium needs --enable-unsafe-webgpu and ' +
-      '--enable-features=Vulkan (karma.conf.js sets them) and a Vulkan driver (SwiftShader ships with Chromium).');
+    throw new Error(
+      'navigator.gpu is missing: this browser has no WebGPU. Chromium needs --enable-unsafe-webgpu and ' +
+        '--enable-features=Vulkan (karma.conf.js sets them) and a Vulkan driver (SwiftShader ships with Chromium).',
+    );
   }
   const adapter = await gpu.requestAdapter();
   if (adapter == null) {
-    throw new Error('navigator.gpu.requestAdapter() returned null: WebGPU is exposed but no adapter is available ' +
-      '(headless Chromium needs --enable-unsafe-webgpu --enable-features=Vulkan; SwiftShader provides the adapter).');
+    throw new Error(
+      'navigator.gpu.requestAdapter() returned null: WebGPU is exposed but no adapter is available ' +
+        '(headless Chromium needs --enable-unsafe-webgpu --enable-features=Vulkan; SwiftShader provides the adapter).',
+    );
   }
   registered ??= import('@tensorflow/tfjs-backend-webgpu').then(() => undefined);
   await registered;
-  if (!(await tf.setBackend('webgpu')) || tf.getBackend() !== 'webgpu') throw new Error("tf.setBackend('webgpu') failed");
+  if (!(await tf.setBackend('webgpu')) || tf.getBackend() !== 'webgpu')
+    throw new Error("tf.setBackend('webgpu') failed");
   installGeneratedWGSLCheck(tf.backend() as never);
   const info = (adapter as GPUAdapter & {info?: GPUAdapterInfo}).info;
   return info ? `${info.vendor} ${info.architecture} ${info.description}`.trim() : 'unknown adapter';

@@ -79,7 +79,9 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
       );
     }
     if (!existsSync(join(distDir, 'index.html')) || !existsSync(join(distDir, 'mnist-digits.bin'))) {
-      throw new Error(`The demo is not built (${distDir} is missing files): run 'npm run demo:build' first, or 'npm run test:e2e'.`);
+      throw new Error(
+        `The demo is not built (${distDir} is missing files): run 'npm run demo:build' first, or 'npm run test:e2e'.`,
+      );
     }
     server = await serveFolder(distDir);
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -102,7 +104,9 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
   afterEach(async function () {
     if (this.currentTest?.state === 'failed' && (page as Page | undefined) != null) {
       mkdirSync(artifactsDir, {recursive: true});
-      await page.screenshot({path: join(artifactsDir, 'browser-demo-failure.png'), fullPage: true}).catch(() => undefined);
+      await page
+        .screenshot({path: join(artifactsDir, 'browser-demo-failure.png'), fullPage: true})
+        .catch(() => undefined);
     }
   });
 
@@ -118,7 +122,9 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
     expect(await page.locator('#status').getAttribute('data-state'), `page failed to start: ${error}`).to.equal('idle');
     const availableBackends = (await page.locator('#backend').getAttribute('data-available')) ?? '';
     if (!availableBackends.split(',').includes('webgl')) {
-      throw new Error(`WebGL is unavailable in ${chromeBin} with flags ${flags.join(' ')} (page offers: '${availableBackends}')`);
+      throw new Error(
+        `WebGL is unavailable in ${chromeBin} with flags ${flags.join(' ')} (page offers: '${availableBackends}')`,
+      );
     }
   });
 
@@ -133,21 +139,39 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
     const t0 = Date.now();
     await page.click('#train');
     // Stop after a few batches, check the run pauses, then resume it to the end of the epoch.
-    await page.waitForFunction(() => Number((document.querySelector('#progress') as HTMLProgressElement).value) >= 3, null, {timeout: 90_000});
+    await page.waitForFunction(
+      () => Number((document.querySelector('#progress') as HTMLProgressElement).value) >= 3,
+      null,
+      {timeout: 90_000},
+    );
     await page.click('#stop');
-    await page.waitForSelector('#status[data-state="stopped"], #status[data-state="error"], #status[data-state="done"]', {timeout: 60_000});
-    expect(await page.locator('#status').getAttribute('data-state'), `Stop: ${await page.locator('#status').textContent()}`).to.equal('stopped');
+    await page.waitForSelector(
+      '#status[data-state="stopped"], #status[data-state="error"], #status[data-state="done"]',
+      {timeout: 60_000},
+    );
+    expect(
+      await page.locator('#status').getAttribute('data-state'),
+      `Stop: ${await page.locator('#status').textContent()}`,
+    ).to.equal('stopped');
     const pausedAt = Number(await page.locator('#progress').getAttribute('value'));
     expect(pausedAt).to.be.within(3, Math.ceil(TRAIN_DIGITS / BATCH) - 1);
     expect(await page.locator('#resume').isEnabled()).to.equal(true);
     await page.click('#resume');
-    await page.waitForSelector('#status[data-state="done"], #status[data-state="error"], #status[data-state="stopped"]', {timeout: 170_000});
+    await page.waitForSelector(
+      '#status[data-state="done"], #status[data-state="error"], #status[data-state="stopped"]',
+      {timeout: 170_000},
+    );
     const status = await page.locator('#status').textContent();
     const error = await page.locator('#error').textContent();
-    expect(await page.locator('#status').getAttribute('data-state'), `training did not finish: ${status} ${error}`).to.equal('done');
+    expect(
+      await page.locator('#status').getAttribute('data-state'),
+      `training did not finish: ${status} ${error}`,
+    ).to.equal('done');
     expect(await page.locator('#backend-info').textContent()).to.contain('webgl');
     const accuracy = Number(await page.locator('#test-acc').getAttribute('data-value'));
-    console.log(`      held-out accuracy after one epoch of ${TRAIN_DIGITS} digits on webgl: ${(accuracy * 100).toFixed(1)} % (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
+    console.log(
+      `      held-out accuracy after one epoch of ${TRAIN_DIGITS} digits on webgl: ${(accuracy * 100).toFixed(1)} % (${((Date.now() - t0) / 1000).toFixed(1)} s)`,
+    );
     expect(accuracy, 'held-out accuracy').to.be.greaterThan(MIN_ACCURACY);
     // What was learned is on the page: kernels, pooling scales, activations.
     expect(await page.locator('#kernels canvas').count()).to.be.greaterThan(8);
@@ -163,14 +187,24 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
     const at = (fx: number, fy: number) => [box.x + fx * box.width, box.y + fy * box.height] as const;
     await page.mouse.move(...at(0.25, 0.22));
     await page.mouse.down();
-    for (const [fx, fy] of [[0.5, 0.22], [0.75, 0.22], [0.65, 0.45], [0.55, 0.65], [0.45, 0.82]]) {
+    for (const [fx, fy] of [
+      [0.5, 0.22],
+      [0.75, 0.22],
+      [0.65, 0.45],
+      [0.55, 0.65],
+      [0.45, 0.82],
+    ]) {
       await page.mouse.move(...at(fx, fy), {steps: 6});
     }
     await page.mouse.up();
-    await page.waitForFunction(() => document.querySelector('#prediction')?.getAttribute('data-value') != null, null, {timeout: 30_000});
+    await page.waitForFunction(() => document.querySelector('#prediction')?.getAttribute('data-value') != null, null, {
+      timeout: 30_000,
+    });
     const predicted = Number(await page.locator('#prediction').getAttribute('data-value'));
     expect(predicted).to.be.within(0, 9);
-    const probs = await page.locator('#probs .prob').evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-p'))));
+    const probs = await page
+      .locator('#probs .prob')
+      .evaluateAll((rows) => rows.map((r) => Number(r.getAttribute('data-p'))));
     expect(probs).to.have.length(10);
     expect(probs.reduce((a, b) => a + b, 0)).to.be.closeTo(1, 1e-3);
     console.log(`      drawn "7" predicted as ${predicted} (p = ${Math.max(...probs).toFixed(2)})`);
@@ -184,8 +218,16 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
     const webgl = await page.locator('#bench-table td[data-backend="webgl"]').allTextContents();
     expect(webgl.length, 'benchmark rows on webgl').to.be.greaterThan(4);
     // Every semifield row and tf.conv2d must have a time on webgl (tf.dilation2d may be n/a on some backends).
-    expect(webgl.slice(0, 4).map(Number).every((ms) => ms > 0), `webgl timings: ${webgl.join(', ')}`).to.equal(true);
-    expect(await page.locator('#backend-info').textContent(), 'backend restored after the benchmark').to.contain('webgl');
+    expect(
+      webgl
+        .slice(0, 4)
+        .map(Number)
+        .every((ms) => ms > 0),
+      `webgl timings: ${webgl.join(', ')}`,
+    ).to.equal(true);
+    expect(await page.locator('#backend-info').textContent(), 'backend restored after the benchmark').to.contain(
+      'webgl',
+    );
   });
 
   it('fits a 390 px wide phone screen: no horizontal overflow before and after training, readable empty charts, selects wide enough', async function () {
@@ -195,15 +237,24 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
       p.evaluate(() => {
         const width = document.documentElement.clientWidth;
         const overflowing = Array.from(document.querySelectorAll('body *'))
-          .filter((e) => e.getBoundingClientRect().right > width + 0.5 && e.closest('#kernels, #pooling, #activations, .table-scroll') == null)
+          .filter(
+            (e) =>
+              e.getBoundingClientRect().right > width + 0.5 &&
+              e.closest('#kernels, #pooling, #activations, .table-scroll') == null,
+          )
           .slice(0, 5)
-          .map((e) => `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : ''}`);
+          .map(
+            (e) =>
+              `${e.tagName.toLowerCase()}${e.id ? '#' + e.id : ''}${typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : ''}`,
+          );
         // Each select must be wider than its longest option's text (plus room for the arrow).
         const ctx = document.createElement('canvas').getContext('2d')!;
         const clipped = Array.from(document.querySelectorAll('select')).flatMap((sel) => {
           ctx.font = getComputedStyle(sel).font;
           const text = Math.max(...Array.from(sel.options).map((o) => ctx.measureText(o.text).width));
-          return sel.clientWidth >= text + 16 ? [] : [`#${sel.id}: ${sel.clientWidth} px for ${Math.ceil(text)} px of text`];
+          return sel.clientWidth >= text + 16
+            ? []
+            : [`#${sel.id}: ${sel.clientWidth} px for ${Math.ceil(text)} px of text`];
         });
         return {scrollWidth: document.documentElement.scrollWidth, overflowing, clipped};
       });
@@ -216,7 +267,9 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
       await fresh.goto(`${origin}/`);
       await fresh.waitForSelector('#status[data-state="idle"]', {timeout: 60_000});
       const before = await layout(fresh);
-      expect(before.scrollWidth, `before training, overflowing: ${before.overflowing.join(', ')}`).to.be.at.most(phone.width);
+      expect(before.scrollWidth, `before training, overflowing: ${before.overflowing.join(', ')}`).to.be.at.most(
+        phone.width,
+      );
       expect(before.clipped, 'selects narrower than their text').to.deep.equal([]);
       // The empty loss chart carries no tick labels (they would all read 0.00): its canvas has
       // only the grid and a "no data yet" note, so the left margin where labels go is blank.
@@ -227,7 +280,7 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
         for (let i = 3; i < d.length; i += 4) if (d[i] > 0) ink++;
         return ink;
       });
-      expect(labelMarginInk, 'ink in the empty loss chart\'s tick-label margin').to.equal(0);
+      expect(labelMarginInk, "ink in the empty loss chart's tick-label margin").to.equal(0);
     } finally {
       await fresh.close();
     }
@@ -238,7 +291,9 @@ describe('browser demo (Playwright, Debian chromium, webgl)', function () {
       await page.evaluate(() => new Promise((ok) => requestAnimationFrame(() => requestAnimationFrame(ok))));
       expect(await page.locator('#kernels canvas').count(), 'the learned panel is filled').to.be.greaterThan(8);
       const after = await layout(page);
-      expect(after.scrollWidth, `after training, overflowing: ${after.overflowing.join(', ')}`).to.be.at.most(phone.width);
+      expect(after.scrollWidth, `after training, overflowing: ${after.overflowing.join(', ')}`).to.be.at.most(
+        phone.width,
+      );
       expect(after.clipped, 'selects narrower than their text').to.deep.equal([]);
       mkdirSync(artifactsDir, {recursive: true});
       await page.evaluate(() => window.scrollTo(0, 0));

@@ -60,7 +60,9 @@ function serve(dir: string): Promise<Server> {
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, {'Content-Type': mime[path.extname(file)] ?? 'application/octet-stream'}).end(fs.readFileSync(file));
+    res
+      .writeHead(200, {'Content-Type': mime[path.extname(file)] ?? 'application/octet-stream'})
+      .end(fs.readFileSync(file));
   });
   return new Promise((ok) => server.listen(0, '127.0.0.1', () => ok(server)));
 }
@@ -76,7 +78,10 @@ describe('script-tag bundle from npm pack in Chromium (issue 16 d)', function ()
   });
 
   it('tf.min.js + tfjs-semifield.min.js with plain <script> tags: global tfSemifield trains one step', async () => {
-    if (!fs.existsSync(chromeBin)) throw new Error(`No Chromium at ${chromeBin} (apt-get install chromium, or set CHROME_BIN); it never downloads a browser.`);
+    if (!fs.existsSync(chromeBin))
+      throw new Error(
+        `No Chromium at ${chromeBin} (apt-get install chromium, or set CHROME_BIN); it never downloads a browser.`,
+      );
     const app = fs.realpathSync(makeApp('script-tag', ['@tensorflow/tfjs']));
     const pkg = JSON.parse(fs.readFileSync(path.join(app, 'node_modules/tfjs-semifield/package.json'), 'utf8'));
     expect(pkg.unpkg).to.equal('dist/tfjs-semifield.min.js');
@@ -86,7 +91,10 @@ describe('script-tag bundle from npm pack in Chromium (issue 16 d)', function ()
     const tfjsReal = fs.realpathSync(path.join(app, 'node_modules/@tensorflow/tfjs'));
     fs.rmSync(path.join(app, 'node_modules/@tensorflow/tfjs'));
     fs.mkdirSync(path.join(app, 'node_modules/@tensorflow/tfjs/dist'), {recursive: true});
-    fs.copyFileSync(path.join(tfjsReal, 'dist/tf.min.js'), path.join(app, 'node_modules/@tensorflow/tfjs/dist/tf.min.js'));
+    fs.copyFileSync(
+      path.join(tfjsReal, 'dist/tf.min.js'),
+      path.join(app, 'node_modules/@tensorflow/tfjs/dist/tf.min.js'),
+    );
     server = await serve(app);
     const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({executablePath: chromeBin, args: flags, headless: true});
@@ -102,7 +110,10 @@ describe('script-tag bundle from npm pack in Chromium (issue 16 d)', function ()
     const errors: string[] = [];
     tab.on('pageerror', (e) => errors.push(e.message));
     await tab.goto(`${origin}/index.html`);
-    const result = (await tab.evaluate(() => (window as unknown as {result: Promise<unknown>}).result)) as Record<string, unknown>;
+    const result = (await tab.evaluate(() => (window as unknown as {result: Promise<unknown>}).result)) as Record<
+      string,
+      unknown
+    >;
     expect(errors, errors.join('\n')).to.deep.equal([]);
     expect(result.error, String(result.error)).to.equal(undefined);
     expect(result).to.include({fused: true, layerClass: true, kernelName: 'SemifieldConv2D', changed: true});

@@ -4,7 +4,15 @@ import fc from 'fast-check';
 import {computeSemifieldConvInfo} from '../../src/ops/conv_info.js';
 import {conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, type Conv2dPad} from '../../src/primitives/index.js';
 import {conv2dGeometry} from '../../src/primitives/conv/conv_args.js';
-import {expectThrowsNoLeak, meanAbsError, randomArray, referenceConv2d, samePad, scaledMaxError, seededUniform} from './conv-reference.js';
+import {
+  expectThrowsNoLeak,
+  meanAbsError,
+  randomArray,
+  referenceConv2d,
+  samePad,
+  scaledMaxError,
+  seededUniform,
+} from './conv-reference.js';
 
 /*
  * Tolerances (float32 inputs uniform in [-1, 1)), stated as max |y − y_ref| divided by the largest
@@ -16,7 +24,13 @@ import {expectThrowsNoLeak, meanAbsError, randomArray, referenceConv2d, samePad,
  */
 const TOL = {direct: 2e-6, im2col: 2e-6, winogradF2: 1e-5, winogradF4: 1e-4, fftSpectral: 2e-5, fftRadix2: 2e-5};
 
-type Algo = (x: tf.Tensor4D, w: tf.Tensor4D, s: number | [number, number], p: Conv2dPad, d: number | [number, number]) => tf.Tensor4D;
+type Algo = (
+  x: tf.Tensor4D,
+  w: tf.Tensor4D,
+  s: number | [number, number],
+  p: Conv2dPad,
+  d: number | [number, number],
+) => tf.Tensor4D;
 const ALGOS: Record<keyof typeof TOL, Algo> = {
   direct: (x, w, s, p, d) => conv2dDirect(x, w, s, p, 'NHWC', d),
   im2col: (x, w, s, p, d) => conv2dIm2col(x, w, s, p, 'NHWC', d),
@@ -54,7 +68,9 @@ function caseArb(winograd: boolean): fc.Arbitrary<Case> {
       kw: winograd ? fc.constant(3) : fc.integer({min: 1, max: 5}),
       useStride: winograd ? fc.constant(false) : fc.boolean(),
       stride: fc.tuple(fc.integer({min: 1, max: 3}), fc.integer({min: 1, max: 3})),
-      dilation: winograd ? fc.constant<[number, number]>([1, 1]) : fc.tuple(fc.integer({min: 1, max: 2}), fc.integer({min: 1, max: 2})),
+      dilation: winograd
+        ? fc.constant<[number, number]>([1, 1])
+        : fc.tuple(fc.integer({min: 1, max: 2}), fc.integer({min: 1, max: 2})),
       pad: fc.constantFrom<'valid' | 'same' | 'explicit'>('valid', 'same', 'explicit'),
       explicit: fc.tuple(fc.nat(2), fc.nat(2), fc.nat(2), fc.nat(2)),
       seed: fc.integer(),
@@ -68,7 +84,9 @@ function caseArb(winograd: boolean): fc.Arbitrary<Case> {
     .filter((c) => {
       const [t, b, l, r] = c.pad === 'explicit' ? c.explicit : [0, 0, 0, 0];
       const extra = c.pad === 'same' ? 99 : 0;
-      return c.h + t + b + extra >= (c.kh - 1) * c.dilation[0] + 1 && c.w + l + r + extra >= (c.kw - 1) * c.dilation[1] + 1;
+      return (
+        c.h + t + b + extra >= (c.kh - 1) * c.dilation[0] + 1 && c.w + l + r + extra >= (c.kw - 1) * c.dilation[1] + 1
+      );
     });
 }
 
@@ -76,7 +94,15 @@ function padOf(c: Case): {tfPad: Conv2dPad; pads: [number, number, number, numbe
   if (c.pad === 'valid') return {tfPad: 'valid', pads: [0, 0, 0, 0]};
   if (c.pad === 'explicit') {
     const [t, b, l, r] = c.explicit;
-    return {tfPad: [[0, 0], [t, b], [l, r], [0, 0]], pads: c.explicit};
+    return {
+      tfPad: [
+        [0, 0],
+        [t, b],
+        [l, r],
+        [0, 0],
+      ],
+      pads: c.explicit,
+    };
   }
   const [t, b] = samePad(c.h, c.kh, c.stride[0], c.dilation[0]);
   const [l, r] = samePad(c.w, c.kw, c.stride[1], c.dilation[1]);
@@ -130,7 +156,12 @@ describe('conv algorithms vs tf.conv2d and a float64 reference (property tests, 
     const x = tf.randomNormal([9, 7, 2]) as tf.Tensor3D;
     const w = tf.randomNormal([3, 3, 2, 3]) as tf.Tensor4D;
     const expected = tf.conv2d(x, w, 1, 'same');
-    for (const y of [conv2dDirect(x, w, 1, 'same'), conv2dIm2col(x, w, 1, 'same'), conv2dWinograd(x, w, 1, 'same'), conv2dFft(x, w, 1, 'same')]) {
+    for (const y of [
+      conv2dDirect(x, w, 1, 'same'),
+      conv2dIm2col(x, w, 1, 'same'),
+      conv2dWinograd(x, w, 1, 'same'),
+      conv2dFft(x, w, 1, 'same'),
+    ]) {
       expect(y.shape).to.deep.equal([9, 7, 3]);
       expect(tf.max(tf.abs(tf.sub(y, expected))).dataSync()[0]).to.be.below(1e-4);
       y.dispose();
@@ -169,9 +200,18 @@ describe("the original assignment's bar: single channel, odd sizes 3…47, kerne
         const pad: 'valid' | 'same' = seed % 2 === 0 ? 'valid' : 'same';
         const xData = randomArray(size * size, rand);
         const wData = randomArray(kernel * kernel, rand);
-        const pads = pad === 'valid' ? ([0, 0, 0, 0] as [number, number, number, number]) : ([...samePad(size, kernel, 1, 1), ...samePad(size, kernel, 1, 1)] as [number, number, number, number]);
-        const ref = referenceConv2d(xData, [1, size, size, 1], wData, [kernel, kernel, 1, 1], {strides: [1, 1], dilations: [1, 1], pad: pads});
-        const y = tf.tidy(() => algo(tf.tensor4d(xData, [1, size, size, 1]), tf.tensor4d(wData, [kernel, kernel, 1, 1]), 1, pad, 1));
+        const pads =
+          pad === 'valid'
+            ? ([0, 0, 0, 0] as [number, number, number, number])
+            : ([...samePad(size, kernel, 1, 1), ...samePad(size, kernel, 1, 1)] as [number, number, number, number]);
+        const ref = referenceConv2d(xData, [1, size, size, 1], wData, [kernel, kernel, 1, 1], {
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: pads,
+        });
+        const y = tf.tidy(() =>
+          algo(tf.tensor4d(xData, [1, size, size, 1]), tf.tensor4d(wData, [kernel, kernel, 1, 1]), 1, pad, 1),
+        );
         const mae = meanAbsError(y.dataSync(), ref.y);
         y.dispose();
         worst = Math.max(worst, mae);
@@ -197,11 +237,18 @@ describe('Winograd F(4×4,3×3) is less accurate than F(2×2,3×3), and why', fu
       const rand = seededUniform(77 + seed);
       const xData = randomArray(24 * 24 * 8, rand);
       const wData = randomArray(9 * 8 * 8, rand);
-      const ref = referenceConv2d(xData, [1, 24, 24, 8], wData, [3, 3, 8, 8], {strides: [1, 1], dilations: [1, 1], pad: [1, 1, 1, 1]});
+      const ref = referenceConv2d(xData, [1, 24, 24, 8], wData, [3, 3, 8, 8], {
+        strides: [1, 1],
+        dilations: [1, 1],
+        pad: [1, 1, 1, 1],
+      });
       const [y2, y4] = tf.tidy(() => {
         const x = tf.tensor4d(xData, [1, 24, 24, 8]);
         const w = tf.tensor4d(wData, [3, 3, 8, 8]);
-        return [conv2dWinograd(x, w, 1, 'same', 'NHWC', 1, 'F2x2_3x3'), conv2dWinograd(x, w, 1, 'same', 'NHWC', 1, 'F4x4_3x3')];
+        return [
+          conv2dWinograd(x, w, 1, 'same', 'NHWC', 1, 'F2x2_3x3'),
+          conv2dWinograd(x, w, 1, 'same', 'NHWC', 1, 'F4x4_3x3'),
+        ];
       });
       e2 += meanAbsError(y2.dataSync(), ref.y);
       e4 += meanAbsError(y4.dataSync(), ref.y);
@@ -250,13 +297,25 @@ describe('conv algorithms: bad input throws naming the argument and leaks nothin
     const small = tf.zeros([1, 2, 2, 2]) as tf.Tensor4D;
     for (const algo of [conv2dDirect, conv2dIm2col, conv2dWinograd, conv2dFft] as const) {
       expectThrowsNoLeak(() => algo(rank2 as never, W), /^x: expected a rank-4 tensor/);
-      expectThrowsNoLeak(() => algo(X, wrongChannels), /^filter: filter.shape\[2\] must equal the input channels x.shape\[3\] = 2, but got 5/);
+      expectThrowsNoLeak(
+        () => algo(X, wrongChannels),
+        /^filter: filter.shape\[2\] must equal the input channels x.shape\[3\] = 2, but got 5/,
+      );
       expectThrowsNoLeak(() => algo(int32, W), /^x: .* expects a float32 tensor, but got a int32 tensor/);
       expectThrowsNoLeak(() => algo(X, W, 1, 'full' as never), /^pad: expected 'valid', 'same'.*but got 'full'/);
       expectThrowsNoLeak(() => algo(X, W, 0), /^strides: expected a positive integer.*but got 0/);
-      expectThrowsNoLeak(() => algo(X, W, 1, 'valid', 'NCHW' as never), /^dataFormat: .* supports only 'NHWC'.*but got 'NCHW'/);
-      expectThrowsNoLeak(() => algo(small, W), /^x: the padded input \(2×2\) is smaller than the dilated filter \(3×3\) with pad 'valid'/);
-      expectThrowsNoLeak(() => algo([[[[1, 2]]]] as never, [[[[1]]]] as never), /^filter: filter.shape\[2\] must equal/);
+      expectThrowsNoLeak(
+        () => algo(X, W, 1, 'valid', 'NCHW' as never),
+        /^dataFormat: .* supports only 'NHWC'.*but got 'NCHW'/,
+      );
+      expectThrowsNoLeak(
+        () => algo(small, W),
+        /^x: the padded input \(2×2\) is smaller than the dilated filter \(3×3\) with pad 'valid'/,
+      );
+      expectThrowsNoLeak(
+        () => algo([[[[1, 2]]]] as never, [[[[1]]]] as never),
+        /^filter: filter.shape\[2\] must equal/,
+      );
     }
     tf.dispose([X, W, rank2, wrongChannels, int32, small]);
   });
@@ -268,35 +327,86 @@ describe('conv algorithms: bad input throws naming the argument and leaks nothin
       [[1, 2], 'same', 1],
       [1, 'same', [2, 3]],
       [1, 3, 1],
-      [[2, 1], [[0, 0], [1, 2], [0, 3], [0, 0]], 1],
+      [
+        [2, 1],
+        [
+          [0, 0],
+          [1, 2],
+          [0, 3],
+          [0, 0],
+        ],
+        1,
+      ],
     ];
     for (const [strides, pad, dilations] of forms) {
       const op = computeSemifieldConvInfo([2, 9, 11, 3], [3, 2, 3, 4], {strides, pad, dilations});
-      expect(conv2dGeometry([2, 9, 11, 3], [3, 2, 3, 4], strides, pad, dilations, 'test'), JSON.stringify([strides, pad])).to.deep.equal(op);
+      expect(
+        conv2dGeometry([2, 9, 11, 3], [3, 2, 3, 4], strides, pad, dilations, 'test'),
+        JSON.stringify([strides, pad]),
+      ).to.deep.equal(op);
     }
     // The op accepts these; tf.conv2d (and so every primitive, which must accept what it accepts) does not.
-    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 1, [[1, 1], [1, 1]], 1, 'test')).to.throw(/^pad: expected .*but got \[\[1,1\],\[1,1\]\]/);
-    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 2, 'same', 2, 'test')).to.throw(/^strides: tf.conv2d does not allow strides > 1 together with dilations > 1/);
-    expect(() => conv2dGeometry([0, 9, 9, 1], [3, 3, 1, 1], 1, 'same', 1, 'test')).to.throw(/^x: every dimension must be at least 1, but got shape \[0,9,9,1\]/);
-    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 1, null, 1, 'test')).to.throw(/^pad: expected .*but got null/);
-    expect(computeSemifieldConvInfo([0, 9, 9, 1], [3, 3, 1, 1], {strides: 2, pad: [[1, 1], [1, 1]], dilations: 2}).outHeight).to.equal(4);
+    expect(() =>
+      conv2dGeometry(
+        [1, 9, 9, 1],
+        [3, 3, 1, 1],
+        1,
+        [
+          [1, 1],
+          [1, 1],
+        ],
+        1,
+        'test',
+      ),
+    ).to.throw(/^pad: expected .*but got \[\[1,1\],\[1,1\]\]/);
+    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 2, 'same', 2, 'test')).to.throw(
+      /^strides: tf.conv2d does not allow strides > 1 together with dilations > 1/,
+    );
+    expect(() => conv2dGeometry([0, 9, 9, 1], [3, 3, 1, 1], 1, 'same', 1, 'test')).to.throw(
+      /^x: every dimension must be at least 1, but got shape \[0,9,9,1\]/,
+    );
+    expect(() => conv2dGeometry([1, 9, 9, 1], [3, 3, 1, 1], 1, null, 1, 'test')).to.throw(
+      /^pad: expected .*but got null/,
+    );
+    expect(
+      computeSemifieldConvInfo([0, 9, 9, 1], [3, 3, 1, 1], {
+        strides: 2,
+        pad: [
+          [1, 1],
+          [1, 1],
+        ],
+        dilations: 2,
+      }).outHeight,
+    ).to.equal(4);
   });
 
   it('Winograd: filter size, stride, dilation and variant errors', () => {
     const X = x();
     const W = w3();
     const W5 = tf.zeros([5, 5, 2, 4]) as tf.Tensor4D;
-    expectThrowsNoLeak(() => conv2dWinograd(X, W5), /^filter: conv2dWinograd implements F\(m×m, 3×3\) and needs a 3×3 filter, but got 5×5/);
+    expectThrowsNoLeak(
+      () => conv2dWinograd(X, W5),
+      /^filter: conv2dWinograd implements F\(m×m, 3×3\) and needs a 3×3 filter, but got 5×5/,
+    );
     expectThrowsNoLeak(() => conv2dWinograd(X, W, 2), /^strides: conv2dWinograd needs stride 1, but got \[2, 2\]/);
-    expectThrowsNoLeak(() => conv2dWinograd(X, W, 1, 'same', 'NHWC', 2), /^dilations: conv2dWinograd needs dilation 1, but got \[2, 2\]/);
-    expectThrowsNoLeak(() => conv2dWinograd(X, W, 1, 'same', 'NHWC', 1, 'F6x6_3x3' as never), /^variant: expected 'F2x2_3x3' or 'F4x4_3x3', but got 'F6x6_3x3'/);
+    expectThrowsNoLeak(
+      () => conv2dWinograd(X, W, 1, 'same', 'NHWC', 2),
+      /^dilations: conv2dWinograd needs dilation 1, but got \[2, 2\]/,
+    );
+    expectThrowsNoLeak(
+      () => conv2dWinograd(X, W, 1, 'same', 'NHWC', 1, 'F6x6_3x3' as never),
+      /^variant: expected 'F2x2_3x3' or 'F4x4_3x3', but got 'F6x6_3x3'/,
+    );
     tf.dispose([X, W, W5]);
   });
 
   it('FFT: transform option errors', () => {
     const X = x();
     const W = w3();
-    expectThrowsNoLeak(() => conv2dFft(X, W, 1, 'same', 'NHWC', 1, {transform: 'dft' as never}), /^options.transform: expected 'auto', 'spectral' or 'radix2', but got 'dft'/);
+    expectThrowsNoLeak(
+      () => conv2dFft(X, W, 1, 'same', 'NHWC', 1, {transform: 'dft' as never}),
+      /^options.transform: expected 'auto', 'spectral' or 'radix2', but got 'dft'/,
+    );
     tf.dispose([X, W]);
   });
 });

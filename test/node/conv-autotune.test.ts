@@ -1,6 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
-import {CONV_ALGORITHMS, clearConvAlgorithmCache, conv2dAuto, findConvAlgorithm, getCachedConvAlgorithm, runConvAlgorithm} from '../../src/primitives/index.js';
+import {
+  CONV_ALGORITHMS,
+  clearConvAlgorithmCache,
+  conv2dAuto,
+  findConvAlgorithm,
+  getCachedConvAlgorithm,
+  runConvAlgorithm,
+} from '../../src/primitives/index.js';
 import {expectThrowsNoLeak} from './conv-reference.js';
 
 // Correctness of the tuner only: which algorithm wins is a measurement (BENCHMARKS.md), not a test.
@@ -65,14 +72,22 @@ describe('autotuner: findConvAlgorithm / conv2dAuto', function () {
     const w = tf.randomNormal([2, 2, 1, 1]) as tf.Tensor4D;
     expect(getCachedConvAlgorithm([1, 6, 6, 1], [2, 2, 1, 1], {})).to.equal(undefined);
     const y = conv2dAuto(x, w);
-    expect(getCachedConvAlgorithm([1, 6, 6, 1], [2, 2, 1, 1], {strides: 1, pad: 'valid', dilations: 1})).to.not.equal(undefined);
+    expect(getCachedConvAlgorithm([1, 6, 6, 1], [2, 2, 1, 1], {strides: 1, pad: 'valid', dilations: 1})).to.not.equal(
+      undefined,
+    );
     expect(y.shape).to.deep.equal([1, 5, 5, 1]);
     tf.dispose([x, w, y]);
   });
 
   it('interleaved rounds: the pick has at least minRepeats samples, close calls get extra rounds, hopeless ones one call', () => {
     const before = tf.memory().numTensors;
-    const choice = findConvAlgorithm([1, 12, 12, 2], [3, 3, 2, 2], {pad: 'same', warmup: 1, minTimeMs: 0, minRepeats: 4, maxRepeats: 4});
+    const choice = findConvAlgorithm([1, 12, 12, 2], [3, 3, 2, 2], {
+      pad: 'same',
+      warmup: 1,
+      minTimeMs: 0,
+      minRepeats: 4,
+      maxRepeats: 4,
+    });
     expect(tf.memory().numTensors).to.equal(before);
     const best = choice.timings.find((t) => t.algorithm === choice.best)!;
     expect(best.samples).to.be.at.least(4);
@@ -83,20 +98,43 @@ describe('autotuner: findConvAlgorithm / conv2dAuto', function () {
       expect([1, 3, 4, 8], t.algorithm).to.include(t.samples);
       if (t.samples === 8) expect(t.ms!, t.algorithm).to.be.at.most(2 * best.ms!);
     }
-    const noClose = findConvAlgorithm([1, 12, 12, 2], [3, 3, 2, 2], {pad: 'same', warmup: 1, minTimeMs: 0, minRepeats: 4, maxRepeats: 4, closeCall: 0, force: true});
+    const noClose = findConvAlgorithm([1, 12, 12, 2], [3, 3, 2, 2], {
+      pad: 'same',
+      warmup: 1,
+      minTimeMs: 0,
+      minRepeats: 4,
+      maxRepeats: 4,
+      closeCall: 0,
+      force: true,
+    });
     for (const t of noClose.timings) expect([1, 3, 4], t.algorithm).to.include(t.samples);
   });
 
   it('bad input throws naming the argument and leaks nothing', () => {
     expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8], [3, 3, 1, 1]), /^x: expected a rank-4 tensor/);
-    expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {algorithms: ['cudnn' as never]}), /^options.algorithms: expected entries among tfjs, direct.*but got 'cudnn'/);
-    expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [5, 5, 1, 1], {algorithms: ['winograd-f2x2'], ...FAST}), /^options.algorithms: none of \["winograd-f2x2"\] applies/);
-    expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {warmup: -1}), /^options.warmup: expected a number ≥ 0, but got -1/);
-    expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {closeCall: -0.1}), /^options.closeCall: expected a number ≥ 0, but got -0.1/);
+    expectThrowsNoLeak(
+      () => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {algorithms: ['cudnn' as never]}),
+      /^options.algorithms: expected entries among tfjs, direct.*but got 'cudnn'/,
+    );
+    expectThrowsNoLeak(
+      () => findConvAlgorithm([1, 8, 8, 1], [5, 5, 1, 1], {algorithms: ['winograd-f2x2'], ...FAST}),
+      /^options.algorithms: none of \["winograd-f2x2"\] applies/,
+    );
+    expectThrowsNoLeak(
+      () => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {warmup: -1}),
+      /^options.warmup: expected a number ≥ 0, but got -1/,
+    );
+    expectThrowsNoLeak(
+      () => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {closeCall: -0.1}),
+      /^options.closeCall: expected a number ≥ 0, but got -0.1/,
+    );
     expectThrowsNoLeak(() => findConvAlgorithm([1, 8, 8, 1], [3, 3, 1, 1], {pad: 'full' as never}), /^pad: expected/);
     const x = tf.zeros([1, 8, 8, 2]) as tf.Tensor4D;
     const w = tf.zeros([3, 3, 1, 1]) as tf.Tensor4D;
-    expectThrowsNoLeak(() => conv2dAuto(x, w), /^filter: filter.shape\[2\] must equal the input channels x.shape\[3\] = 2, but got 1/);
+    expectThrowsNoLeak(
+      () => conv2dAuto(x, w),
+      /^filter: filter.shape\[2\] must equal the input channels x.shape\[3\] = 2, but got 1/,
+    );
     const w2 = tf.zeros([3, 3, 2, 1]) as tf.Tensor4D;
     expectThrowsNoLeak(() => runConvAlgorithm('gemm' as never, x, w2), /^algorithm: expected one of tfjs, direct/);
     tf.dispose([x, w, w2]);

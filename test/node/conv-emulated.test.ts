@@ -1,10 +1,44 @@
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {WINOGRAD_F2x2_3x3, WINOGRAD_F4x4_3x3, bfloat16, emulatedDirect, emulatedFft, emulatedIm2col, emulatedWinograd, float16, float32, float64, intFormat, roundToBinaryFloat, wrapInt, type EmulatedConvProblem} from '../../src/primitives/index.js';
+import {
+  WINOGRAD_F2x2_3x3,
+  WINOGRAD_F4x4_3x3,
+  bfloat16,
+  emulatedDirect,
+  emulatedFft,
+  emulatedIm2col,
+  emulatedWinograd,
+  float16,
+  float32,
+  float64,
+  intFormat,
+  roundToBinaryFloat,
+  wrapInt,
+  type EmulatedConvProblem,
+} from '../../src/primitives/index.js';
 import {randomArray, referenceConv2d, seededUniform} from './conv-reference.js';
 
-function problem(x: ArrayLike<number>, h: number, w: number, cin: number, filter: ArrayLike<number>, k: number, cout: number, pad = 0): EmulatedConvProblem {
-  return {x, height: h, width: w, inChannels: cin, filter, filterHeight: k, filterWidth: k, outChannels: cout, pad: [pad, pad, pad, pad]};
+function problem(
+  x: ArrayLike<number>,
+  h: number,
+  w: number,
+  cin: number,
+  filter: ArrayLike<number>,
+  k: number,
+  cout: number,
+  pad = 0,
+): EmulatedConvProblem {
+  return {
+    x,
+    height: h,
+    width: w,
+    inChannels: cin,
+    filter,
+    filterHeight: k,
+    filterWidth: k,
+    outChannels: cout,
+    pad: [pad, pad, pad, pad],
+  };
 }
 
 describe('emulated number formats', () => {
@@ -23,10 +57,16 @@ describe('emulated number formats', () => {
     expect(Number.isFinite(bf16(3e38))).to.equal(true); // float32's exponent range
     expect(f16(3e38)).to.equal(Infinity);
     // float32 through the same routine equals Math.fround.
-    fc.assert(fc.property(fc.double({min: -1e30, max: 1e30, noNaN: true}), (v) => roundToBinaryFloat(v, 23, -126, 127) === Math.fround(v)), {numRuns: 2000});
+    fc.assert(
+      fc.property(
+        fc.double({min: -1e30, max: 1e30, noNaN: true}),
+        (v) => roundToBinaryFloat(v, 23, -126, 127) === Math.fround(v),
+      ),
+      {numRuns: 2000},
+    );
   });
 
-  it('integer formats wrap like two\'s complement and saturate on input', () => {
+  it("integer formats wrap like two's complement and saturate on input", () => {
     expect(wrapInt(128, 8)).to.equal(-128);
     expect(wrapInt(-129, 8)).to.equal(127);
     expect(wrapInt(40000, 16)).to.equal(40000 - 65536);
@@ -45,17 +85,35 @@ describe('emulated number formats', () => {
 describe('emulated algorithms in float64 equal the float64 reference', () => {
   it('direct, im2col, Winograd F(2,3)/F(4,3) and FFT on random problems', () => {
     fc.assert(
-      fc.property(fc.integer({min: 3, max: 11}), fc.integer({min: 3, max: 11}), fc.integer({min: 1, max: 3}), fc.integer({min: 1, max: 2}), fc.nat(1), fc.integer(), (h, w, cin, cout, pad, seed) => {
-        const rand = seededUniform(seed);
-        const x = randomArray(h * w * cin, rand);
-        const filt = randomArray(9 * cin * cout, rand);
-        const p = problem(x, h, w, cin, filt, 3, cout, pad);
-        const ref = referenceConv2d(x, [1, h, w, cin], filt, [3, 3, cin, cout], {strides: [1, 1], dilations: [1, 1], pad: [pad, pad, pad, pad]});
-        for (const y of [emulatedDirect(p, float64()), emulatedIm2col(p, float64()), emulatedWinograd(p, float64(), WINOGRAD_F2x2_3x3), emulatedWinograd(p, float64(), WINOGRAD_F4x4_3x3), emulatedFft(p, float64())]) {
-          expect(y.length).to.equal(ref.y.length);
-          for (let i = 0; i < y.length; i++) expect(Math.abs(y[i] - ref.y[i])).to.be.below(1e-12);
-        }
-      }),
+      fc.property(
+        fc.integer({min: 3, max: 11}),
+        fc.integer({min: 3, max: 11}),
+        fc.integer({min: 1, max: 3}),
+        fc.integer({min: 1, max: 2}),
+        fc.nat(1),
+        fc.integer(),
+        (h, w, cin, cout, pad, seed) => {
+          const rand = seededUniform(seed);
+          const x = randomArray(h * w * cin, rand);
+          const filt = randomArray(9 * cin * cout, rand);
+          const p = problem(x, h, w, cin, filt, 3, cout, pad);
+          const ref = referenceConv2d(x, [1, h, w, cin], filt, [3, 3, cin, cout], {
+            strides: [1, 1],
+            dilations: [1, 1],
+            pad: [pad, pad, pad, pad],
+          });
+          for (const y of [
+            emulatedDirect(p, float64()),
+            emulatedIm2col(p, float64()),
+            emulatedWinograd(p, float64(), WINOGRAD_F2x2_3x3),
+            emulatedWinograd(p, float64(), WINOGRAD_F4x4_3x3),
+            emulatedFft(p, float64()),
+          ]) {
+            expect(y.length).to.equal(ref.y.length);
+            for (let i = 0; i < y.length; i++) expect(Math.abs(y[i] - ref.y[i])).to.be.below(1e-12);
+          }
+        },
+      ),
       {numRuns: 40, seed: 66},
     );
   });
@@ -66,7 +124,8 @@ describe('emulated algorithms in float64 equal the float64 reference', () => {
     const filt = randomArray(9 * 4 * 2, rand);
     const p = problem(x, 12, 12, 4, filt, 3, 2, 1);
     const ref = emulatedDirect(p, float64());
-    const rel = (y: Float64Array) => Math.sqrt(y.reduce((s, v, i) => s + (v - ref[i]) ** 2, 0) / ref.reduce((s, v) => s + v * v, 0));
+    const rel = (y: Float64Array) =>
+      Math.sqrt(y.reduce((s, v, i) => s + (v - ref[i]) ** 2, 0) / ref.reduce((s, v) => s + v * v, 0));
     const e32 = rel(emulatedDirect(p, float32()));
     const e16 = rel(emulatedDirect(p, float16()));
     const eb16 = rel(emulatedDirect(p, bfloat16()));
@@ -155,6 +214,8 @@ describe('integer Winograd done right: scaled transform', () => {
   it('emulatedFft refuses integer formats with an Error naming the argument', () => {
     const p = problem([1, 2, 3, 4], 2, 2, 1, [1], 1, 1);
     expect(() => emulatedFft(p, intFormat(16))).to.throw(/^format: emulatedFft needs a float format, but got 'int16'/);
-    expect(() => emulatedWinograd(problem([1, 2, 3, 4], 2, 2, 1, [1, 1, 1, 1], 2, 1), float32(), WINOGRAD_F2x2_3x3)).to.throw(/^problem.filter: .*needs a 3×3 filter, but got 2×2/);
+    expect(() =>
+      emulatedWinograd(problem([1, 2, 3, 4], 2, 2, 1, [1, 1, 1, 1], 2, 1), float32(), WINOGRAD_F2x2_3x3),
+    ).to.throw(/^problem.filter: .*needs a 3×3 filter, but got 2×2/);
   });
 });

@@ -32,26 +32,35 @@ describe('fftRadix2: O(N log N) FFT from tfjs ops', function () {
 
   it('equals the float64 DFT for N = 1 … 256, batched, forward and inverse (max error ≤ 1e-5·√N·‖x‖∞·log₂N)', () => {
     fc.assert(
-      fc.property(fc.integer({min: 0, max: 8}), fc.integer({min: 1, max: 3}), fc.boolean(), fc.boolean(), fc.integer(), (log2n, rows, inverse, complexInput, seed) => {
-        const n = 2 ** log2n;
-        const rand = seededUniform(seed);
-        const re = randomArray(rows * n, rand);
-        const im = complexInput ? randomArray(rows * n, rand) : new Float32Array(rows * n);
-        const before = tf.memory().numTensors;
-        const out = tf.tidy(() => fftRadix2({re: tf.tensor2d(re, [rows, n]), im: complexInput ? tf.tensor2d(im, [rows, n]) : null}, inverse));
-        const gotRe = out.re.dataSync();
-        const gotIm = out.im.dataSync();
-        tf.dispose([out.re, out.im]);
-        expect(tf.memory().numTensors).to.equal(before);
-        const tol = 1e-5 * Math.sqrt(n) * Math.max(1, log2n) * (inverse ? 1 / n : 1);
-        for (let r = 0; r < rows; r++) {
-          const want = dft(re.subarray(r * n, (r + 1) * n), im.subarray(r * n, (r + 1) * n), inverse);
-          for (let k = 0; k < n; k++) {
-            expect(Math.abs(gotRe[r * n + k] - want.re[k])).to.be.below(tol);
-            expect(Math.abs(gotIm[r * n + k] - want.im[k])).to.be.below(tol);
+      fc.property(
+        fc.integer({min: 0, max: 8}),
+        fc.integer({min: 1, max: 3}),
+        fc.boolean(),
+        fc.boolean(),
+        fc.integer(),
+        (log2n, rows, inverse, complexInput, seed) => {
+          const n = 2 ** log2n;
+          const rand = seededUniform(seed);
+          const re = randomArray(rows * n, rand);
+          const im = complexInput ? randomArray(rows * n, rand) : new Float32Array(rows * n);
+          const before = tf.memory().numTensors;
+          const out = tf.tidy(() =>
+            fftRadix2({re: tf.tensor2d(re, [rows, n]), im: complexInput ? tf.tensor2d(im, [rows, n]) : null}, inverse),
+          );
+          const gotRe = out.re.dataSync();
+          const gotIm = out.im.dataSync();
+          tf.dispose([out.re, out.im]);
+          expect(tf.memory().numTensors).to.equal(before);
+          const tol = 1e-5 * Math.sqrt(n) * Math.max(1, log2n) * (inverse ? 1 / n : 1);
+          for (let r = 0; r < rows; r++) {
+            const want = dft(re.subarray(r * n, (r + 1) * n), im.subarray(r * n, (r + 1) * n), inverse);
+            for (let k = 0; k < n; k++) {
+              expect(Math.abs(gotRe[r * n + k] - want.re[k])).to.be.below(tol);
+              expect(Math.abs(gotIm[r * n + k] - want.im[k])).to.be.below(tol);
+            }
           }
-        }
-      }),
+        },
+      ),
       {numRuns: 40, seed: 2},
     );
   });
@@ -72,7 +81,10 @@ describe('fftRadix2: O(N log N) FFT from tfjs ops', function () {
     const a = tf.zeros([2, 12]);
     const b = tf.zeros([2, 8]);
     const c = tf.zeros([2, 4]);
-    expectThrowsNoLeak(() => fftRadix2({re: a, im: null}), /^x: fftRadix2 needs a power-of-two length on the last axis, but got shape \[2,12\]/);
+    expectThrowsNoLeak(
+      () => fftRadix2({re: a, im: null}),
+      /^x: fftRadix2 needs a power-of-two length on the last axis, but got shape \[2,12\]/,
+    );
     expectThrowsNoLeak(() => fftRadix2({re: b, im: c}), /^x.im: expected the shape of x.re \[2,8\], but got \[2,4\]/);
     tf.dispose([a, b, c]);
   });
@@ -97,8 +109,17 @@ describe('FFT conv on wasm, which registers no FFT kernel', function () {
     const y = conv2dFft(x, w, 1, 'same');
     const ref = tf.conv2d(x, w, 1, 'same');
     expect(tf.max(tf.abs(tf.sub(y, ref))).dataSync()[0]).to.be.below(1e-4);
-    expectThrowsNoLeak(() => conv2dFft(x, w, 1, 'same', 'NHWC', 1, {transform: 'spectral'}), /^options.transform: 'spectral' needs tfjs FFT kernels, which backend 'wasm' does not register/);
-    const choice = findConvAlgorithm([1, 13, 11, 2], [5, 5, 2, 3], {pad: 'same', warmup: 0, minTimeMs: 0, minRepeats: 1, maxRepeats: 1});
+    expectThrowsNoLeak(
+      () => conv2dFft(x, w, 1, 'same', 'NHWC', 1, {transform: 'spectral'}),
+      /^options.transform: 'spectral' needs tfjs FFT kernels, which backend 'wasm' does not register/,
+    );
+    const choice = findConvAlgorithm([1, 13, 11, 2], [5, 5, 2, 3], {
+      pad: 'same',
+      warmup: 0,
+      minTimeMs: 0,
+      minRepeats: 1,
+      maxRepeats: 1,
+    });
     const spectral = choice.timings.find((t) => t.algorithm === 'fft-spectral')!;
     expect(spectral.applicable).to.equal(false);
     expect(spectral.reason).to.match(/registers no FFT kernel/);

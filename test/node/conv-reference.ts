@@ -107,8 +107,10 @@ export function expectThrowsNoLeak(fn: () => unknown, pattern: RegExp): void {
   } catch (e) {
     caught = e;
   }
-  if (!(caught instanceof Error)) throw new Error(`expected an Error matching ${pattern}, but nothing (or a non-Error) was thrown`);
-  if (!pattern.test(caught.message)) throw new Error(`expected an Error matching ${pattern}, but got: ${caught.message}`);
+  if (!(caught instanceof Error))
+    throw new Error(`expected an Error matching ${pattern}, but nothing (or a non-Error) was thrown`);
+  if (!pattern.test(caught.message))
+    throw new Error(`expected an Error matching ${pattern}, but got: ${caught.message}`);
   const after = tf.memory().numTensors;
   if (after !== before) throw new Error(`leaked ${after - before} tensor(s) on bad input (${caught.message})`);
 }

@@ -5,7 +5,14 @@ import {semifieldConv2d, type SemifieldConfig} from '../../src/index.js';
 import {semifieldConv2dIm2col} from '../../src/primitives/index.js';
 import {expectThrowsNoLeak, randomArray, seededUniform} from './conv-reference.js';
 
-const SEMIFIELDS: SemifieldConfig[] = ['maxplus', 'minplus', {name: 'log', mu: 0.5}, {name: 'log', mu: -1}, {name: 'root', p: 3}, 'linear'];
+const SEMIFIELDS: SemifieldConfig[] = [
+  'maxplus',
+  'minplus',
+  {name: 'log', mu: 0.5},
+  {name: 'log', mu: -1},
+  {name: 'root', p: 3},
+  'linear',
+];
 
 describe('semifieldConv2dIm2col: the unfold formulation equals semifieldConv2d', function () {
   this.timeout(120000);
@@ -17,21 +24,23 @@ describe('semifieldConv2dIm2col: the unfold formulation equals semifieldConv2d',
     it(`${JSON.stringify(sf)}: random shapes, groups, strides, dilations, paddings (rel. 1e-5)`, () => {
       fc.assert(
         fc.property(
-          fc.record({
-            h: fc.integer({min: 3, max: 9}),
-            w: fc.integer({min: 3, max: 9}),
-            groups: fc.integer({min: 1, max: 2}),
-            cpg: fc.integer({min: 1, max: 2}),
-            opg: fc.integer({min: 1, max: 2}),
-            k: fc.integer({min: 1, max: 3}),
-            stride: fc.integer({min: 1, max: 2}),
-            dilation: fc.integer({min: 1, max: 2}),
-            pad: fc.constantFrom<'valid' | 'same' | number>('valid', 'same', 1),
-            seed: fc.integer(),
-          }).filter((c) => {
-            const extra = c.pad === 'same' ? 99 : c.pad === 1 ? 2 : 0;
-            return Math.min(c.h, c.w) + extra >= (c.k - 1) * c.dilation + 1;
-          }),
+          fc
+            .record({
+              h: fc.integer({min: 3, max: 9}),
+              w: fc.integer({min: 3, max: 9}),
+              groups: fc.integer({min: 1, max: 2}),
+              cpg: fc.integer({min: 1, max: 2}),
+              opg: fc.integer({min: 1, max: 2}),
+              k: fc.integer({min: 1, max: 3}),
+              stride: fc.integer({min: 1, max: 2}),
+              dilation: fc.integer({min: 1, max: 2}),
+              pad: fc.constantFrom<'valid' | 'same' | number>('valid', 'same', 1),
+              seed: fc.integer(),
+            })
+            .filter((c) => {
+              const extra = c.pad === 'same' ? 99 : c.pad === 1 ? 2 : 0;
+              return Math.min(c.h, c.w) + extra >= (c.k - 1) * c.dilation + 1;
+            }),
           (c) => {
             const rand = seededUniform(c.seed);
             const cin = c.groups * c.cpg;
@@ -73,9 +82,18 @@ describe('semifieldConv2dIm2col: the unfold formulation equals semifieldConv2d',
     const w = tf.zeros([3, 3, 2, 2]) as tf.Tensor4D;
     const i32 = tf.zeros([1, 6, 6, 2], 'int32') as tf.Tensor4D;
     expectThrowsNoLeak(() => semifieldConv2dIm2col(x, w, 'tropical' as never), /^semifield: expected one of/);
-    expectThrowsNoLeak(() => semifieldConv2dIm2col(i32, w, 'maxplus'), /^x: expected a float32 tensor, but got a int32 tensor/);
-    expectThrowsNoLeak(() => semifieldConv2dIm2col(x, w, 'maxplus', {groups: 3}), /^groups: must divide the input channels/);
-    expectThrowsNoLeak(() => semifieldConv2dIm2col([1, 2] as never, w, 'maxplus'), /^x: expected a live tf.Tensor, but got \[1,2\]/);
+    expectThrowsNoLeak(
+      () => semifieldConv2dIm2col(i32, w, 'maxplus'),
+      /^x: expected a float32 tensor, but got a int32 tensor/,
+    );
+    expectThrowsNoLeak(
+      () => semifieldConv2dIm2col(x, w, 'maxplus', {groups: 3}),
+      /^groups: must divide the input channels/,
+    );
+    expectThrowsNoLeak(
+      () => semifieldConv2dIm2col([1, 2] as never, w, 'maxplus'),
+      /^x: expected a live tf.Tensor, but got \[1,2\]/,
+    );
     tf.dispose([x, w, i32]);
   });
 });

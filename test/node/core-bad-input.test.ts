@@ -11,30 +11,90 @@ describe('bad input', () => {
   const w = (cin = 4, cout = 4) => tf.zeros([3, 3, cin, cout]) as tf.Tensor4D;
   const rows: Array<[string, () => unknown, RegExp]> = [
     ['x of rank 2', () => semifieldConv2d(tf.zeros([5, 5]) as never, w(), 'maxplus'), /^x: .*rank-4.*\[5,5\]/],
-    ['filter of rank 3', () => semifieldConv2d(x(), tf.zeros([3, 3, 4]) as never, 'maxplus'), /^filter: .*rank-4.*\[3,3,4\]/],
-    ['mismatched channels', () => semifieldConv2d(x(), w(3), 'maxplus'), /^filter: filter.shape\[2\] must equal .* but got 3/],
-    ['groups not dividing Cin', () => semifieldConv2d(x(), w(4, 3), 'maxplus', {groups: 3}), /^groups: must divide the input channels .* got 3/],
-    ['groups not dividing Cout', () => semifieldConv2d(x(), w(2, 3), 'maxplus', {groups: 2}), /^groups: must divide the output channels .* got 2/],
-    ['groups 0', () => semifieldConv2d(x(), w(), 'maxplus', {groups: 0}), /^groups: expected a positive integer, but got 0/],
+    [
+      'filter of rank 3',
+      () => semifieldConv2d(x(), tf.zeros([3, 3, 4]) as never, 'maxplus'),
+      /^filter: .*rank-4.*\[3,3,4\]/,
+    ],
+    [
+      'mismatched channels',
+      () => semifieldConv2d(x(), w(3), 'maxplus'),
+      /^filter: filter.shape\[2\] must equal .* but got 3/,
+    ],
+    [
+      'groups not dividing Cin',
+      () => semifieldConv2d(x(), w(4, 3), 'maxplus', {groups: 3}),
+      /^groups: must divide the input channels .* got 3/,
+    ],
+    [
+      'groups not dividing Cout',
+      () => semifieldConv2d(x(), w(2, 3), 'maxplus', {groups: 2}),
+      /^groups: must divide the output channels .* got 2/,
+    ],
+    [
+      'groups 0',
+      () => semifieldConv2d(x(), w(), 'maxplus', {groups: 0}),
+      /^groups: expected a positive integer, but got 0/,
+    ],
     ['stride 0', () => semifieldConv2d(x(), w(), 'maxplus', {strides: 0}), /^strides: .*positive integer.* but got 0/],
-    ['negative stride', () => semifieldConv2d(x(), w(), 'maxplus', {strides: [1, -2]}), /^strides: .* but got \[1,-2\]/],
+    [
+      'negative stride',
+      () => semifieldConv2d(x(), w(), 'maxplus', {strides: [1, -2]}),
+      /^strides: .* but got \[1,-2\]/,
+    ],
     ['fractional stride', () => semifieldConv2d(x(), w(), 'maxplus', {strides: 1.5}), /^strides: .* but got 1\.5/],
     ['dilation 0', () => semifieldConv2d(x(), w(), 'maxplus', {dilations: 0}), /^dilations: .* but got 0/],
     ['negative dilation', () => semifieldConv2d(x(), w(), 'maxplus', {dilations: -1}), /^dilations: .* but got -1/],
     ['bad pad string', () => semifieldConv2d(x(), w(), 'maxplus', {pad: 'full' as never}), /^pad: .* but got 'full'/],
     ['negative pad', () => semifieldConv2d(x(), w(), 'maxplus', {pad: -1}), /^pad: .* but got -1/],
-    ['filter larger than input', () => semifieldConv2d(x(), tf.zeros([7, 7, 4, 4]) as tf.Tensor4D, 'maxplus'), /^x: the padded input .* smaller than the dilated filter/],
-    ['unknown semifield name', () => semifieldConv2d(x(), w(), 'maxtimes' as never), /^semifield: expected one of 'maxplus'.* but got 'maxtimes'/],
+    [
+      'filter larger than input',
+      () => semifieldConv2d(x(), tf.zeros([7, 7, 4, 4]) as tf.Tensor4D, 'maxplus'),
+      /^x: the padded input .* smaller than the dilated filter/,
+    ],
+    [
+      'unknown semifield name',
+      () => semifieldConv2d(x(), w(), 'maxtimes' as never),
+      /^semifield: expected one of 'maxplus'.* but got 'maxtimes'/,
+    ],
     ['semifield not a string/object', () => semifieldConv2d(x(), w(), 42 as never), /^semifield: .* but got 42/],
-    ['log with mu = 0', () => semifieldConv2d(x(), w(), {name: 'log', mu: 0}), /^semifield.mu: expected a finite non-zero number, but got 0/],
+    [
+      'log with mu = 0',
+      () => semifieldConv2d(x(), w(), {name: 'log', mu: 0}),
+      /^semifield.mu: expected a finite non-zero number, but got 0/,
+    ],
     ['log with mu = NaN', () => semifieldConv2d(x(), w(), {name: 'log', mu: NaN}), /^semifield.mu: .* but got NaN$/],
-    ['root with p = 0', () => semifieldConv2d(x(), w(), {name: 'root', p: 0}), /^semifield.p: expected a finite non-zero number, but got 0/],
-    ['log with a root parameter', () => semifieldConv2d(x(), w(), {name: 'log', p: 2} as never), /^semifield: semifield 'log' takes only the parameter\(s\) mu, but got 'p'/],
-    ['int32 input', () => semifieldConv2d(tf.zeros([1, 5, 5, 4], 'int32') as tf.Tensor4D, w(), 'maxplus'), /^x: expected a float32 tensor, but got a int32 tensor/],
-    ['int32 filter', () => semifieldConv2d(x(), tf.zeros([3, 3, 4, 4], 'int32') as tf.Tensor4D, 'maxplus'), /^filter: expected a float32 tensor, but got a int32 tensor/],
+    [
+      'root with p = 0',
+      () => semifieldConv2d(x(), w(), {name: 'root', p: 0}),
+      /^semifield.p: expected a finite non-zero number, but got 0/,
+    ],
+    [
+      'log with a root parameter',
+      () => semifieldConv2d(x(), w(), {name: 'log', p: 2} as never),
+      /^semifield: semifield 'log' takes only the parameter\(s\) mu, but got 'p'/,
+    ],
+    [
+      'int32 input',
+      () => semifieldConv2d(tf.zeros([1, 5, 5, 4], 'int32') as tf.Tensor4D, w(), 'maxplus'),
+      /^x: expected a float32 tensor, but got a int32 tensor/,
+    ],
+    [
+      'int32 filter',
+      () => semifieldConv2d(x(), tf.zeros([3, 3, 4, 4], 'int32') as tf.Tensor4D, 'maxplus'),
+      /^filter: expected a float32 tensor, but got a int32 tensor/,
+    ],
     ['unknown option', () => semifieldConv2d(x(), w(), 'maxplus', {stride: 2} as never), /unknown option 'stride'/],
-    ['bad kind', () => semifieldConv2d(x(), w(), 'maxplus', {kind: 'convolution' as never}), /^kind: expected 'corr' or 'conv', but got "convolution"/],
-    ['bad implementation', () => semifieldConv2d(x(), w(), 'maxplus', {implementation: 'gpu' as never}), /^implementation: .* but got "gpu"/],
+    [
+      'bad kind',
+      () => semifieldConv2d(x(), w(), 'maxplus', {kind: 'convolution' as never}),
+      /^kind: expected 'corr' or 'conv', but got "convolution"/,
+    ],
+    [
+      'bad implementation',
+      () => semifieldConv2d(x(), w(), 'maxplus', {implementation: 'gpu' as never}),
+      /^implementation: .* but got "gpu"/,
+    ],
   ];
   for (const [label, call, pattern] of rows) {
     it(`${label} throws a message naming the argument and leaks nothing`, () => {
@@ -71,7 +131,9 @@ describe('bad input', () => {
   it("implementation 'fused' on a backend without fused kernels is a clear error", async () => {
     await tf.setBackend('wasm');
     try {
-      expect(() => semifieldConv2d(x(), w(), 'maxplus', {implementation: 'fused'})).to.throw(/^implementation: 'fused' was requested but backend 'wasm'/);
+      expect(() => semifieldConv2d(x(), w(), 'maxplus', {implementation: 'fused'})).to.throw(
+        /^implementation: 'fused' was requested but backend 'wasm'/,
+      );
     } finally {
       await tf.setBackend('cpu');
     }

@@ -5,7 +5,14 @@ import {useBackend} from './helpers.js';
 // Static imports: a dynamic import() of a source module under tsx can load a second copy of it
 // (and of the semifield registry), whose layer classes then replace the first copy's in tfjs's
 // serialization map — which broke registerSemifield's save/load test in the full suite.
-import {conv2dAuto, conv2dDirect, conv2dFft, conv2dIm2col, conv2dWinograd, semifieldConv2dIm2col} from '../../src/primitives/conv/index.js';
+import {
+  conv2dAuto,
+  conv2dDirect,
+  conv2dFft,
+  conv2dIm2col,
+  conv2dWinograd,
+  semifieldConv2dIm2col,
+} from '../../src/primitives/conv/index.js';
 import {layers} from '../../src/layers/index.js';
 
 /*
@@ -66,7 +73,10 @@ for (const {backend, impl} of paths) {
       close(r.dw, [0], 'dw');
     });
     describe('4. out-of-image taps are skipped, not padded with a value (pad [[0,0],[1,0]])', () => {
-      const pad: [[number, number], [number, number]] = [[0, 0], [1, 0]];
+      const pad: [[number, number], [number, number]] = [
+        [0, 0],
+        [1, 0],
+      ];
       const rows: Array<[string, SemifieldConfig, number[], number[], number[], number[]]> = [
         // semifield, filter, y, dx, dw (L = Σ y)
         ['log μ=1, filter [+∞, 0]', {name: 'log', mu: 1}, [Infinity, 0], [1, Infinity], [2, 0], [1, 1]],
@@ -131,7 +141,9 @@ describe('issue 15 reproductions: arguments (cpu)', () => {
     const ws = w();
     expect(() => semifieldConv2d(xs, ws, {name: 'log', mu: NaN})).to.throw(/mu: .*but got NaN$/);
     expect(() => semifieldConv2d(xs, ws, {name: 'root', p: Infinity})).to.throw(/p: .*but got Infinity$/);
-    expect(() => semifieldConv2d(xs, ws, 'maxplus', {strides: [1, -Infinity]})).to.throw(/strides: .*but got \[1,-Infinity\]/);
+    expect(() => semifieldConv2d(xs, ws, 'maxplus', {strides: [1, -Infinity]})).to.throw(
+      /strides: .*but got \[1,-Infinity\]/,
+    );
     expect(() => semifieldConv2d(xs, ws, 'maxplus', {pad: NaN as never})).to.throw(/pad: .*but got NaN/);
     tf.dispose([xs, ws]);
   });
@@ -139,14 +151,37 @@ describe('issue 15 reproductions: arguments (cpu)', () => {
     tf.tidy(() => {
       const xs = tf.randomNormal([1, 4, 5, 1]) as tf.Tensor4D;
       const ws = tf.randomNormal([2, 3, 1, 1]) as tf.Tensor4D;
-      const pad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [1, 0], [2, 1], [0, 0]];
+      const pad: [[number, number], [number, number], [number, number], [number, number]] = [
+        [0, 0],
+        [1, 0],
+        [2, 1],
+        [0, 0],
+      ];
       // (tf.conv2d 4.22 itself reads dilations null as a tuple and throws; ours takes it as the default.)
       const want = tf.conv2d(xs, ws, 1, pad, 'NHWC');
       const got = semifieldConv2d(xs, ws, 'linear', {pad, dilations: null as never});
       expect(got.shape).to.deep.equal(want.shape);
       expect(tf.max(tf.abs(tf.sub(got, want))).dataSync()[0]).to.be.below(1e-5);
-      expect(() => semifieldConv2d(xs, ws, 'linear', {pad: [[1, 0], [1, 0], [2, 1], [0, 0]]})).to.throw(/^pad: .*batch.*\[1,0\]/);
-      expect(() => semifieldConv2d(xs, ws, 'linear', {pad: [[0, 0], [1, 0], [2, 1], [0, 1]]})).to.throw(/^pad: .*channel.*\[0,1\]/);
+      expect(() =>
+        semifieldConv2d(xs, ws, 'linear', {
+          pad: [
+            [1, 0],
+            [1, 0],
+            [2, 1],
+            [0, 0],
+          ],
+        }),
+      ).to.throw(/^pad: .*batch.*\[1,0\]/);
+      expect(() =>
+        semifieldConv2d(xs, ws, 'linear', {
+          pad: [
+            [0, 0],
+            [1, 0],
+            [2, 1],
+            [0, 1],
+          ],
+        }),
+      ).to.throw(/^pad: .*channel.*\[0,1\]/);
     });
   });
   for (const {backend, impl} of paths) {
@@ -205,7 +240,11 @@ describe('batch 0 through every layer, with gradients (cpu and wasm)', () => {
               expect(g.shape, `${layer.name} ${v.originalName}`).to.deep.equal(v.shape);
               // (On wasm a bias gradient is tfjs's own tf.sum over the empty batch, which returns
               // uninitialised memory in tfjs-backend-wasm 4.22: values are checked on cpu only.)
-              if (backend === 'cpu') expect(Array.from(g.dataSync()).every((e) => e === 0), `${layer.name} ${v.originalName}`).to.equal(true);
+              if (backend === 'cpu')
+                expect(
+                  Array.from(g.dataSync()).every((e) => e === 0),
+                  `${layer.name} ${v.originalName}`,
+                ).to.equal(true);
             }
             const dx = tf.grad((a: tf.Tensor) => tf.sum(layer.apply(a) as tf.Tensor))(input);
             expect(dx.shape).to.deep.equal([0, 6, 6, 2]);

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {semifieldConv2d} from '../../index.js';
-import {checkExtremeCase, extremeCases, extremeLabel, type ExtremeCase, type ExtremeResult} from '../reference/extreme_cases.js';
+import {
+  checkExtremeCase,
+  extremeCases,
+  extremeLabel,
+  type ExtremeCase,
+  type ExtremeResult,
+} from '../reference/extreme_cases.js';
 import {useBackend} from './helpers.js';
 
 /*
@@ -20,14 +26,20 @@ function runExtreme(c: ExtremeCase, implementation: 'fused' | 'composite' | 'aut
     const w = tf.tensor4d(c.w, c.wShape);
     const opts = {...c.options, implementation};
     const r = tf.tensor4d(c.upstream, c.yShape);
-    const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.semifield, opts), r));
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.semifield, opts), r));
     const y = semifieldConv2d(x, w, c.semifield, opts);
     const [dx, dw] = tf.grads(f)([x, w]);
     return {y: y.dataSync().slice(), yShape: y.shape, dx: dx.dataSync().slice(), dw: dw.dataSync().slice()};
   });
 }
 
-const runs: Array<{backend: string; implementation: 'fused' | 'composite'; count: number; tol: {y: number; grad: number}}> = [
+const runs: Array<{
+  backend: string;
+  implementation: 'fused' | 'composite';
+  count: number;
+  tol: {y: number; grad: number};
+}> = [
   {backend: 'cpu', implementation: 'fused', count: COUNT, tol: {y: 1e-5, grad: 1e-4}},
   {backend: 'wasm', implementation: 'composite', count: COUNT, tol: {y: 1e-4, grad: 1e-3}},
   {backend: 'cpu', implementation: 'composite', count: Math.ceil(COUNT / 4), tol: {y: 1e-4, grad: 1e-3}},
@@ -48,7 +60,10 @@ for (const {backend, implementation, count, tol} of runs) {
         if (f.length) failed.push(`${extremeLabel(c)}\n    ${f.slice(0, 4).join('\n    ')}`);
       }
       expect(tf.memory().numTensors, 'tensors leaked').to.equal(before);
-      expect(failed.length, `${failed.length} of ${count} cases failed (${nanFailures} NaN where defined):\n${failed.slice(0, 12).join('\n')}`).to.equal(0);
+      expect(
+        failed.length,
+        `${failed.length} of ${count} cases failed (${nanFailures} NaN where defined):\n${failed.slice(0, 12).join('\n')}`,
+      ).to.equal(0);
     });
   });
 }

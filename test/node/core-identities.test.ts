@@ -32,8 +32,13 @@ describe('identities with tfjs ops', () => {
             const x = tf.tensor4d(normal(2 * 9 * 8 * 3, 11), [2, 9, 8, 3]);
             const f3 = tf.tensor3d(normal(3 * 3 * 3, 12, 0.5), [3, 3, 3]);
             const ours = (xi: tf.Tensor, fi: tf.Tensor) =>
-              semifieldConv2d(xi as tf.Tensor4D, tf.reshape(fi, [3, 3, 1, 3]) as tf.Tensor4D, 'maxplus', {groups: 3, implementation: impl, ...s});
-            const theirs = (xi: tf.Tensor, fi: tf.Tensor) => tf.dilation2d(xi as tf.Tensor4D, fi as tf.Tensor3D, s.strides, s.pad, s.dilations);
+              semifieldConv2d(xi as tf.Tensor4D, tf.reshape(fi, [3, 3, 1, 3]) as tf.Tensor4D, 'maxplus', {
+                groups: 3,
+                implementation: impl,
+                ...s,
+              });
+            const theirs = (xi: tf.Tensor, fi: tf.Tensor) =>
+              tf.dilation2d(xi as tf.Tensor4D, fi as tf.Tensor3D, s.strides, s.pad, s.dilations);
             expect(maxDiff(ours(x, f3), theirs(x, f3))).to.be.at.most(TOL);
             const r = tf.randomNormal(theirs(x, f3).shape, 0, 1, 'float32', 5);
             const gOurs = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(ours(a, b), r)))([x, f3]);
@@ -43,7 +48,11 @@ describe('identities with tfjs ops', () => {
           });
         });
       }
-      const convSettings: Array<{pad: 'valid' | 'same' | number; strides: number | [number, number]; dilations: number}> = [
+      const convSettings: Array<{
+        pad: 'valid' | 'same' | number;
+        strides: number | [number, number];
+        dilations: number;
+      }> = [
         {pad: 'valid', strides: 1, dilations: 1},
         {pad: 'same', strides: 1, dilations: 1},
         {pad: 'same', strides: [2, 3], dilations: 1},
@@ -76,8 +85,13 @@ describe('identities with tfjs ops', () => {
           const x = tf.tensor4d(normal(2 * 8 * 7 * 3, 31), [2, 8, 7, 3]);
           const dw = tf.tensor4d(normal(3 * 3 * 3 * 2, 32, 0.5), [3, 3, 3, 2]);
           const ours = (xi: tf.Tensor, wi: tf.Tensor) =>
-            semifieldConv2d(xi as tf.Tensor4D, tf.reshape(wi, [3, 3, 1, 6]) as tf.Tensor4D, 'linear', {groups: 3, pad: 'same', implementation: impl});
-          const theirs = (xi: tf.Tensor, wi: tf.Tensor) => tf.depthwiseConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same');
+            semifieldConv2d(xi as tf.Tensor4D, tf.reshape(wi, [3, 3, 1, 6]) as tf.Tensor4D, 'linear', {
+              groups: 3,
+              pad: 'same',
+              implementation: impl,
+            });
+          const theirs = (xi: tf.Tensor, wi: tf.Tensor) =>
+            tf.depthwiseConv2d(xi as tf.Tensor4D, wi as tf.Tensor4D, 1, 'same');
           expect(maxDiff(ours(x, dw), theirs(x, dw))).to.be.at.most(TOL);
           const r = tf.randomNormal(theirs(x, dw).shape, 0, 1, 'float32', 7);
           const gOurs = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(ours(a, b), r)))([x, dw]);

@@ -10,7 +10,9 @@ import {explicitPad} from '../reference/cases.js';
 const impls = ['fused', 'composite'] as const;
 
 function gradsOf(x: tf.Tensor4D, w: tf.Tensor4D, sf: SemifieldConfig, opts: object) {
-  return tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, sf, opts)))([x, w]);
+  return tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, sf, opts)),
+  )([x, w]);
 }
 
 function allFinite(t: tf.Tensor): boolean {
@@ -56,14 +58,29 @@ describe('numerics', () => {
           const w = tf.tensor4d(wv, [2, 2, 2, 1]);
           const y = semifieldConv2d(x, w, {name: 'root', p: 50}, {implementation});
           expect(allFinite(y)).to.equal(true);
-          const ref = referenceConv2d(xv, [1, 5, 5, 2], wv, [2, 2, 2, 1], {name: 'root', p: 50}, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1});
+          const ref = referenceConv2d(
+            xv,
+            [1, 5, 5, 2],
+            wv,
+            [2, 2, 2, 1],
+            {name: 'root', p: 50},
+            {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1},
+          );
           const got = y.dataSync();
           ref.y.forEach((r, i) => expect(Math.abs(got[i] - r) / r).to.be.at.most(1e-5));
           const [dx, dw] = gradsOf(x, w, {name: 'root', p: 50}, {implementation});
           expect(allFinite(dx) && allFinite(dw)).to.equal(true);
         });
       });
-      const semifields: SemifieldConfig[] = ['maxplus', 'minplus', 'log', {name: 'log', mu: -1}, 'root', {name: 'root', p: -2}, 'linear'];
+      const semifields: SemifieldConfig[] = [
+        'maxplus',
+        'minplus',
+        'log',
+        {name: 'log', mu: -1},
+        'root',
+        {name: 'root', p: -2},
+        'linear',
+      ];
       for (const sf of semifields) {
         it(`${JSON.stringify(sf)}: empty windows give 𝟘 and zero gradient, never NaN`, () => {
           tf.tidy(() => {
@@ -72,10 +89,19 @@ describe('numerics', () => {
             const w = tf.tensor4d(uniform(2 * 2 * 2 * 2, 0.5, 1.5, 10), [2, 2, 2, 2]);
             const opts = {pad: 3, implementation};
             const y = semifieldConv2d(x, w, sf, opts);
-            const zero = {maxplus: -Infinity, minplus: Infinity, linear: 0}[sf as string] ??
-              (typeof sf === 'object' && sf.name === 'log' ? (sf.mu! > 0 ? -Infinity : Infinity) :
-                typeof sf === 'object' && sf.name === 'root' ? (sf.p! > 0 ? 0 : Infinity) :
-                  sf === 'log' ? -Infinity : 0);
+            const zero =
+              {maxplus: -Infinity, minplus: Infinity, linear: 0}[sf as string] ??
+              (typeof sf === 'object' && sf.name === 'log'
+                ? sf.mu! > 0
+                  ? -Infinity
+                  : Infinity
+                : typeof sf === 'object' && sf.name === 'root'
+                  ? sf.p! > 0
+                    ? 0
+                    : Infinity
+                  : sf === 'log'
+                    ? -Infinity
+                    : 0);
             const yv = y.dataSync();
             expect(yv[0]).to.equal(zero);
             expect(Array.from(yv).some(Number.isNaN)).to.equal(false);
@@ -97,7 +123,12 @@ describe('numerics', () => {
           const w = tf.tensor4d(normal(2 * 2, 12), [2, 2, 1, 1]);
           for (const sf of ['maxplus', 'log'] as const) {
             const y = semifieldConv2d(x, w, sf, {implementation});
-            const ref = referenceConv2d(xv, [1, 4, 4, 1], w.dataSync(), [2, 2, 1, 1], sf, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1});
+            const ref = referenceConv2d(xv, [1, 4, 4, 1], w.dataSync(), [2, 2, 1, 1], sf, {
+              strides: [1, 1],
+              dilations: [1, 1],
+              pad: [0, 0, 0, 0],
+              groups: 1,
+            });
             const got = y.dataSync();
             ref.y.forEach((r, i) => {
               if (!Number.isFinite(r)) expect(got[i]).to.equal(r);
@@ -139,13 +170,20 @@ describe('log kernels with far-apart anchors (factorised fast path falls back)',
         const w = tf.tensor4d([-a, 0], [1, 2, 1, 1]);
         const sf = {name: 'log', mu} as const;
         const y = semifieldConv2d(x, w, sf, {implementation});
-        const ref = referenceConv2d([a, 0, 0.5, 0], [1, 1, 4, 1], [-a, 0], [1, 2, 1, 1], sf, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1});
+        const ref = referenceConv2d([a, 0, 0.5, 0], [1, 1, 4, 1], [-a, 0], [1, 2, 1, 1], sf, {
+          strides: [1, 1],
+          dilations: [1, 1],
+          pad: [0, 0, 0, 0],
+          groups: 1,
+        });
         const got = Array.from(y.dataSync());
         got.forEach((v, k) => expect(v, `y[${k}]`).to.be.closeTo(ref.y[k], 1e-5));
         expect(got[0]).to.be.closeTo(mu * Math.log(2), 1e-6);
         // Only the first output has far anchors; weight the outputs 1, 0, 0 to read its gradient.
         const r = tf.tensor4d([1, 0, 0], [1, 1, 3, 1]);
-        const [dx, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(semifieldConv2d(p as tf.Tensor4D, q as tf.Tensor4D, sf, {implementation}), r)))([x, w]);
+        const [dx, dw] = tf.grads((p: tf.Tensor, q: tf.Tensor) =>
+          tf.sum(tf.mul(semifieldConv2d(p as tf.Tensor4D, q as tf.Tensor4D, sf, {implementation}), r)),
+        )([x, w]);
         expect(Array.from(dx.dataSync()).map((v) => +v.toFixed(5))).to.deep.equal([0.5, 0.5, 0, 0]);
         expect(Array.from(dw.dataSync()).map((v) => +v.toFixed(5))).to.deep.equal([0.5, 0.5]);
         tf.dispose([x, w, y, r, dx, dw]);
@@ -177,8 +215,16 @@ describe('cpu selection provenance with ties, several output channels per group'
         const x = tf.tensor4d(xv, [B, H, W, Cin]);
         const w = tf.tensor4d(wv, [c.k, c.k, cpg, c.cout]);
         const [top, bottom, left, right] = explicitPad(c.pad, [H, W], [c.k, c.k], [c.strides, c.strides], [1, 1]);
-        const attrs = {semifield: JSON.stringify({name: sf}), strides: [c.strides, c.strides], dilations: [1, 1], pad: [top, bottom, left, right], groups: c.groups};
-        const [y, prov] = tf.engine().runKernel('SemifieldConv2D', {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
+        const attrs = {
+          semifield: JSON.stringify({name: sf}),
+          strides: [c.strides, c.strides],
+          dilations: [1, 1],
+          pad: [top, bottom, left, right],
+          groups: c.groups,
+        };
+        const [y, prov] = tf
+          .engine()
+          .runKernel('SemifieldConv2D', {x, filter: w} as never, attrs as never) as unknown as tf.Tensor[];
         const [, OH, OW] = y.shape;
         const better = sf === 'maxplus' ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
         const yv = y.dataSync();
@@ -198,7 +244,9 @@ describe('cpu selection provenance with ties, several output channels per group'
                       const ih = i * c.strides + di - top;
                       const iw = j * c.strides + dj - left;
                       if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                      const t = xv[((b * H + ih) * W + iw) * Cin + g * cpg + ch] + wv[((di * c.k + dj) * cpg + ch) * c.cout + o];
+                      const t =
+                        xv[((b * H + ih) * W + iw) * Cin + g * cpg + ch] +
+                        wv[((di * c.k + dj) * cpg + ch) * c.cout + o];
                       if (t === best) count++;
                       if (better(t, best)) {
                         best = t;
@@ -208,7 +256,8 @@ describe('cpu selection provenance with ties, several output channels per group'
                     }
                 if (count > 1) ties++;
                 const n: number = ((b * OH + i) * OW + j) * c.cout + o;
-                if (pv[n] !== at || yv[n] !== best) expect.fail(`output ${n} (o = ${o}): provenance ${pv[n]}, y ${yv[n]}; expected ${at}, ${best}`);
+                if (pv[n] !== at || yv[n] !== best)
+                  expect.fail(`output ${n} (o = ${o}): provenance ${pv[n]}, y ${yv[n]}; expected ${at}, ${best}`);
               }
         expect(ties, 'windows with tied best terms').to.be.greaterThan(10);
         tf.dispose([x, w, y, prov]);

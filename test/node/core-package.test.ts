@@ -17,7 +17,8 @@ function run(command: string, args: string[]) {
 
 describe('package', () => {
   before(() => {
-    if (!fs.existsSync(path.join(root, 'dist/index.js'))) throw new Error('dist/index.js is missing: run `npm run build` first (npm test does)');
+    if (!fs.existsSync(path.join(root, 'dist/index.js')))
+      throw new Error('dist/index.js is missing: run `npm run build` first (npm test does)');
   });
   it("imports by name through exports['.'] with types, registers the cpu kernels and computes", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));

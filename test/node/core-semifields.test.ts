@@ -24,7 +24,14 @@ describe('semifield registry', () => {
     }
   });
   it('identities: 𝟘 ⊕ a = a and a ⊗ 𝟙 = a', () => {
-    for (const c of ['maxplus', 'minplus', 'linear', {name: 'log', mu: 0.7}, {name: 'log', mu: -2}, {name: 'root', p: 3}] as const) {
+    for (const c of [
+      'maxplus',
+      'minplus',
+      'linear',
+      {name: 'log', mu: 0.7},
+      {name: 'log', mu: -2},
+      {name: 'root', p: 3},
+    ] as const) {
       const sf = getSemifield(c);
       for (const a of [0.5, 1.25, 3]) {
         expect(sf.plus(sf.zero, a), `${sf.key} 𝟘 ⊕ ${a}`).to.be.closeTo(a, 1e-12);
@@ -33,15 +40,26 @@ describe('semifield registry', () => {
     }
   });
   it('plus agrees with the textbook formula and is commutative and associative (property)', () => {
-    const configs = [{name: 'log', mu: 0.3}, {name: 'log', mu: -1.5}, {name: 'root', p: 2}, {name: 'root', p: 7}] as const;
+    const configs = [
+      {name: 'log', mu: 0.3},
+      {name: 'log', mu: -1.5},
+      {name: 'root', p: 2},
+      {name: 'root', p: 7},
+    ] as const;
     fc.assert(
-      fc.property(fc.constantFrom(...configs), fc.double({min: 0.01, max: 50, noNaN: true}), fc.double({min: 0.01, max: 50, noNaN: true}), fc.double({min: 0.01, max: 50, noNaN: true}), (c, a, b, d) => {
-        const sf = getSemifield(c);
-        const rel = (u: number, v: number) => Math.abs(u - v) / Math.max(1, Math.abs(v));
-        expect(rel(sf.plus(a, b), refReduce(c, [a, b]))).to.be.at.most(1e-12);
-        expect(rel(sf.plus(a, b), sf.plus(b, a))).to.be.at.most(1e-12);
-        expect(rel(sf.plus(sf.plus(a, b), d), sf.plus(a, sf.plus(b, d)))).to.be.at.most(1e-10);
-      }),
+      fc.property(
+        fc.constantFrom(...configs),
+        fc.double({min: 0.01, max: 50, noNaN: true}),
+        fc.double({min: 0.01, max: 50, noNaN: true}),
+        fc.double({min: 0.01, max: 50, noNaN: true}),
+        (c, a, b, d) => {
+          const sf = getSemifield(c);
+          const rel = (u: number, v: number) => Math.abs(u - v) / Math.max(1, Math.abs(v));
+          expect(rel(sf.plus(a, b), refReduce(c, [a, b]))).to.be.at.most(1e-12);
+          expect(rel(sf.plus(a, b), sf.plus(b, a))).to.be.at.most(1e-12);
+          expect(rel(sf.plus(sf.plus(a, b), d), sf.plus(a, sf.plus(b, d)))).to.be.at.most(1e-10);
+        },
+      ),
       {numRuns: 200, seed: 7},
     );
   });

@@ -16,10 +16,16 @@ describe('training with variables and optimizers', () => {
       it(`${implementation} ${JSON.stringify(sf)}: variableGrads reach the filter and Adam fits a teacher`, () => {
         const root = typeof sf === 'string' ? sf === 'root' : false;
         const x = tf.tensor4d(root ? uniform(2 * 8 * 8 * 2, 0.2, 2, 1) : normal(2 * 8 * 8 * 2, 1), [2, 8, 8, 2]);
-        const teacher = tf.tensor4d(root ? uniform(3 * 3 * 2 * 3, 0.3, 1.2, 2) : normal(3 * 3 * 2 * 3, 2, 0.5), [3, 3, 2, 3]);
+        const teacher = tf.tensor4d(
+          root ? uniform(3 * 3 * 2 * 3, 0.3, 1.2, 2) : normal(3 * 3 * 2 * 3, 2, 0.5),
+          [3, 3, 2, 3],
+        );
         const target = semifieldConv2d(x, teacher, sf, {pad: 'same', implementation});
-        const w = tf.variable(tf.tensor4d(root ? uniform(3 * 3 * 2 * 3, 0.3, 1.2, 3) : normal(3 * 3 * 2 * 3, 3, 0.5), [3, 3, 2, 3]));
-        const loss = () => tf.mean(tf.square(tf.sub(semifieldConv2d(x, w, sf, {pad: 'same', implementation}), target))) as tf.Scalar;
+        const w = tf.variable(
+          tf.tensor4d(root ? uniform(3 * 3 * 2 * 3, 0.3, 1.2, 3) : normal(3 * 3 * 2 * 3, 3, 0.5), [3, 3, 2, 3]),
+        );
+        const loss = () =>
+          tf.mean(tf.square(tf.sub(semifieldConv2d(x, w, sf, {pad: 'same', implementation}), target))) as tf.Scalar;
         const {value, grads} = tf.variableGrads(loss);
         expect(Object.keys(grads)).to.deep.equal([w.name]);
         expect(tf.sum(tf.abs(grads[w.name])).dataSync()[0]).to.be.greaterThan(0);
@@ -45,7 +51,8 @@ describe('fused gradients run only the backprop kernels the tape needs', () => {
     it(`${JSON.stringify(sf)}: grad w.r.t. the filter alone skips BackpropInput; w.r.t. both runs both`, async () => {
       const x = tf.tensor4d(normal(2 * 6 * 6 * 2, 11), [2, 6, 6, 2]);
       const w = tf.tensor4d(normal(3 * 3 * 2 * 3, 12, 0.5), [3, 3, 2, 3]);
-      const f = (xi: tf.Tensor, wi: tf.Tensor) => tf.sum(semifieldConv2d(xi as tf.Tensor4D, wi, sf, {pad: 'same', implementation: 'fused'}));
+      const f = (xi: tf.Tensor, wi: tf.Tensor) =>
+        tf.sum(semifieldConv2d(xi as tf.Tensor4D, wi, sf, {pad: 'same', implementation: 'fused'}));
       const kernelsRun = async (run: () => tf.Tensor | tf.Tensor[]) => {
         const profile = await tf.profile(() => run());
         return profile.kernels.map((k) => k.name);

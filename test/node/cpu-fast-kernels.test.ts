@@ -22,17 +22,16 @@ import {expectClose, onCpu} from './layers-helpers.js';
 type Inputs = Record<string, tf.Tensor>;
 
 function infos(inputs: Inputs): Record<string, tf.TensorInfo> {
-  return Object.fromEntries(Object.entries(inputs).map(([k, t]) => [k, {dataId: t.dataId, shape: t.shape, dtype: t.dtype}]));
+  return Object.fromEntries(
+    Object.entries(inputs).map(([k, t]) => [k, {dataId: t.dataId, shape: t.shape, dtype: t.dtype}]),
+  );
 }
 
 /** The replacement's result, which must not come from tfjs's kernel. */
 function ours(name: string, inputs: Inputs, attrs: object): tf.Tensor {
-  const info = replacedCpuKernels[name](
-    {inputs: infos(inputs), backend: tf.backend(), attrs} as never,
-    () => {
-      throw new Error(`${name}: the replacement handed a case it should handle to tfjs`);
-    },
-  ) as tf.TensorInfo;
+  const info = replacedCpuKernels[name]({inputs: infos(inputs), backend: tf.backend(), attrs} as never, () => {
+    throw new Error(`${name}: the replacement handed a case it should handle to tfjs`);
+  }) as tf.TensorInfo;
   return tf.engine().makeTensorFromTensorInfo(info);
 }
 
@@ -48,11 +47,25 @@ function expectSame(name: string, inputs: Inputs, attrs: object, what: string): 
   expectClose(a.dataSync(), b.dataSync(), 1e-5, 1e-5, what);
 }
 
-const rand = (shape: number[], seed: number) => tf.tensor(normal(shape.reduce((a, b) => a * b, 1), seed), shape);
+const rand = (shape: number[], seed: number) =>
+  tf.tensor(
+    normal(
+      shape.reduce((a, b) => a * b, 1),
+      seed,
+    ),
+    shape,
+  );
 /** Post-ReLU-like input: about half exact zeros, which the replacements skip. */
 const sparse = (shape: number[], seed: number) => tf.relu(rand(shape, seed));
 
-const convCases: Array<{x: [number, number, number, number]; k: number; cout: number; strides: number; pad: 'valid' | 'same'; dilations: number}> = [
+const convCases: Array<{
+  x: [number, number, number, number];
+  k: number;
+  cout: number;
+  strides: number;
+  pad: 'valid' | 'same';
+  dilations: number;
+}> = [
   {x: [2, 9, 8, 3], k: 3, cout: 4, strides: 1, pad: 'valid', dilations: 1},
   {x: [3, 7, 7, 2], k: 3, cout: 5, strides: 2, pad: 'same', dilations: 1},
   {x: [1, 6, 5, 1], k: 2, cout: 3, strides: 1, pad: 'same', dilations: 1},
@@ -69,7 +82,12 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
     convCases.forEach((c, n) => {
       const x = sparse(c.x, 100 + n);
       const filter = rand([c.k, c.k, c.x[3], c.cout], 200 + n);
-      expectSame('Conv2D', {x, filter}, {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations, dimRoundingMode: undefined}, `Conv2D ${JSON.stringify(c)}`);
+      expectSame(
+        'Conv2D',
+        {x, filter},
+        {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations, dimRoundingMode: undefined},
+        `Conv2D ${JSON.stringify(c)}`,
+      );
     });
   });
 
@@ -78,30 +96,66 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
       const x = sparse(c.x, 300 + n);
       const filter = rand([c.k, c.k, c.x[3], c.cout], 400 + n);
       const bias = rand([c.cout], 500 + n);
-      const attrs = {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dilations: c.dilations, dimRoundingMode: undefined, leakyreluAlpha: 0.2};
-      expectSame('FusedConv2D', {x, filter, bias}, {...attrs, activation: 'relu'}, `FusedConv2D relu ${JSON.stringify(c)}`);
-      expectSame('FusedConv2D', {x, filter, bias}, {...attrs, activation: 'linear'}, `FusedConv2D linear ${JSON.stringify(c)}`);
-      expectSame('FusedConv2D', {x, filter}, {...attrs, activation: 'linear'}, `FusedConv2D no bias ${JSON.stringify(c)}`);
+      const attrs = {
+        strides: c.strides,
+        pad: c.pad,
+        dataFormat: 'NHWC',
+        dilations: c.dilations,
+        dimRoundingMode: undefined,
+        leakyreluAlpha: 0.2,
+      };
+      expectSame(
+        'FusedConv2D',
+        {x, filter, bias},
+        {...attrs, activation: 'relu'},
+        `FusedConv2D relu ${JSON.stringify(c)}`,
+      );
+      expectSame(
+        'FusedConv2D',
+        {x, filter, bias},
+        {...attrs, activation: 'linear'},
+        `FusedConv2D linear ${JSON.stringify(c)}`,
+      );
+      expectSame(
+        'FusedConv2D',
+        {x, filter},
+        {...attrs, activation: 'linear'},
+        `FusedConv2D no bias ${JSON.stringify(c)}`,
+      );
     });
   });
 
   it("Conv2DBackpropInput equals tfjs's kernel (sparse dy)", () => {
-    convCases.filter((c) => c.dilations === 1).forEach((c, n) => {
-      const filter = rand([c.k, c.k, c.x[3], c.cout], 600 + n);
-      const yShape = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, filter as tf.Tensor4D, c.strides, c.pad).shape;
-      const dy = tf.mul(rand(yShape, 700 + n), tf.step(rand(yShape, 800 + n)));
-      expectSame('Conv2DBackpropInput', {dy, filter}, {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: c.x}, `dx ${JSON.stringify(c)}`);
-    });
+    convCases
+      .filter((c) => c.dilations === 1)
+      .forEach((c, n) => {
+        const filter = rand([c.k, c.k, c.x[3], c.cout], 600 + n);
+        const yShape = tf.conv2d(tf.zeros(c.x) as tf.Tensor4D, filter as tf.Tensor4D, c.strides, c.pad).shape;
+        const dy = tf.mul(rand(yShape, 700 + n), tf.step(rand(yShape, 800 + n)));
+        expectSame(
+          'Conv2DBackpropInput',
+          {dy, filter},
+          {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, inputShape: c.x},
+          `dx ${JSON.stringify(c)}`,
+        );
+      });
   });
 
   it("Conv2DBackpropFilter equals tfjs's kernel", () => {
-    convCases.filter((c) => c.dilations === 1).forEach((c, n) => {
-      const x = sparse(c.x, 900 + n);
-      const filterShape: [number, number, number, number] = [c.k, c.k, c.x[3], c.cout];
-      const yShape = tf.conv2d(x as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, c.strides, c.pad).shape;
-      const dy = rand(yShape, 1000 + n);
-      expectSame('Conv2DBackpropFilter', {x, dy}, {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape}, `dW ${JSON.stringify(c)}`);
-    });
+    convCases
+      .filter((c) => c.dilations === 1)
+      .forEach((c, n) => {
+        const x = sparse(c.x, 900 + n);
+        const filterShape: [number, number, number, number] = [c.k, c.k, c.x[3], c.cout];
+        const yShape = tf.conv2d(x as tf.Tensor4D, tf.zeros(filterShape) as tf.Tensor4D, c.strides, c.pad).shape;
+        const dy = rand(yShape, 1000 + n);
+        expectSame(
+          'Conv2DBackpropFilter',
+          {x, dy},
+          {strides: c.strides, pad: c.pad, dataFormat: 'NHWC', dimRoundingMode: undefined, filterShape},
+          `dW ${JSON.stringify(c)}`,
+        );
+      });
   });
 
   it("MaxPoolGrad equals tfjs's kernel: disjoint and overlapping windows, ties, −∞ and NaN windows", () => {
@@ -113,7 +167,13 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
     ];
     cases.forEach((c, n) => {
       // Small integers: many ties inside windows, which tfjs breaks by the first in row-major order.
-      const values = Array.from(normal(c.x.reduce((a, b) => a * b, 1), 1100 + n), (v) => Math.round(v * 1.5));
+      const values = Array.from(
+        normal(
+          c.x.reduce((a, b) => a * b, 1),
+          1100 + n,
+        ),
+        (v) => Math.round(v * 1.5),
+      );
       values[0] = -Infinity;
       values[1] = NaN;
       const input = tf.tensor4d(values, c.x as [number, number, number, number]);
@@ -126,7 +186,9 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
     const input = tf.tensor4d([-Infinity, NaN, -Infinity, NaN], [1, 2, 2, 1]);
     const attrs = {filterSize: 2, strides: 2, pad: 'valid', dimRoundingMode: undefined};
     const dy = tf.ones([1, 1, 1, 1]);
-    expect(Array.from(ours('MaxPoolGrad', {dy, input, output: tf.maxPool(input, 2, 2, 'valid')}, attrs).dataSync())).to.deep.equal([0, 0, 0, 0]);
+    expect(
+      Array.from(ours('MaxPoolGrad', {dy, input, output: tf.maxPool(input, 2, 2, 'valid')}, attrs).dataSync()),
+    ).to.deep.equal([0, 0, 0, 0]);
   });
 
   it("BatchMatMul and _FusedMatMul equal tfjs's kernels (transposes, batch broadcasting, bias, relu)", () => {
@@ -147,16 +209,27 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
       const cols = c.transposeB ? c.b[c.b.length - 2] : c.b[c.b.length - 1];
       const bias = rand([cols], 1700 + n);
       for (const activation of ['relu', 'linear']) {
-        expectSame('_FusedMatMul', {a, b, bias}, {...attrs, activation, leakyreluAlpha: 0.2}, `_FusedMatMul ${activation} ${JSON.stringify(c)}`);
+        expectSame(
+          '_FusedMatMul',
+          {a, b, bias},
+          {...attrs, activation, leakyreluAlpha: 0.2},
+          `_FusedMatMul ${activation} ${JSON.stringify(c)}`,
+        );
       }
-      expectSame('_FusedMatMul', {a, b}, {...attrs, activation: 'linear', leakyreluAlpha: 0.2}, `_FusedMatMul no bias ${JSON.stringify(c)}`);
+      expectSame(
+        '_FusedMatMul',
+        {a, b},
+        {...attrs, activation: 'linear', leakyreluAlpha: 0.2},
+        `_FusedMatMul no bias ${JSON.stringify(c)}`,
+      );
     });
   });
 
   it("Sum over leading axes equals tfjs's kernel (keepDims too); other axes and dtypes go to tfjs", () => {
     const x = rand([4, 5, 6, 7], 1300);
     for (const axis of [[0, 1, 2], [0], [1, 0], 0, [-4, -3]]) {
-      for (const keepDims of [false, true]) expectSame('Sum', {x}, {axis, keepDims}, `Sum axis ${JSON.stringify(axis)} keepDims ${keepDims}`);
+      for (const keepDims of [false, true])
+        expectSame('Sum', {x}, {axis, keepDims}, `Sum axis ${JSON.stringify(axis)} keepDims ${keepDims}`);
     }
     const fellBack = (inputs: Inputs, attrs: object) => {
       let called = false;
@@ -168,12 +241,40 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
     };
     expect(fellBack({x}, {axis: [1, 2], keepDims: false}), 'axes [1, 2]').to.equal(true);
     expect(fellBack({x}, {axis: [0, 1, 2, 3], keepDims: false}), 'all axes').to.equal(true);
-    expect(fellBack({x: tf.tensor2d([[1, 2], [3, 4]], undefined, 'int32')}, {axis: [0], keepDims: false}), 'int32').to.equal(true);
+    expect(
+      fellBack(
+        {
+          x: tf.tensor2d(
+            [
+              [1, 2],
+              [3, 4],
+            ],
+            undefined,
+            'int32',
+          ),
+        },
+        {axis: [0], keepDims: false},
+      ),
+      'int32',
+    ).to.equal(true);
     expect(fellBack({x}, {axis: [0, 1], keepDims: false}), 'axes [0, 1]').to.equal(false);
   });
 
   it("Add and Multiply equal tfjs's kernels bit for bit (equal shapes, suffix and scalar broadcasts, either order)", () => {
-    const pairs: Array<[number[], number[]]> = [[[4, 5, 6], [4, 5, 6]], [[4, 5, 6], [6]], [[6], [4, 5, 6]], [[4, 5, 6], [5, 6]], [[4, 5, 6], []], [[], [3]]];
+    const pairs: Array<[number[], number[]]> = [
+      [
+        [4, 5, 6],
+        [4, 5, 6],
+      ],
+      [[4, 5, 6], [6]],
+      [[6], [4, 5, 6]],
+      [
+        [4, 5, 6],
+        [5, 6],
+      ],
+      [[4, 5, 6], []],
+      [[], [3]],
+    ];
     pairs.forEach(([sa, sb], n) => {
       const a = rand(sa, 1800 + n);
       const b = rand(sb, 1900 + n);
@@ -210,17 +311,26 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
     const before = Object.keys(replacedCpuKernels).map((name) => tf.getKernel(name, 'cpu')!.kernelFunc);
     registerFastCpuKernels();
     try {
-      Object.keys(replacedCpuKernels).forEach((name, k) => expect(tf.getKernel(name, 'cpu')!.kernelFunc, name).to.not.equal(before[k]));
+      Object.keys(replacedCpuKernels).forEach((name, k) =>
+        expect(tf.getKernel(name, 'cpu')!.kernelFunc, name).to.not.equal(before[k]),
+      );
       // Through the public ops, with the replacements installed: conv2d + its gradients agree with
       // tfjs's kernels (computed after uninstalling below).
       const x = sparse([2, 13, 13, 8], 1400);
       const w = rand([3, 3, 8, 16], 1401);
       const r = rand([2, 11, 11, 16], 1402);
-      const loss = (xv: tf.Tensor, wv: tf.Tensor) => tf.sum(tf.mul(tf.relu(tf.conv2d(xv as tf.Tensor4D, wv as tf.Tensor4D, 1, 'valid')), r));
-      const withOurs = tf.grads(loss)([x, w]).map((g) => g.dataSync());
+      const loss = (xv: tf.Tensor, wv: tf.Tensor) =>
+        tf.sum(tf.mul(tf.relu(tf.conv2d(xv as tf.Tensor4D, wv as tf.Tensor4D, 1, 'valid')), r));
+      const withOurs = tf
+        .grads(loss)([x, w])
+        .map((g) => g.dataSync());
       unregisterFastCpuKernels();
-      Object.keys(replacedCpuKernels).forEach((name, k) => expect(tf.getKernel(name, 'cpu')!.kernelFunc, name).to.equal(before[k]));
-      const withTfjs = tf.grads(loss)([x, w]).map((g) => g.dataSync());
+      Object.keys(replacedCpuKernels).forEach((name, k) =>
+        expect(tf.getKernel(name, 'cpu')!.kernelFunc, name).to.equal(before[k]),
+      );
+      const withTfjs = tf
+        .grads(loss)([x, w])
+        .map((g) => g.dataSync());
       expectClose(withOurs[0], withTfjs[0], 1e-5, 1e-5, 'dx through tf.grads');
       expectClose(withOurs[1], withTfjs[1], 1e-5, 1e-5, 'dw through tf.grads');
     } finally {
@@ -242,7 +352,20 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
       expect(tf.getKernel('Conv2D', 'cpu')!.kernelFunc, 'a second register keeps the first replacement').to.equal(conv);
       unregisterFastCpuKernels(['Relu']);
       expect(fastCpuKernelsRegistered()).to.deep.equal(['Conv2D']);
-      expect(FAST_CPU_KERNEL_NAMES).to.deep.equal(['Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'MaxPoolGrad', 'BatchMatMul', '_FusedMatMul', 'Sum', 'Add', 'Multiply', 'Relu', 'Step']);
+      expect(FAST_CPU_KERNEL_NAMES).to.deep.equal([
+        'Conv2D',
+        'FusedConv2D',
+        'Conv2DBackpropInput',
+        'Conv2DBackpropFilter',
+        'MaxPoolGrad',
+        'BatchMatMul',
+        '_FusedMatMul',
+        'Sum',
+        'Add',
+        'Multiply',
+        'Relu',
+        'Step',
+      ]);
     } finally {
       unregisterFastCpuKernels();
     }
@@ -251,12 +374,24 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
 
   it('a small tf.layers model trains to the same weights with and without the fast kernels', async () => {
     const build = () => {
-      const m = tf.sequential({layers: [
-        tf.layers.conv2d({inputShape: [8, 8, 2], filters: 4, kernelSize: 3, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed: 1})}),
-        tf.layers.maxPooling2d({poolSize: 2}),
-        tf.layers.flatten(),
-        tf.layers.dense({units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 2})}),
-      ]});
+      const m = tf.sequential({
+        layers: [
+          tf.layers.conv2d({
+            inputShape: [8, 8, 2],
+            filters: 4,
+            kernelSize: 3,
+            activation: 'relu',
+            kernelInitializer: tf.initializers.glorotUniform({seed: 1}),
+          }),
+          tf.layers.maxPooling2d({poolSize: 2}),
+          tf.layers.flatten(),
+          tf.layers.dense({
+            units: 3,
+            activation: 'softmax',
+            kernelInitializer: tf.initializers.glorotUniform({seed: 2}),
+          }),
+        ],
+      });
       m.compile({optimizer: tf.train.sgd(0.1), loss: 'categoricalCrossentropy'});
       return m;
     };
@@ -280,7 +415,7 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
     plain.forEach((w, k) => expectClose(fast[k], w, 1e-4, 1e-5, `weight ${k}`));
   });
 
-  it("the wasm Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22) equals the cpu gradient (rtol 1e-5)", async () => {
+  it('the wasm Conv2DBackpropFilter (absent from tfjs-backend-wasm 4.22) equals the cpu gradient (rtol 1e-5)', async () => {
     const x = tf.tensor4d(normal(2 * 7 * 6 * 3, 64), [2, 7, 6, 3]);
     const w = tf.tensor4d(normal(3 * 3 * 3 * 4, 65), [3, 3, 3, 4]);
     const r = tf.tensor4d(normal(2 * 4 * 3 * 4, 66), [2, 4, 3, 4]);
@@ -293,12 +428,17 @@ describe('tfjs-semifield/cpu-fast: registerFastCpuKernels', () => {
       await tf.setBackend('wasm');
       registerWasmConv2DBackpropFilter();
       expect(registerWasmConv2DBackpropFilter(), 'second call').to.equal(false);
-      const [xw, ww, rw] = [tf.tensor4d(xs, [2, 7, 6, 3]), tf.tensor4d(ws, [3, 3, 3, 4]), tf.tensor4d(rs, [2, 4, 3, 4])];
-      const onWasm = tf.grad((wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xw, wv as tf.Tensor4D, 2, 'same'), rw)))(ww).dataSync();
+      const [xw, ww, rw] = [
+        tf.tensor4d(xs, [2, 7, 6, 3]),
+        tf.tensor4d(ws, [3, 3, 3, 4]),
+        tf.tensor4d(rs, [2, 4, 3, 4]),
+      ];
+      const onWasm = tf
+        .grad((wv: tf.Tensor) => tf.sum(tf.mul(tf.conv2d(xw, wv as tf.Tensor4D, 2, 'same'), rw)))(ww)
+        .dataSync();
       expectClose(onWasm, onCpu, 1e-5, 1e-5, 'wasm dW');
     } finally {
       await tf.setBackend('cpu');
     }
   });
-
 });

@@ -14,7 +14,15 @@ import {expectClose, onCpu, refSemifield} from './layers-helpers.js';
 
 type Config = Exclude<SemifieldConfig, 'log' | 'root'> | 'log' | 'root';
 
-const semifields: Config[] = ['maxplus', 'minplus', 'log', {name: 'log', mu: -0.5}, 'root', {name: 'root', p: 3}, 'linear'];
+const semifields: Config[] = [
+  'maxplus',
+  'minplus',
+  'log',
+  {name: 'log', mu: -0.5},
+  'root',
+  {name: 'root', p: 3},
+  'linear',
+];
 const label = (sf: Config) => (typeof sf === 'string' ? sf : JSON.stringify(sf));
 
 /** Inputs in the semifield's domain: root needs x ≥ 0 (and a positive kernel keeps terms alive). */
@@ -27,9 +35,30 @@ describe('layers: SemifieldConv2D forward', () => {
   onCpu();
 
   const geometries = [
-    {label: 'valid, stride 1', args: {padding: 'valid' as const}, pad: [0, 0, 0, 0] as [number, number, number, number], strides: [1, 1], dilations: [1, 1], groups: 1},
-    {label: "'same', strides 2, groups 2", args: {padding: 'same' as const, strides: 2, groups: 2}, pad: [1, 1, 0, 1] as [number, number, number, number], strides: [2, 2], dilations: [1, 1], groups: 2},
-    {label: 'valid, dilation [2, 1]', args: {padding: 'valid' as const, dilationRate: [2, 1] as [number, number]}, pad: [0, 0, 0, 0] as [number, number, number, number], strides: [1, 1], dilations: [2, 1], groups: 1},
+    {
+      label: 'valid, stride 1',
+      args: {padding: 'valid' as const},
+      pad: [0, 0, 0, 0] as [number, number, number, number],
+      strides: [1, 1],
+      dilations: [1, 1],
+      groups: 1,
+    },
+    {
+      label: "'same', strides 2, groups 2",
+      args: {padding: 'same' as const, strides: 2, groups: 2},
+      pad: [1, 1, 0, 1] as [number, number, number, number],
+      strides: [2, 2],
+      dilations: [1, 1],
+      groups: 2,
+    },
+    {
+      label: 'valid, dilation [2, 1]',
+      args: {padding: 'valid' as const, dilationRate: [2, 1] as [number, number]},
+      pad: [0, 0, 0, 0] as [number, number, number, number],
+      strides: [1, 1],
+      dilations: [2, 1],
+      groups: 1,
+    },
   ];
 
   for (const sf of semifields) {
@@ -47,7 +76,10 @@ describe('layers: SemifieldConv2D forward', () => {
         const y = layer.apply(xt) as tf.Tensor;
         const w = kernel.dataSync();
         const ref = referenceConv2d(x, xShape, w, kernel.shape, refSemifield(sf), {
-          strides: geo.strides as [number, number], dilations: geo.dilations as [number, number], pad: geo.pad, groups: geo.groups,
+          strides: geo.strides as [number, number],
+          dilations: geo.dilations as [number, number],
+          pad: geo.pad,
+          groups: geo.groups,
         });
         const multiplicative = ['root', 'linear'].includes(typeof sf === 'string' ? sf : sf.name);
         const expected = ref.y.map((v, i) => (multiplicative ? v * biasValues[i % 4] : v + biasValues[i % 4]));
@@ -60,28 +92,61 @@ describe('layers: SemifieldConv2D forward', () => {
   }
 
   it("equals the op called with the layer's kernel (kind 'conv', groups 2, 'same')", () => {
-    const layer = layers.semifieldConv2d({filters: 6, kernelSize: [3, 2], semifield: {name: 'log', mu: 0.3}, kind: 'conv', groups: 2, padding: 'same', useBias: false});
+    const layer = layers.semifieldConv2d({
+      filters: 6,
+      kernelSize: [3, 2],
+      semifield: {name: 'log', mu: 0.3},
+      kind: 'conv',
+      groups: 2,
+      padding: 'same',
+      useBias: false,
+    });
     const x = tf.tensor4d(normal(2 * 5 * 5 * 4, 5), [2, 5, 5, 4]);
     const y = layer.apply(x) as tf.Tensor;
     const kernel = layer.getWeights()[0];
-    const viaOp = semifieldConv2d(x, kernel as tf.Tensor4D, {name: 'log', mu: 0.3}, {kind: 'conv', groups: 2, pad: 'same'});
+    const viaOp = semifieldConv2d(
+      x,
+      kernel as tf.Tensor4D,
+      {name: 'log', mu: 0.3},
+      {kind: 'conv', groups: 2, pad: 'same'},
+    );
     expect(Array.from(y.dataSync())).to.deep.equal(Array.from(viaOp.dataSync()));
     tf.dispose([x, y, viaOp]);
   });
 
   it("kind 'conv' equals 'corr' with the kernel mirrored in both spatial axes", () => {
-    const layer = layers.semifieldConv2d({filters: 3, kernelSize: 3, semifield: 'maxplus', kind: 'conv', useBias: false});
+    const layer = layers.semifieldConv2d({
+      filters: 3,
+      kernelSize: 3,
+      semifield: 'maxplus',
+      kind: 'conv',
+      useBias: false,
+    });
     const x = tf.tensor4d(normal(1 * 6 * 6 * 2, 8), [1, 6, 6, 2]);
     const y = layer.apply(x) as tf.Tensor;
     const mirrored = tf.reverse(layer.getWeights()[0], [0, 1]);
     const w = mirrored.dataSync();
-    const ref = referenceConv2d(x.dataSync(), [1, 6, 6, 2], w, [3, 3, 2, 3], {name: 'maxplus'}, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1});
+    const ref = referenceConv2d(
+      x.dataSync(),
+      [1, 6, 6, 2],
+      w,
+      [3, 3, 2, 3],
+      {name: 'maxplus'},
+      {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 1},
+    );
     expectClose(y.dataSync(), ref.y, 1e-6, 0, 'conv output');
     tf.dispose([x, y, mirrored]);
   });
 
-  it("isotropic quadratic kernel: [kh, kw, Cin/groups, filters] from a log-scale per (input, output) pair, mapped into the semifield (rtol 1e-5)", () => {
-    const layer = layers.semifieldConv2d({filters: 4, kernelSize: 3, groups: 2, semifield: 'minplus', kernel: 'isotropic', useBias: false});
+  it('isotropic quadratic kernel: [kh, kw, Cin/groups, filters] from a log-scale per (input, output) pair, mapped into the semifield (rtol 1e-5)', () => {
+    const layer = layers.semifieldConv2d({
+      filters: 4,
+      kernelSize: 3,
+      groups: 2,
+      semifield: 'minplus',
+      kernel: 'isotropic',
+      useBias: false,
+    });
     const xShape = [1, 6, 5, 4];
     const x = normal(6 * 5 * 4, 9);
     const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
@@ -100,14 +165,30 @@ describe('layers: SemifieldConv2D forward', () => {
         }
       }
     }
-    const ref = referenceConv2d(x, xShape, w, [3, 3, 2, 4], {name: 'minplus'}, {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 2});
+    const ref = referenceConv2d(
+      x,
+      xShape,
+      w,
+      [3, 3, 2, 4],
+      {name: 'minplus'},
+      {strides: [1, 1], dilations: [1, 1], pad: [0, 0, 0, 0], groups: 2},
+    );
     expectClose(y.dataSync(), ref.y, 1e-5, 1e-6, 'quadratic conv');
-    expect(() => layers.semifieldConv2d({filters: 2, kernelSize: 3, kernel: 'anisotropic', kernelInitializer: 'zeros'})).to.throw(/kernelInitializer: only applies to free kernels/);
+    expect(() =>
+      layers.semifieldConv2d({filters: 2, kernelSize: 3, kernel: 'anisotropic', kernelInitializer: 'zeros'}),
+    ).to.throw(/kernelInitializer: only applies to free kernels/);
     tf.dispose([xt, y, logScale]);
   });
 
   it('linear semifield without bias equals tf.layers.conv2d with the same kernel (rtol 1e-5)', () => {
-    const layer = layers.semifieldConv2d({filters: 5, kernelSize: 3, semifield: 'linear', useBias: false, padding: 'same', strides: 2});
+    const layer = layers.semifieldConv2d({
+      filters: 5,
+      kernelSize: 3,
+      semifield: 'linear',
+      useBias: false,
+      padding: 'same',
+      strides: 2,
+    });
     const reference = tf.layers.conv2d({filters: 5, kernelSize: 3, useBias: false, padding: 'same', strides: 2});
     const x = tf.tensor4d(normal(2 * 9 * 8 * 3, 2), [2, 9, 8, 3]);
     const y = layer.apply(x) as tf.Tensor;
@@ -134,7 +215,14 @@ describe('layers: SemifieldConv2D forward', () => {
   });
 
   it('applies the activation after the ⊗-bias', () => {
-    const layer = layers.semifieldConv2d({filters: 2, kernelSize: 1, semifield: 'maxplus', activation: 'relu', kernelInitializer: 'zeros', biasInitializer: {className: 'Constant', config: {value: -0.5}}});
+    const layer = layers.semifieldConv2d({
+      filters: 2,
+      kernelSize: 1,
+      semifield: 'maxplus',
+      activation: 'relu',
+      kernelInitializer: 'zeros',
+      biasInitializer: {className: 'Constant', config: {value: -0.5}},
+    });
     const x = tf.tensor4d([0, 1, 2, -3], [1, 2, 2, 1]);
     const y = layer.apply(x) as tf.Tensor;
     expect(Array.from(y.dataSync())).to.deep.equal([0, 0, 0.5, 0.5, 1.5, 1.5, 0, 0]);
@@ -164,7 +252,9 @@ describe('layers: SemifieldConv2D forward', () => {
   }
 
   it('does not leak tensors in apply / predict', () => {
-    const model = tf.sequential({layers: [layers.semifieldConv2d({inputShape: [6, 6, 2], filters: 3, kernelSize: 3, semifield: 'log'})]});
+    const model = tf.sequential({
+      layers: [layers.semifieldConv2d({inputShape: [6, 6, 2], filters: 3, kernelSize: 3, semifield: 'log'})],
+    });
     const x = tf.ones([1, 6, 6, 2]);
     tf.dispose(model.predict(x) as tf.Tensor);
     const before = tf.memory().numTensors;
@@ -179,7 +269,11 @@ describe('layers: SemifieldConv2D gradients', () => {
 
   for (const sf of semifields) {
     it(`${label(sf)}: tf.variableGrads reaches kernel and bias; bias gradient matches its closed form (rtol 1e-4)`, () => {
-      const model = tf.sequential({layers: [layers.semifieldConv2d({inputShape: [5, 5, 2], filters: 3, kernelSize: 3, semifield: sf, padding: 'same'})]});
+      const model = tf.sequential({
+        layers: [
+          layers.semifieldConv2d({inputShape: [5, 5, 2], filters: 3, kernelSize: 3, semifield: sf, padding: 'same'}),
+        ],
+      });
       const x = tf.tensor4d(inputFor(sf, 2 * 5 * 5 * 2, 21), [2, 5, 5, 2]);
       const r = tf.tensor4d(normal(2 * 5 * 5 * 3, 22), [2, 5, 5, 3]);
       const [kernelVar] = model.getWeights();
@@ -202,7 +296,14 @@ describe('layers: SemifieldConv2D gradients', () => {
 
   for (const sf of [{name: 'log', mu: 0.5}, 'root', 'linear'] as Config[]) {
     it(`${label(sf)}: kernel gradient matches central finite differences of the float64 reference (rtol 2e-3)`, () => {
-      const layer = layers.semifieldConv2d({filters: 2, kernelSize: 2, semifield: sf, useBias: false, strides: [2, 1], padding: 'same'});
+      const layer = layers.semifieldConv2d({
+        filters: 2,
+        kernelSize: 2,
+        semifield: sf,
+        useBias: false,
+        strides: [2, 1],
+        padding: 'same',
+      });
       const xShape = [1, 5, 4, 3];
       const x = inputFor(sf, 5 * 4 * 3, 31);
       const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
@@ -215,8 +316,24 @@ describe('layers: SemifieldConv2D gradients', () => {
       const grad = Object.values(grads)[0].dataSync();
       const coords = Array.from({length: kernel.size}, (_, i) => i);
       // 'same' with stride [2, 1] and a 2×2 kernel on 5×4: pad rows [0, 1], cols [0, 1].
-      const geo = {strides: [2, 1] as [number, number], dilations: [1, 1] as [number, number], pad: [0, 1, 0, 1] as [number, number, number, number], groups: 1};
-      const fd = finiteDifferenceGrad(x, xShape, kernel.dataSync(), kernel.shape, refSemifield(sf), geo, r, 'w', coords, 1e-4);
+      const geo = {
+        strides: [2, 1] as [number, number],
+        dilations: [1, 1] as [number, number],
+        pad: [0, 1, 0, 1] as [number, number, number, number],
+        groups: 1,
+      };
+      const fd = finiteDifferenceGrad(
+        x,
+        xShape,
+        kernel.dataSync(),
+        kernel.shape,
+        refSemifield(sf),
+        geo,
+        r,
+        'w',
+        coords,
+        1e-4,
+      );
       expectClose(grad, fd, 2e-3, 2e-4, 'kernel gradient');
       tf.dispose([xt, y, rt, kernel, ...Object.values(grads)]);
     });

@@ -16,7 +16,13 @@ export function refSemifield(config: string | {name: string; mu?: number; p?: nu
 }
 
 /** |a − b| ≤ atol + rtol·|b| elementwise, with the worst offender in the message. */
-export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rtol: number, atol: number, what: string): void {
+export function expectClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  rtol: number,
+  atol: number,
+  what: string,
+): void {
   expect(actual.length, `${what}: length`).to.equal(expected.length);
   let worst = -1;
   let worstExcess = 0;
@@ -31,7 +37,9 @@ export function expectClose(actual: ArrayLike<number>, expected: ArrayLike<numbe
     }
   }
   if (worst >= 0) {
-    expect.fail(`${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`);
+    expect.fail(
+      `${what}: element ${worst} is ${actual[worst]}, expected ${expected[worst]} (rtol ${rtol}, atol ${atol})`,
+    );
   }
 }
 
@@ -48,7 +56,9 @@ export function expectThrowsMentioning(fn: () => unknown, ...fragments: string[]
 }
 
 /** Save a model to memory and load it back (the artifacts are JSON-cloned, as a file would be). */
-export async function roundTrip(model: tf.LayersModel): Promise<{loaded: tf.LayersModel; artifacts: tf.io.ModelArtifacts}> {
+export async function roundTrip(
+  model: tf.LayersModel,
+): Promise<{loaded: tf.LayersModel; artifacts: tf.io.ModelArtifacts}> {
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {

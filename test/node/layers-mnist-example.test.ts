@@ -52,7 +52,8 @@ describe('examples/node-mnist', () => {
           const si = i - dy;
           const sj = j - dx;
           const expected = si >= 0 && si < 28 && sj >= 0 && sj < 28 ? images[n * 784 + si * 28 + sj] : 0;
-          if (shifted[n * 784 + i * 28 + j] !== expected) expect.fail(`digit ${n} shifted by (${dy}, ${dx}): pixel (${i}, ${j})`);
+          if (shifted[n * 784 + i * 28 + j] !== expected)
+            expect.fail(`digit ${n} shifted by (${dy}, ${dx}): pixel (${i}, ${j})`);
         }
       }
     }
@@ -70,7 +71,9 @@ describe('examples/node-mnist', () => {
         expect(y.shape, variant).to.deep.equal([3, 10]);
         await model.save(fileSystemIO(join(folder, variant)));
         const loaded = await tf.loadLayersModel(fileSystemIO(join(folder, variant)));
-        expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync()), variant).to.deep.equal(Array.from(y.dataSync()));
+        expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync()), variant).to.deep.equal(
+          Array.from(y.dataSync()),
+        );
         model.dispose();
         loaded.dispose();
       }
@@ -84,18 +87,37 @@ describe('examples/node-mnist', () => {
     const out = await mkdtemp(join(tmpdir(), 'semifield-mnist-run-'));
     try {
       const run = async (jobs: number) => {
-        const args = ['--import', 'tsx', 'examples/node-mnist/main.ts', '--train', '320', '--test', '160', '--epochs', '2',
-          '--variants', 'baseline,maxplus-conv,log-conv', '--jobs', String(jobs), '--no-progress', '--out', join(out, `jobs${jobs}`)];
+        const args = [
+          '--import',
+          'tsx',
+          'examples/node-mnist/main.ts',
+          '--train',
+          '320',
+          '--test',
+          '160',
+          '--epochs',
+          '2',
+          '--variants',
+          'baseline,maxplus-conv,log-conv',
+          '--jobs',
+          String(jobs),
+          '--no-progress',
+          '--out',
+          join(out, `jobs${jobs}`),
+        ];
         const {stdout} = await promisify(execFile)(process.execPath, args, {maxBuffer: 1 << 24});
         return stdout;
       };
-      const rows = (stdout: string) => stdout.split('\n').filter((l) => /^\| (baseline|maxplus-conv|log-conv) \|/.test(l));
+      const rows = (stdout: string) =>
+        stdout.split('\n').filter((l) => /^\| (baseline|maxplus-conv|log-conv) \|/.test(l));
       const accuracies = (stdout: string) => rows(stdout).map((l) => l.split('|')[4].trim());
       const parallel = await run(2);
       expect(parallel).to.contain('2 variants at a time');
       expect(rows(parallel), parallel).to.have.length(3);
       for (const variant of ['baseline', 'maxplus-conv', 'log-conv']) {
-        expect(parallel, variant).to.match(new RegExp(`${variant}: test accuracy [0-9.]+%, [0-9.]+ s/epoch; saved to .* \\(reloaded: same accuracy\\)`));
+        expect(parallel, variant).to.match(
+          new RegExp(`${variant}: test accuracy [0-9.]+%, [0-9.]+ s/epoch; saved to .* \\(reloaded: same accuracy\\)`),
+        );
         expect(await readdir(join(out, 'jobs2', variant))).to.include.members(['model.json', 'weights.bin']);
       }
       const sequential = await run(1);

@@ -43,10 +43,21 @@ describe('layers: training with model.fit', () => {
       const {x, y} = barsTask(64, 7);
       const model = tf.sequential({
         layers: [
-          layers.semifieldConv2d({inputShape: [8, 8, 1], filters: 4, kernelSize: 3, semifield: sf, padding: 'same', kernelInitializer: undefined}),
+          layers.semifieldConv2d({
+            inputShape: [8, 8, 1],
+            filters: 4,
+            kernelSize: 3,
+            semifield: sf,
+            padding: 'same',
+            kernelInitializer: undefined,
+          }),
           layers.semifieldPooling2d({poolSize: 2, semifield: sf === 'root' ? 'root' : 'maxplus', kernel: 'isotropic'}),
           tf.layers.flatten(),
-          tf.layers.dense({units: 2, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 1})}),
+          tf.layers.dense({
+            units: 2,
+            activation: 'softmax',
+            kernelInitializer: tf.initializers.glorotUniform({seed: 1}),
+          }),
         ],
       });
       model.compile({optimizer: tf.train.adam(0.02), loss: 'categoricalCrossentropy'});
@@ -68,15 +79,38 @@ describe('layers: serialisation', () => {
     const model = tf.sequential({
       layers: [
         layers.semifieldConv2d({
-          inputShape: [8, 8, 1], filters: 4, kernelSize: [3, 2], semifield: {name: 'log', mu: 0.25}, padding: 'same', kind: 'conv',
-          activation: 'relu', kernelInitializer: tf.initializers.randomNormal({stddev: 0.3, seed: 4}),
-          kernelRegularizer: tf.regularizers.l2({l2: 1e-3}), biasConstraint: tf.constraints.nonNeg(), name: 'log_conv',
+          inputShape: [8, 8, 1],
+          filters: 4,
+          kernelSize: [3, 2],
+          semifield: {name: 'log', mu: 0.25},
+          padding: 'same',
+          kind: 'conv',
+          activation: 'relu',
+          kernelInitializer: tf.initializers.randomNormal({stddev: 0.3, seed: 4}),
+          kernelRegularizer: tf.regularizers.l2({l2: 1e-3}),
+          biasConstraint: tf.constraints.nonNeg(),
+          name: 'log_conv',
         }),
-        layers.semifieldPooling2d({poolSize: 3, strides: 2, padding: 'same', semifield: {name: 'root', p: 3}, kernel: {type: 'isotropic', scaleRange: [0.3, 3]}}),
-        layers.semifieldConv2d({filters: 4, kernelSize: 3, groups: 2, semifield: 'maxplus', useBias: false, kernel: {type: 'anisotropic', axisScales: [2, 0.3]}}),
+        layers.semifieldPooling2d({
+          poolSize: 3,
+          strides: 2,
+          padding: 'same',
+          semifield: {name: 'root', p: 3},
+          kernel: {type: 'isotropic', scaleRange: [0.3, 3]},
+        }),
+        layers.semifieldConv2d({
+          filters: 4,
+          kernelSize: 3,
+          groups: 2,
+          semifield: 'maxplus',
+          useBias: false,
+          kernel: {type: 'anisotropic', axisScales: [2, 0.3]},
+        }),
         layers.morphologicalClosing2d({kernelSize: 3, kernel: {type: 'anisotropic', axisScales: [2, 0.5]}}),
         layers.morphologicalOpening2d({kernelSize: 3, kernel: 'free'}),
-        layers.semifieldPooling2d({kernel: {type: 'free', initializer: {className: 'RandomUniform', config: {minval: -0.2, maxval: 0, seed: 9}}}}),
+        layers.semifieldPooling2d({
+          kernel: {type: 'free', initializer: {className: 'RandomUniform', config: {minval: -0.2, maxval: 0, seed: 9}}},
+        }),
         tf.layers.flatten(),
         tf.layers.dense({units: 2, activation: 'softmax'}),
       ],
@@ -101,12 +135,16 @@ describe('layers: serialisation', () => {
 
   it('works in the functional API (tf.model) next to standard layers; summary, predict and evaluate run', async () => {
     const input = tf.input({shape: [8, 8, 1]});
-    const a = layers.semifieldConv2d({filters: 3, kernelSize: 3, semifield: 'maxplus', padding: 'same', name: 'sf_conv'}).apply(input) as tf.SymbolicTensor;
+    const a = layers
+      .semifieldConv2d({filters: 3, kernelSize: 3, semifield: 'maxplus', padding: 'same', name: 'sf_conv'})
+      .apply(input) as tf.SymbolicTensor;
     const b = tf.layers.conv2d({filters: 3, kernelSize: 3, padding: 'same'}).apply(input) as tf.SymbolicTensor;
     const merged = tf.layers.concatenate().apply([a, b]) as tf.SymbolicTensor;
     const pooled = layers.semifieldPooling2d({poolSize: 2, name: 'sf_pool'}).apply(merged) as tf.SymbolicTensor;
     expect(pooled.shape).to.deep.equal([null, 4, 4, 6]);
-    const out = tf.layers.dense({units: 2, activation: 'softmax'}).apply(tf.layers.flatten().apply(pooled)) as tf.SymbolicTensor;
+    const out = tf.layers
+      .dense({units: 2, activation: 'softmax'})
+      .apply(tf.layers.flatten().apply(pooled)) as tf.SymbolicTensor;
     const model = tf.model({inputs: input, outputs: out});
     const lines: string[] = [];
     model.summary(undefined, undefined, (line) => lines.push(line));
@@ -117,7 +155,9 @@ describe('layers: serialisation', () => {
     expect(Number.isFinite(loss.dataSync()[0])).to.equal(true);
     expect(accuracy.dataSync()[0]).to.be.within(0, 1);
     const {loaded} = await roundTrip(model);
-    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(
+      Array.from((model.predict(x) as tf.Tensor).dataSync()),
+    );
   });
 });
 
@@ -129,19 +169,67 @@ describe('layers: bad configurations', () => {
     ['filters = -2', () => layers.semifieldConv2d({filters: -2, kernelSize: 3}), ['filters', '-2']],
     ['filters = 2.5', () => layers.semifieldConv2d({filters: 2.5, kernelSize: 3}), ['filters', '2.5']],
     ['missing kernelSize', () => layers.semifieldConv2d({filters: 2} as never), ['kernelSize', 'undefined']],
-    ['unknown semifield', () => layers.semifieldConv2d({filters: 2, kernelSize: 3, semifield: 'tropical' as never}), ['semifield', "'tropical'", 'maxplus']],
-    ['log with mu 0', () => layers.semifieldConv2d({filters: 2, kernelSize: 3, semifield: {name: 'log', mu: 0}}), ['semifield.mu', '0']],
-    ['groups not dividing filters', () => layers.semifieldConv2d({filters: 3, kernelSize: 3, groups: 2}), ['groups', 'filters (3)', '2']],
-    ["padding 'causal'", () => layers.semifieldConv2d({filters: 2, kernelSize: 3, padding: 'causal' as never}), ['padding', "'causal'"]],
-    ["kind 'full'", () => layers.semifieldConv2d({filters: 2, kernelSize: 3, kind: 'full' as never}), ['kind', "'full'"]],
-    ['channelsFirst', () => layers.semifieldConv2d({filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' as never}), ['dataFormat', 'channelsFirst']],
-    ['unknown initializer', () => layers.semifieldConv2d({filters: 2, kernelSize: 3, kernelInitializer: 'dense'}), ['kernelInitializer', "'dense'"]],
-    ['unknown activation', () => layers.semifieldConv2d({filters: 2, kernelSize: 3, activation: 'sparkle' as never}), ['activation', "'sparkle'"]],
+    [
+      'unknown semifield',
+      () => layers.semifieldConv2d({filters: 2, kernelSize: 3, semifield: 'tropical' as never}),
+      ['semifield', "'tropical'", 'maxplus'],
+    ],
+    [
+      'log with mu 0',
+      () => layers.semifieldConv2d({filters: 2, kernelSize: 3, semifield: {name: 'log', mu: 0}}),
+      ['semifield.mu', '0'],
+    ],
+    [
+      'groups not dividing filters',
+      () => layers.semifieldConv2d({filters: 3, kernelSize: 3, groups: 2}),
+      ['groups', 'filters (3)', '2'],
+    ],
+    [
+      "padding 'causal'",
+      () => layers.semifieldConv2d({filters: 2, kernelSize: 3, padding: 'causal' as never}),
+      ['padding', "'causal'"],
+    ],
+    [
+      "kind 'full'",
+      () => layers.semifieldConv2d({filters: 2, kernelSize: 3, kind: 'full' as never}),
+      ['kind', "'full'"],
+    ],
+    [
+      'channelsFirst',
+      () => layers.semifieldConv2d({filters: 2, kernelSize: 3, dataFormat: 'channelsFirst' as never}),
+      ['dataFormat', 'channelsFirst'],
+    ],
+    [
+      'unknown initializer',
+      () => layers.semifieldConv2d({filters: 2, kernelSize: 3, kernelInitializer: 'dense'}),
+      ['kernelInitializer', "'dense'"],
+    ],
+    [
+      'unknown activation',
+      () => layers.semifieldConv2d({filters: 2, kernelSize: 3, activation: 'sparkle' as never}),
+      ['activation', "'sparkle'"],
+    ],
     ['pooling: poolSize [2, 0]', () => layers.semifieldPooling2d({poolSize: [2, 0]}), ['poolSize', '[2,0]']],
-    ['pooling: unknown kernel type', () => layers.semifieldPooling2d({kernel: 'gaussian' as never}), ['kernel', 'gaussian', 'isotropic']],
-    ['pooling: stray kernel option', () => layers.semifieldPooling2d({kernel: {type: 'isotropic', theta: 1} as never}), ['kernel', 'theta']],
-    ['pooling: negative scale range', () => layers.semifieldPooling2d({kernel: {type: 'isotropic', scaleRange: [-1, 2]}}), ['kernel.scaleRange', '[-1,2]']],
-    ['opening with minplus', () => layers.morphologicalOpening2d({semifield: 'minplus'}), ['semifield', "'minplus'", 'maxplus']],
+    [
+      'pooling: unknown kernel type',
+      () => layers.semifieldPooling2d({kernel: 'gaussian' as never}),
+      ['kernel', 'gaussian', 'isotropic'],
+    ],
+    [
+      'pooling: stray kernel option',
+      () => layers.semifieldPooling2d({kernel: {type: 'isotropic', theta: 1} as never}),
+      ['kernel', 'theta'],
+    ],
+    [
+      'pooling: negative scale range',
+      () => layers.semifieldPooling2d({kernel: {type: 'isotropic', scaleRange: [-1, 2]}}),
+      ['kernel.scaleRange', '[-1,2]'],
+    ],
+    [
+      'opening with minplus',
+      () => layers.morphologicalOpening2d({semifield: 'minplus'}),
+      ['semifield', "'minplus'", 'maxplus'],
+    ],
   ];
   for (const [label, make, fragments] of cases) {
     it(`${label}: throws an Error naming the argument, the expectation and the value; no tensor leaks`, () => {
@@ -154,11 +242,18 @@ describe('layers: bad configurations', () => {
   it('groups not dividing the input channels fails at build time, naming groups and the channel count', () => {
     const before = tf.memory().numTensors;
     const layer = layers.semifieldConv2d({filters: 4, kernelSize: 3, groups: 2});
-    expectThrowsMentioning(() => tf.sequential({layers: [tf.layers.inputLayer({inputShape: [8, 8, 3]}), layer]}), 'groups', 'input channels (3)', '2');
+    expectThrowsMentioning(
+      () => tf.sequential({layers: [tf.layers.inputLayer({inputShape: [8, 8, 3]}), layer]}),
+      'groups',
+      'input channels (3)',
+      '2',
+    );
     expect(tf.memory().numTensors).to.equal(before);
   });
 
   it('rank-3 input fails at model construction with a tfjs input-spec error', () => {
-    expect(() => tf.sequential({layers: [layers.semifieldConv2d({inputShape: [8, 8], filters: 2, kernelSize: 3})]})).to.throw(/ndim=4/);
+    expect(() =>
+      tf.sequential({layers: [layers.semifieldConv2d({inputShape: [8, 8], filters: 2, kernelSize: 3})]}),
+    ).to.throw(/ndim=4/);
   });
 });

@@ -22,10 +22,17 @@ function offsets(kh: number, kw: number): Array<[number, number]> {
 
 /** q(z) = −zᵀ Σ⁻¹ z / 4, Σ⁻¹ = R(θ) diag(e^{−2a}, e^{−2b}) R(θ)ᵀ, by explicit matrix products. */
 function anisotropicQ(z: [number, number], theta: number, a: number, b: number): number {
-  const R = [[Math.cos(theta), -Math.sin(theta)], [Math.sin(theta), Math.cos(theta)]];
+  const R = [
+    [Math.cos(theta), -Math.sin(theta)],
+    [Math.sin(theta), Math.cos(theta)],
+  ];
   const D = [Math.exp(-2 * a), Math.exp(-2 * b)];
-  const inv = [[0, 0], [0, 0]];
-  for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) for (let k = 0; k < 2; k++) inv[i][j] += R[i][k] * D[k] * R[j][k];
+  const inv = [
+    [0, 0],
+    [0, 0],
+  ];
+  for (let i = 0; i < 2; i++)
+    for (let j = 0; j < 2; j++) for (let k = 0; k < 2; k++) inv[i][j] += R[i][k] * D[k] * R[j][k];
   let form = 0;
   for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) form += z[i] * inv[i][j] * z[j];
   return -form / 4;
@@ -34,8 +41,8 @@ function anisotropicQ(z: [number, number], theta: number, a: number, b: number):
 /** The semifield filter [kh, kw, 1, C] for a structuring function, per the pooling layer's design (docs/layers.md). */
 function toSemifield(q: number, sf: SemifieldConfig): number {
   const name = typeof sf === 'string' ? sf : sf.name;
-  const mu = typeof sf === 'object' && 'mu' in sf ? sf.mu ?? 1 : 1;
-  const p = typeof sf === 'object' && 'p' in sf ? sf.p ?? 2 : 2;
+  const mu = typeof sf === 'object' && 'mu' in sf ? (sf.mu ?? 1) : 1;
+  const p = typeof sf === 'object' && 'p' in sf ? (sf.p ?? 2) : 2;
   switch (name) {
     case 'maxplus':
       return q;
@@ -57,11 +64,24 @@ function depthwiseGeometry(pad: [number, number, number, number], strides: [numb
 describe('layers: SemifieldPooling2D', () => {
   onCpu();
 
-  const semifields: SemifieldConfig[] = ['maxplus', 'minplus', {name: 'log', mu: 0.5}, {name: 'log', mu: -0.5}, 'root', 'linear'];
+  const semifields: SemifieldConfig[] = [
+    'maxplus',
+    'minplus',
+    {name: 'log', mu: 0.5},
+    {name: 'log', mu: -0.5},
+    'root',
+    'linear',
+  ];
 
   for (const sf of semifields) {
     it(`${JSON.stringify(sf)}, isotropic: output = reference with kernel −‖z‖²/(4s) mapped into the semifield (rtol 1e-5)`, () => {
-      const layer = layers.semifieldPooling2d({poolSize: 3, strides: 2, padding: 'same', semifield: sf, kernel: 'isotropic'});
+      const layer = layers.semifieldPooling2d({
+        poolSize: 3,
+        strides: 2,
+        padding: 'same',
+        semifield: sf,
+        kernel: 'isotropic',
+      });
       const xShape = [2, 7, 6, 3];
       const x = uniform(2 * 7 * 6 * 3, 0, 2, 41);
       const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
@@ -76,7 +96,14 @@ describe('layers: SemifieldPooling2D', () => {
         for (let c = 0; c < 3; c++) w[t * 3 + c] = toSemifield(-(z1 * z1 + z2 * z2) / (4 * scales[c]), sf);
       });
       // 'same', stride 2, 3×3 on 7×6: rows pad [1, 1], cols pad [0, 1].
-      const ref = referenceConv2d(x, xShape, w, [3, 3, 1, 3], refSemifield(sf as never), depthwiseGeometry([1, 1, 0, 1], [2, 2], 3));
+      const ref = referenceConv2d(
+        x,
+        xShape,
+        w,
+        [3, 3, 1, 3],
+        refSemifield(sf as never),
+        depthwiseGeometry([1, 1, 0, 1], [2, 2], 3),
+      );
       expect(y.shape).to.deep.equal(ref.shape);
       expect(layer.computeOutputShape([null, 7, 6, 3])).to.deep.equal([null, 4, 3, 3]);
       expectClose(y.dataSync(), ref.y, 1e-5, 1e-6, 'pooling output');
@@ -85,7 +112,12 @@ describe('layers: SemifieldPooling2D', () => {
   }
 
   it('anisotropic: kernel = −zᵀ R diag(e^{−2a}, e^{−2b}) Rᵀ z / 4 per channel, orientation-space init (rtol 1e-5)', () => {
-    const layer = layers.semifieldPooling2d({poolSize: [5, 3], strides: 1, padding: 'valid', kernel: {type: 'anisotropic', axisScales: [3, 0.5]}});
+    const layer = layers.semifieldPooling2d({
+      poolSize: [5, 3],
+      strides: 1,
+      padding: 'valid',
+      kernel: {type: 'anisotropic', axisScales: [3, 0.5]},
+    });
     const xShape = [1, 7, 6, 4];
     const x = normal(7 * 6 * 4, 43);
     const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
@@ -104,7 +136,14 @@ describe('layers: SemifieldPooling2D', () => {
     offsets(5, 3).forEach((z, t) => {
       for (let c = 0; c < 4; c++) w[t * 4 + c] = anisotropicQ(z, thetaV[c], aV[c], bV[c]);
     });
-    const ref = referenceConv2d(x, xShape, w, [5, 3, 1, 4], {name: 'maxplus'}, depthwiseGeometry([0, 0, 0, 0], [1, 1], 4));
+    const ref = referenceConv2d(
+      x,
+      xShape,
+      w,
+      [5, 3, 1, 4],
+      {name: 'maxplus'},
+      depthwiseGeometry([0, 0, 0, 0], [1, 1], 4),
+    );
     expectClose(y.dataSync(), ref.y, 1e-5, 1e-6, 'anisotropic pooling');
     const filter = layer.filter();
     expectClose(filter.dataSync(), w, 1e-5, 1e-6, 'filter()');
@@ -122,7 +161,9 @@ describe('layers: SemifieldPooling2D', () => {
 
   it("free linear kernel starts as average pooling (poolSize 3, strides 2, 'valid'; rtol 1e-5)", () => {
     const x = tf.tensor4d(normal(1 * 9 * 9 * 2, 45), [1, 9, 9, 2]);
-    const y = layers.semifieldPooling2d({poolSize: 3, strides: 2, padding: 'valid', semifield: 'linear', kernel: 'free'}).apply(x) as tf.Tensor;
+    const y = layers
+      .semifieldPooling2d({poolSize: 3, strides: 2, padding: 'valid', semifield: 'linear', kernel: 'free'})
+      .apply(x) as tf.Tensor;
     const expected = tf.avgPool(x, 3, 2, 'valid');
     expectClose(y.dataSync(), expected.dataSync(), 1e-5, 1e-6, 'avg pooling');
     tf.dispose([x, y, expected]);
@@ -130,7 +171,18 @@ describe('layers: SemifieldPooling2D', () => {
 
   for (const kernel of ['free', 'isotropic', 'anisotropic'] as const) {
     it(`${kernel}: gradients flow into every kernel parameter (tf.variableGrads, each parameter non-zero)`, () => {
-      const model = tf.sequential({layers: [layers.semifieldPooling2d({inputShape: [6, 6, 3], poolSize: 3, strides: 1, padding: 'same', semifield: {name: 'log', mu: 0.5}, kernel})]});
+      const model = tf.sequential({
+        layers: [
+          layers.semifieldPooling2d({
+            inputShape: [6, 6, 3],
+            poolSize: 3,
+            strides: 1,
+            padding: 'same',
+            semifield: {name: 'log', mu: 0.5},
+            kernel,
+          }),
+        ],
+      });
       const x = tf.tensor4d(normal(2 * 6 * 6 * 3, 46), [2, 6, 6, 3]);
       const r = tf.tensor4d(normal(2 * 6 * 6 * 3, 47), [2, 6, 6, 3]);
       const {value, grads} = tf.variableGrads(() => tf.sum(tf.mul(model.predict(x) as tf.Tensor, r)) as tf.Scalar);
@@ -138,7 +190,10 @@ describe('layers: SemifieldPooling2D', () => {
       expect(Object.keys(grads)).to.have.length(expectedCount);
       for (const [name, g] of Object.entries(grads)) {
         const values = g.dataSync();
-        expect(values.every((v) => Number.isFinite(v)), `${name} finite`).to.equal(true);
+        expect(
+          values.every((v) => Number.isFinite(v)),
+          `${name} finite`,
+        ).to.equal(true);
         // Every channel's parameters take part, so every channel gets a gradient.
         const perChannel = tf.tidy(() => tf.max(tf.abs(tf.reshape(g, [-1, 3])), 0).dataSync());
         for (let c = 0; c < 3; c++) expect(perChannel[c], `${name}[channel ${c}]`).to.be.greaterThan(0);
@@ -149,7 +204,13 @@ describe('layers: SemifieldPooling2D', () => {
 
   it('isotropic log-scale gradient matches central finite differences through the reference (rtol 1e-3)', () => {
     const sf = {name: 'log' as const, mu: 0.5};
-    const layer = layers.semifieldPooling2d({poolSize: 3, strides: 2, padding: 'same', semifield: sf, kernel: 'isotropic'});
+    const layer = layers.semifieldPooling2d({
+      poolSize: 3,
+      strides: 2,
+      padding: 'same',
+      semifield: sf,
+      kernel: 'isotropic',
+    });
     const xShape = [1, 5, 5, 2];
     const x = normal(5 * 5 * 2, 48);
     const xt = tf.tensor4d(x, xShape as [number, number, number, number]);
@@ -166,7 +227,18 @@ describe('layers: SemifieldPooling2D', () => {
     taps.forEach(([z1, z2], t) => {
       for (let c = 0; c < 2; c++) w[t * 2 + c] = -(z1 * z1 + z2 * z2) / (4 * Math.exp(logScale[c]));
     });
-    const dw = finiteDifferenceGrad(x, xShape, w, [3, 3, 1, 2], {name: 'log', mu: 0.5}, geo, r, 'w', Array.from(w.keys()), 1e-5);
+    const dw = finiteDifferenceGrad(
+      x,
+      xShape,
+      w,
+      [3, 3, 1, 2],
+      {name: 'log', mu: 0.5},
+      geo,
+      r,
+      'w',
+      Array.from(w.keys()),
+      1e-5,
+    );
     const expected = [0, 1].map((c) => taps.reduce((sum, _, t) => sum + dw[t * 2 + c] * -w[t * 2 + c], 0));
     expectClose(grad, expected, 1e-3, 1e-4, 'dL/dlog s');
     tf.dispose([xt, y, rt, ...Object.values(grads)]);
@@ -199,8 +271,14 @@ describe('layers: morphological opening and closing', () => {
       expectClose(opened.dataSync(), dilate(erode(x, b), b).dataSync(), 1e-6, 1e-6, 'opening');
       expectClose(closed.dataSync(), erode(dilate(x, b), b).dataSync(), 1e-6, 1e-6, 'closing');
       const xv = x.dataSync();
-      expect(Array.from(opened.dataSync()).every((v, i) => v <= xv[i] + 1e-6), 'opening is anti-extensive').to.equal(true);
-      expect(Array.from(closed.dataSync()).every((v, i) => v >= xv[i] - 1e-6), 'closing is extensive').to.equal(true);
+      expect(
+        Array.from(opened.dataSync()).every((v, i) => v <= xv[i] + 1e-6),
+        'opening is anti-extensive',
+      ).to.equal(true);
+      expect(
+        Array.from(closed.dataSync()).every((v, i) => v >= xv[i] - 1e-6),
+        'closing is extensive',
+      ).to.equal(true);
       expectClose((opening.apply(opened) as tf.Tensor).dataSync(), opened.dataSync(), 1e-6, 1e-6, 'opening idempotent');
       expectClose((closing.apply(closed) as tf.Tensor).dataSync(), closed.dataSync(), 1e-6, 1e-6, 'closing idempotent');
       expect(opening.computeOutputShape([null, 8, 7, 3])).to.deep.equal([null, 8, 7, 3]);
@@ -210,7 +288,9 @@ describe('layers: morphological opening and closing', () => {
   it('log semifield gives a soft opening that approaches the hard one as μ → 0 (|Δ| < 0.05 at μ = 0.01)', () => {
     const x = tf.tensor4d(normal(1 * 6 * 6 * 2, 53), [1, 6, 6, 2]);
     const hard = layers.morphologicalOpening2d({kernelSize: 3, kernel: 'free'}).apply(x) as tf.Tensor;
-    const soft = layers.morphologicalOpening2d({kernelSize: 3, kernel: 'free', semifield: {name: 'log', mu: 0.01}}).apply(x) as tf.Tensor;
+    const soft = layers
+      .morphologicalOpening2d({kernelSize: 3, kernel: 'free', semifield: {name: 'log', mu: 0.01}})
+      .apply(x) as tf.Tensor;
     const diff = tf.max(tf.abs(tf.sub(hard, soft))).dataSync()[0];
     expect(diff).to.be.lessThan(0.05);
     expect(diff).to.be.greaterThan(0);

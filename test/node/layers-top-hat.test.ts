@@ -10,7 +10,13 @@ describe('MorphologicalTopHat2D layer', () => {
   for (const type of ['white', 'black'] as const) {
     it(`${type}: equals morphology.${type === 'white' ? 'topHat' : 'bottomHat'} with the layer's element; trains; saves and reloads`, async () => {
       const layer = layers.morphologicalTopHat2d({kernelSize: 3, type, kernel: 'free', inputShape: [8, 8, 2]});
-      const model = tf.sequential({layers: [layer, tf.layers.globalAveragePooling2d({}), tf.layers.dense({units: 1, kernelInitializer: tf.initializers.ones()})]});
+      const model = tf.sequential({
+        layers: [
+          layer,
+          tf.layers.globalAveragePooling2d({}),
+          tf.layers.dense({units: 1, kernelInitializer: tf.initializers.ones()}),
+        ],
+      });
       const x = tf.randomUniform([4, 8, 8, 2], 0, 1, 'float32', 1);
       const y = layer.apply(x) as tf.Tensor;
       const b = layer.structuringFunction();
@@ -25,7 +31,9 @@ describe('MorphologicalTopHat2D layer', () => {
       expect(losses[losses.length - 1]).to.be.below(losses[0]);
       const {loaded} = await roundTrip(model);
       expect(loaded.layers[0].getConfig().type).to.equal(type);
-      expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+      expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(
+        Array.from((model.predict(x) as tf.Tensor).dataSync()),
+      );
       tf.dispose([x, y, b, se, want, target]);
     });
   }

@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import fc from 'fast-check';
-import {lnsErrorBound, lnsMatMul, lnsMatMulEmulated, lnsQuantize, mitchellMaxRatio} from '../../src/primitives/index.js';
+import {
+  lnsErrorBound,
+  lnsMatMul,
+  lnsMatMulEmulated,
+  lnsQuantize,
+  mitchellMaxRatio,
+} from '../../src/primitives/index.js';
 
 /** Seeded Gaussian values (mulberry32 + Box–Muller). */
 function gaussian(count: number, seed: number, scale = 1): number[] {
@@ -13,11 +19,20 @@ function gaussian(count: number, seed: number, scale = 1): number[] {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-  return Array.from({length: count}, () => scale * Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()));
+  return Array.from(
+    {length: count},
+    () => scale * Math.sqrt(-2 * Math.log(1 - uniform())) * Math.cos(2 * Math.PI * uniform()),
+  );
 }
 
 /** Float64 product (inputs taken as given) and Σ_k |a_ik·b_kj|. */
-function reference(a: ArrayLike<number>, b: ArrayLike<number>, m: number, k: number, n: number): {y: Float64Array; scale: Float64Array} {
+function reference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  m: number,
+  k: number,
+  n: number,
+): {y: Float64Array; scale: Float64Array} {
   const y = new Float64Array(m * n);
   const scale = new Float64Array(m * n);
   for (let i = 0; i < m; i++) {
@@ -42,7 +57,14 @@ function relativeFrobenius(got: ArrayLike<number>, want: ArrayLike<number>): num
   return Math.sqrt(num / den);
 }
 
-function emulate(aValues: number[], bValues: number[], m: number, k: number, n: number, options: Parameters<typeof lnsMatMulEmulated>[2]) {
+function emulate(
+  aValues: number[],
+  bValues: number[],
+  m: number,
+  k: number,
+  n: number,
+  options: Parameters<typeof lnsMatMulEmulated>[2],
+) {
   const a = tf.tensor2d(aValues, [m, k]);
   const b = tf.tensor2d(bValues, [k, n]);
   try {
@@ -52,7 +74,12 @@ function emulate(aValues: number[], bValues: number[], m: number, k: number, n: 
   }
 }
 
-const shapes = fc.record({m: fc.integer({min: 1, max: 8}), k: fc.integer({min: 1, max: 24}), n: fc.integer({min: 1, max: 8}), seed: fc.integer()});
+const shapes = fc.record({
+  m: fc.integer({min: 1, max: 8}),
+  k: fc.integer({min: 1, max: 24}),
+  n: fc.integer({min: 1, max: 8}),
+  seed: fc.integer(),
+});
 
 describe('linear: LNS format', () => {
   it('quantises to the nearest (−1)^s·2^(e/n), keeps zeros, and respects integerBits (saturate / flush to zero)', () => {
@@ -111,7 +138,12 @@ describe('linear: lnsMatMulEmulated (bit-accurate emulation)', () => {
     const a = [1, -2, 4, 0.5];
     const b = [8, -0.25, 0, 16];
     const r = emulate(a, b, 2, 2, 2, {fracBits: 0});
-    expect(Array.from(r.sums)).to.deep.equal([1 * 8 + -2 * 0, 1 * -0.25 + -2 * 16, 4 * 8 + 0.5 * 0, 4 * -0.25 + 0.5 * 16]);
+    expect(Array.from(r.sums)).to.deep.equal([
+      1 * 8 + -2 * 0,
+      1 * -0.25 + -2 * 16,
+      4 * 8 + 0.5 * 0,
+      4 * -0.25 + 0.5 * 16,
+    ]);
     expect(Array.from(r.values)).to.deep.equal([8, -32, 32, 8]); // −32.25 → −2^5, 7 → 2^3 (log2 7 = 2.81)
     expect(Array.from(r.exponents)).to.deep.equal([3, 5, 5, 3]);
     expect(Array.from(r.negative)).to.deep.equal([0, 1, 0, 0]);
@@ -119,16 +151,23 @@ describe('linear: lnsMatMulEmulated (bit-accurate emulation)', () => {
 
   it('stays within the derived bound β·Σ|a||b| (exact and hybrid adders, mixed magnitudes)', () => {
     fc.assert(
-      fc.property(shapes, fc.integer({min: 0, max: 12}), fc.nat(), fc.integer({min: -3, max: 3}), ({m, k, n, seed}, fracBits, hRaw, decade) => {
-        const hybridBits = hRaw % (fracBits + 1);
-        const a = gaussian(m * k, seed, 10 ** decade).map((v, i) => (i % 7 === 3 ? 0 : Math.fround(v)));
-        const b = gaussian(k * n, seed + 1).map((v, i) => Math.fround(i % 2 ? -Math.abs(v) : v));
-        const options = {fracBits, hybridBits};
-        const result = emulate(a, b, m, k, n, options);
-        const beta = lnsErrorBound(options);
-        const {y, scale} = reference(a, b, m, k, n);
-        for (let i = 0; i < y.length; i++) expect(Math.abs(result.values[i] - y[i])).to.be.at.most(beta * scale[i] + 1e-300);
-      }),
+      fc.property(
+        shapes,
+        fc.integer({min: 0, max: 12}),
+        fc.nat(),
+        fc.integer({min: -3, max: 3}),
+        ({m, k, n, seed}, fracBits, hRaw, decade) => {
+          const hybridBits = hRaw % (fracBits + 1);
+          const a = gaussian(m * k, seed, 10 ** decade).map((v, i) => (i % 7 === 3 ? 0 : Math.fround(v)));
+          const b = gaussian(k * n, seed + 1).map((v, i) => Math.fround(i % 2 ? -Math.abs(v) : v));
+          const options = {fracBits, hybridBits};
+          const result = emulate(a, b, m, k, n, options);
+          const beta = lnsErrorBound(options);
+          const {y, scale} = reference(a, b, m, k, n);
+          for (let i = 0; i < y.length; i++)
+            expect(Math.abs(result.values[i] - y[i])).to.be.at.most(beta * scale[i] + 1e-300);
+        },
+      ),
       {numRuns: 100},
     );
   });
@@ -178,8 +217,12 @@ describe('linear: lnsMatMul (tfjs ops)', () => {
         // float32 accumulators (≤ k·2^−24·Σ|t|) and float32 logs (≤ ~1e-6 relative) on top of the emulation.
         const float32 = (k + 4) * 2 ** -23;
         for (let i = 0; i < y.length; i++) {
-          expect(Math.abs(got[i] - emulated.values[i])).to.be.at.most(step * Math.abs(emulated.values[i]) + float32 * scale[i] * 4 + 1e-30);
-          expect(Math.abs(got[i] - y[i])).to.be.at.most((lnsErrorBound(options) + step + 4 * float32) * scale[i] + 1e-30);
+          expect(Math.abs(got[i] - emulated.values[i])).to.be.at.most(
+            step * Math.abs(emulated.values[i]) + float32 * scale[i] * 4 + 1e-30,
+          );
+          expect(Math.abs(got[i] - y[i])).to.be.at.most(
+            (lnsErrorBound(options) + step + 4 * float32) * scale[i] + 1e-30,
+          );
         }
       }),
       {numRuns: 50},
@@ -202,14 +245,26 @@ describe('linear: lnsMatMul (tfjs ops)', () => {
     const bad = tf.ones([2, 2]) as tf.Tensor2D;
     const before = tf.memory().numTensors;
     for (const fn of [lnsMatMul, lnsMatMulEmulated] as const) {
-      expect(() => fn(a, b, undefined as never)).to.throw(/options\.fracBits: expected an integer in \[0, 16\], but got undefined/);
-      expect(() => fn(a, b, {fracBits: 17})).to.throw(/options\.fracBits: expected an integer in \[0, 16\], but got 17/);
-      expect(() => fn(a, b, {fracBits: 4, hybridBits: 5})).to.throw(/options\.hybridBits: expected an integer in \[0, 4\], but got 5/);
-      expect(() => fn(a, b, {fracBits: 4, integerBits: 0})).to.throw(/options\.integerBits: expected an integer in \[1, 12\], but got 0/);
-      expect(() => fn(a, bad, {fracBits: 4})).to.throw(/b: expected its row count to equal the column count of a \(3\)/);
+      expect(() => fn(a, b, undefined as never)).to.throw(
+        /options\.fracBits: expected an integer in \[0, 16\], but got undefined/,
+      );
+      expect(() => fn(a, b, {fracBits: 17})).to.throw(
+        /options\.fracBits: expected an integer in \[0, 16\], but got 17/,
+      );
+      expect(() => fn(a, b, {fracBits: 4, hybridBits: 5})).to.throw(
+        /options\.hybridBits: expected an integer in \[0, 4\], but got 5/,
+      );
+      expect(() => fn(a, b, {fracBits: 4, integerBits: 0})).to.throw(
+        /options\.integerBits: expected an integer in \[1, 12\], but got 0/,
+      );
+      expect(() => fn(a, bad, {fracBits: 4})).to.throw(
+        /b: expected its row count to equal the column count of a \(3\)/,
+      );
       expect(() => fn('a' as never, b, {fracBits: 4})).to.throw(/a: expected a rank-2 tf\.Tensor, but got "a"/);
     }
-    expect(() => lnsQuantize([1, Infinity], {fracBits: 2})).to.throw(/values: expected finite numbers, but got Infinity at index 1/);
+    expect(() => lnsQuantize([1, Infinity], {fracBits: 2})).to.throw(
+      /values: expected finite numbers, but got Infinity at index 1/,
+    );
     expect(tf.memory().numTensors).to.equal(before);
     tf.dispose([a, b, bad]);
   });

@@ -28,14 +28,20 @@ function reference(a: number[][], b: number[][]): {y: number[]; scale: number[]}
 /** Entries that mix signs, exact zeros and magnitudes over several decades. */
 const entry = fc.oneof(
   {weight: 1, arbitrary: fc.constant(0)},
-  {weight: 6, arbitrary: fc.double({min: -100, max: 100, noNaN: true, noDefaultInfinity: true}).map((v) => Math.fround(v))},
+  {
+    weight: 6,
+    arbitrary: fc.double({min: -100, max: 100, noNaN: true, noDefaultInfinity: true}).map((v) => Math.fround(v)),
+  },
   {weight: 2, arbitrary: fc.double({min: -1e-3, max: 1e-3, noNaN: true}).map((v) => Math.fround(v))},
 );
 
 const matrices = fc
   .record({m: fc.integer({min: 1, max: 7}), k: fc.integer({min: 1, max: 9}), n: fc.integer({min: 1, max: 7})})
   .chain(({m, k, n}) =>
-    fc.tuple(fc.array(fc.array(entry, {minLength: k, maxLength: k}), {minLength: m, maxLength: m}), fc.array(fc.array(entry, {minLength: n, maxLength: n}), {minLength: k, maxLength: k})),
+    fc.tuple(
+      fc.array(fc.array(entry, {minLength: k, maxLength: k}), {minLength: m, maxLength: m}),
+      fc.array(fc.array(entry, {minLength: n, maxLength: n}), {minLength: k, maxLength: k}),
+    ),
   );
 
 describe('linear: logMatMul (products in the log domain)', () => {
@@ -62,19 +68,43 @@ describe('linear: logMatMul (products in the log domain)', () => {
 
   it('handles zeros exactly: zero rows/columns give exact 0, never NaN', () => {
     tf.tidy(() => {
-      const a = tf.tensor2d([[0, 0, 0], [1, -2, 0], [0, 5, 0]]);
-      const b = tf.tensor2d([[0, 3], [0, -4], [7, 0]]);
+      const a = tf.tensor2d([
+        [0, 0, 0],
+        [1, -2, 0],
+        [0, 5, 0],
+      ]);
+      const b = tf.tensor2d([
+        [0, 3],
+        [0, -4],
+        [7, 0],
+      ]);
       const y = logMatMul(a, b).arraySync();
-      expect(y).to.deep.equal([[0, 0], [0, 11], [0, -20]]);
-      expect(logMatMul(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D).arraySync()).to.deep.equal([[0, 0], [0, 0]]);
+      expect(y).to.deep.equal([
+        [0, 0],
+        [0, 11],
+        [0, -20],
+      ]);
+      expect(logMatMul(tf.zeros([2, 3]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D).arraySync()).to.deep.equal([
+        [0, 0],
+        [0, 0],
+      ]);
     });
   });
 
   it('exact on powers of two, and on large row blocks (chunked path)', () => {
     tf.tidy(() => {
-      const a = tf.tensor2d([[0.5, -4], [8, 0.25]]);
-      const b = tf.tensor2d([[2, 0], [-0.125, 16]]);
-      expect(logMatMul(a, b).arraySync()).to.deep.equal([[1.5, -64], [15.96875, 4]]);
+      const a = tf.tensor2d([
+        [0.5, -4],
+        [8, 0.25],
+      ]);
+      const b = tf.tensor2d([
+        [2, 0],
+        [-0.125, 16],
+      ]);
+      expect(logMatMul(a, b).arraySync()).to.deep.equal([
+        [1.5, -64],
+        [15.96875, 4],
+      ]);
       const big = tf.randomNormal([300, 120], 0, 1, 'float32', 7) as tf.Tensor2D;
       const other = tf.randomNormal([120, 150], 0, 1, 'float32', 8) as tf.Tensor2D; // 5.4M terms → 2 blocks
       const diff = tf.max(tf.abs(tf.sub(logMatMul(big, other), tf.matMul(big, other)))).dataSync()[0];
@@ -100,11 +130,15 @@ describe('linear: logMatMul (products in the log domain)', () => {
     const s = tf.tensor2d([['x']] as never, [1, 1], 'string');
     const bT = tf.ones([3, 2]) as tf.Tensor2D;
     const before = tf.memory().numTensors;
-    expect(() => logMatMul(a, b)).to.throw(/b: expected its row count to equal the column count of a \(3\), but got shape \[4, 2\]/);
+    expect(() => logMatMul(a, b)).to.throw(
+      /b: expected its row count to equal the column count of a \(3\), but got shape \[4, 2\]/,
+    );
     expect(() => logMatMul(c as never, b)).to.throw(/a: expected a rank-2 tensor, but got rank 3/);
     expect(() => logMatMul(a, [[1]] as never)).to.throw(/b: expected a rank-2 tf\.Tensor, but got an array/);
     expect(() => logMatMul(s as never, b)).to.throw(/a: expected dtype float32 or int32, but got string/);
-    expect(() => logMatMul(a, bT, {logFracBits: -1})).to.throw(/options\.logFracBits: expected an integer in \[0, 20\], but got -1/);
+    expect(() => logMatMul(a, bT, {logFracBits: -1})).to.throw(
+      /options\.logFracBits: expected an integer in \[0, 20\], but got -1/,
+    );
     expect(tf.memory().numTensors).to.equal(before);
     tf.dispose([a, b, c, s, bT]);
   });

@@ -52,26 +52,37 @@ describe('linear: lowRankFactors (truncated SVD through ml-matrix)', () => {
 
   it('rank-r error is the Eckart–Young optimum sqrt(Σ_{i>r} σ_i²)', () => {
     fc.assert(
-      fc.property(fc.integer({min: 2, max: 20}), fc.integer({min: 2, max: 20}), fc.integer(), fc.double({min: 0, max: 1, noNaN: true}), (rows, cols, seed, frac) => {
-        const values = gaussian(rows, cols, seed);
-        const k = Math.min(rows, cols);
-        const rank = Math.max(1, Math.min(k, Math.round(frac * k)));
-        tf.tidy(() => {
-          const w = tf.tensor2d(values);
-          const {a, b, singularValues} = lowRankFactors(w, {rank});
-          const err = tf.norm(tf.sub(tf.matMul(a, b), w)).dataSync()[0];
-          let tail = 0;
-          for (let i = rank; i < k; i++) tail += singularValues[i] ** 2;
-          expect(err).to.be.closeTo(Math.sqrt(tail), 1e-4 * (1 + Math.sqrt(tail)));
-        });
-      }),
+      fc.property(
+        fc.integer({min: 2, max: 20}),
+        fc.integer({min: 2, max: 20}),
+        fc.integer(),
+        fc.double({min: 0, max: 1, noNaN: true}),
+        (rows, cols, seed, frac) => {
+          const values = gaussian(rows, cols, seed);
+          const k = Math.min(rows, cols);
+          const rank = Math.max(1, Math.min(k, Math.round(frac * k)));
+          tf.tidy(() => {
+            const w = tf.tensor2d(values);
+            const {a, b, singularValues} = lowRankFactors(w, {rank});
+            const err = tf.norm(tf.sub(tf.matMul(a, b), w)).dataSync()[0];
+            let tail = 0;
+            for (let i = rank; i < k; i++) tail += singularValues[i] ** 2;
+            expect(err).to.be.closeTo(Math.sqrt(tail), 1e-4 * (1 + Math.sqrt(tail)));
+          });
+        },
+      ),
       {numRuns: 25},
     );
   });
 
   it('singular values match ml-matrix on a known matrix, and {energy} picks the smallest sufficient rank', () => {
     tf.tidy(() => {
-      const w = tf.tensor2d([[3, 0, 0], [0, 4, 0], [0, 0, 0.5], [0, 0, 0]]);
+      const w = tf.tensor2d([
+        [3, 0, 0],
+        [0, 4, 0],
+        [0, 0, 0.5],
+        [0, 0, 0],
+      ]);
       const svd = matrixSvd(w);
       expect(maxAbsDiff(svd.s, [4, 3, 0.5])).to.be.below(1e-12);
       expect(rankForEnergy(svd.s, 0.6)).to.equal(1); // 16 / 25.25
@@ -83,17 +94,24 @@ describe('linear: lowRankFactors (truncated SVD through ml-matrix)', () => {
   });
 
   it('rejects bad input with a message naming the argument, and leaks nothing', () => {
-    const w = tf.tensor2d([[1, 2], [3, 4]]);
+    const w = tf.tensor2d([
+      [1, 2],
+      [3, 4],
+    ]);
     const v = tf.tensor1d([1, 2]);
     const withNaN = tf.tensor2d([[1, NaN]]);
     expectNoLeak(() => {
       expect(() => lowRankFactors(w, {rank: 3})).to.throw(/options\.rank: expected an integer in \[1, 2\], but got 3/);
       expect(() => lowRankFactors(w, {rank: 1.5})).to.throw(/options\.rank/);
       expect(() => lowRankFactors(w, {rank: 1, energy: 0.5})).to.throw(/exactly one of \{rank\} or \{energy\}/);
-      expect(() => lowRankFactors(w, {energy: 0})).to.throw(/options\.energy: expected a number in \(0, 1\], but got 0/);
+      expect(() => lowRankFactors(w, {energy: 0})).to.throw(
+        /options\.energy: expected a number in \(0, 1\], but got 0/,
+      );
       expect(() => lowRankFactors(w, {} as never)).to.throw(/exactly one/);
       expect(() => lowRankFactors(v as never, {rank: 1})).to.throw(/w: expected a rank-2 tensor, but got rank 1/);
-      expect(() => lowRankFactors([[1]] as never, {rank: 1})).to.throw(/w: expected a rank-2 tf\.Tensor or a MatrixSvd/);
+      expect(() => lowRankFactors([[1]] as never, {rank: 1})).to.throw(
+        /w: expected a rank-2 tf\.Tensor or a MatrixSvd/,
+      );
       expect(() => matrixSvd(withNaN)).to.throw(/w: expected finite entries, but got NaN/);
     });
     tf.dispose([w, v, withNaN]);
@@ -124,8 +142,15 @@ describe('linear: LowRankDense layer', () => {
     tf.dispose(layer.apply(x) as tf.Tensor);
     const info = await tf.profile(() => layer.apply(x) as tf.Tensor);
     const matMuls = info.kernels.filter((k) => k.name === 'BatchMatMul');
-    expect(matMuls.map((k) => k.outputShapes[0])).to.deep.equal([[3, 4], [3, 64]]);
-    expect(info.kernels.some((k) => k.outputShapes.some((s) => s.length >= 2 && s[s.length - 2] === 96 && s[s.length - 1] === 64))).to.equal(false);
+    expect(matMuls.map((k) => k.outputShapes[0])).to.deep.equal([
+      [3, 4],
+      [3, 64],
+    ]);
+    expect(
+      info.kernels.some((k) =>
+        k.outputShapes.some((s) => s.length >= 2 && s[s.length - 2] === 96 && s[s.length - 1] === 64),
+      ),
+    ).to.equal(false);
     tf.dispose(info.result as tf.Tensor);
     x.dispose();
   });
@@ -148,17 +173,33 @@ describe('linear: LowRankDense layer', () => {
     expect(() => new LowRankDense({units: 4, rank: 0})).to.throw(/args\.rank: expected an integer/);
     expect(() => new LowRankDense({units: 4, rank: 2, activation: 'nope' as never})).to.throw(/args\.activation/);
     const layer = new LowRankDense({units: 4, rank: 5});
-    expect(() => layer.apply(tf.zeros([1, 8]))).to.throw(/args\.rank: expected at most min\(inputDim 8, units 4\) = 4, but got 5/);
+    expect(() => layer.apply(tf.zeros([1, 8]))).to.throw(
+      /args\.rank: expected at most min\(inputDim 8, units 4\) = 4, but got 5/,
+    );
   });
 });
 
 function mlp(seed: number): tf.Sequential {
   return tf.sequential({
     layers: [
-      tf.layers.dense({inputShape: [12], units: 10, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({seed})}),
+      tf.layers.dense({
+        inputShape: [12],
+        units: 10,
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({seed}),
+      }),
       tf.layers.dropout({rate: 0.5}),
-      tf.layers.dense({units: 6, activation: 'tanh', kernelInitializer: tf.initializers.glorotUniform({seed: seed + 1}), biasInitializer: 'ones'}),
-      tf.layers.dense({units: 3, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: seed + 2})}),
+      tf.layers.dense({
+        units: 6,
+        activation: 'tanh',
+        kernelInitializer: tf.initializers.glorotUniform({seed: seed + 1}),
+        biasInitializer: 'ones',
+      }),
+      tf.layers.dense({
+        units: 3,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({seed: seed + 2}),
+      }),
     ],
   });
 }
@@ -181,7 +222,12 @@ describe('linear: compressDense', () => {
     const ref = model.predict(x) as tf.Tensor;
     const originalWeights = model.getWeights().map((w) => w.dataSync().slice());
     const compressed = await compressDense(model, {energy: 1});
-    expect(compressed.layers.map((l) => l.getClassName())).to.deep.equal(['LowRankDense', 'Dropout', 'LowRankDense', 'LowRankDense']);
+    expect(compressed.layers.map((l) => l.getClassName())).to.deep.equal([
+      'LowRankDense',
+      'Dropout',
+      'LowRankDense',
+      'LowRankDense',
+    ]);
     expect(compressed.layers.map((l) => (l as LowRankDense).rank ?? null)).to.deep.equal([10, null, 6, 3]);
     const out = compressed.predict(x) as tf.Tensor;
     expect(maxAbsDiff(out.dataSync(), ref.dataSync())).to.be.below(1e-5);

@@ -2,7 +2,13 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {morphology} from '../../index.js';
 import {morphCases, type MorphCase} from '../reference/morphology_cases.js';
-import {finiteDifferences, maxRelError, refMorphology, refReconstruction, type RefMorph} from '../reference/morphology_reference.js';
+import {
+  finiteDifferences,
+  maxRelError,
+  refMorphology,
+  refReconstruction,
+  type RefMorph,
+} from '../reference/morphology_reference.js';
 import {runMorphCase} from '../reference/morphology_run.js';
 import {uniform} from '../reference/random.js';
 import {useBackend} from './helpers.js';
@@ -37,16 +43,23 @@ for (const backend of ['cpu', 'wasm']) {
     }
 
     for (const method of ['dilation', 'erosion'] as const) {
-      for (const [label, seSize, flat] of [['flat 3×3 (default)', [3, 3], true], ['non-flat 3×3', [3, 3], false]] as const) {
+      for (const [label, seSize, flat] of [
+        ['flat 3×3 (default)', [3, 3], true],
+        ['non-flat 3×3', [3, 3], false],
+      ] as const) {
         it(`reconstruction by ${method}, ${label}: reaches the float64 fixed point, gradients`, () => {
           const shape: [number, number, number, number] = [1, 7, 8, 2];
           const n = 7 * 8 * 2;
           const mask = uniform(n, 0, 1, 11 + (method === 'dilation' ? 0 : 5));
           // Sparse markers: a few seeds inside the mask (dilation) / above it (erosion).
           const noise = uniform(n, 0, 1, 12);
-          const marker = Float32Array.from(mask, (v, k) => (noise[k] < 0.15 ? v - 0.05 : method === 'dilation' ? 0 : 1));
+          const marker = Float32Array.from(mask, (v, k) =>
+            noise[k] < 0.15 ? v - 0.05 : method === 'dilation' ? 0 : 1,
+          );
           // b ≤ 0 with b(origin) = 0: the steps increase (decrease) monotonically to a fixed point.
-          const se = flat ? new Float32Array(9 * 2) : uniform(9 * 2, -0.3, 0, 13).map((v, k) => (k === 8 || k === 9 ? 0 : v));
+          const se = flat
+            ? new Float32Array(9 * 2)
+            : uniform(9 * 2, -0.3, 0, 13).map((v, k) => (k === 8 || k === 9 ? 0 : v));
           const ref: RefMorph = {shape, se, seSize: [seSize[0], seSize[1]]};
           const want = refReconstruction(marker, mask, ref, method);
           const r = uniform(n, -1, 1, 14);
@@ -56,7 +69,9 @@ for (const backend of ['cpu', 'wasm']) {
             const ms = tf.tensor4d(mask, shape);
             const opts = {method, ...(flat ? {} : {se: tf.tensor3d(se, [3, 3, 2])})};
             const out = morphology.reconstruction(mk, ms, opts);
-            const [g1, g2] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(morphology.reconstruction(a, b, opts), tf.tensor4d(r, shape))))([mk, ms]);
+            const [g1, g2] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+              tf.sum(tf.mul(morphology.reconstruction(a, b, opts), tf.tensor4d(r, shape))),
+            )([mk, ms]);
             return {y: out.dataSync(), dMarker: g1.dataSync(), dMask: g2.dataSync()};
           });
           expect(tf.memory().numTensors, 'tensor leak').to.equal(before);
@@ -73,8 +88,12 @@ for (const backend of ['cpu', 'wasm']) {
           const n = 7 * 8 * 2;
           const mask = uniform(n, 0, 1, 31 + (method === 'dilation' ? 0 : 5));
           const noise = uniform(n, 0, 1, 32);
-          const marker = Float32Array.from(mask, (v, k) => (noise[k] < 0.15 ? v - 0.05 : method === 'dilation' ? 0 : 1));
-          const se = flat ? new Float32Array(9 * 2) : uniform(9 * 2, -0.3, 0, 33).map((v, k) => (k === 8 || k === 9 ? 0 : v));
+          const marker = Float32Array.from(mask, (v, k) =>
+            noise[k] < 0.15 ? v - 0.05 : method === 'dilation' ? 0 : 1,
+          );
+          const se = flat
+            ? new Float32Array(9 * 2)
+            : uniform(9 * 2, -0.3, 0, 33).map((v, k) => (k === 8 || k === 9 ? 0 : v));
           const want = refReconstruction(marker, mask, {shape, se, seSize: [seSize[0], seSize[1]]}, method);
           const before = tf.memory().numTensors;
           const [mk, ms] = [tf.tensor4d(marker, shape), tf.tensor4d(mask, shape)];
@@ -140,14 +159,26 @@ describe('morphology: conventions, properties and bad arguments (cpu)', () => {
     const before = tf.memory().numTensors;
     expect(() => morphology.dilation(x, se3)).to.throw(/se: expected a structuring element of shape \[kh, kw, 2\]/);
     expect(() => morphology.dilation(x2, se)).to.throw(/x: expected a rank-4 tensor/);
-    expect(() => morphology.erosion(x, se, {origin: [3, 0]})).to.throw(/options.origin: expected \[row, column\] integers inside the 3×3 element/);
-    expect(() => morphology.opening(x, se, {border: 'reflect' as never})).to.throw(/options.border: expected 'geodesic' or a number/);
+    expect(() => morphology.erosion(x, se, {origin: [3, 0]})).to.throw(
+      /options.origin: expected \[row, column\] integers inside the 3×3 element/,
+    );
+    expect(() => morphology.opening(x, se, {border: 'reflect' as never})).to.throw(
+      /options.border: expected 'geodesic' or a number/,
+    );
     expect(() => morphology.closing(x, se, {bordr: 0} as never)).to.throw(/unknown option 'bordr'/);
-    expect(() => morphology.gradient(x, se, {variant: 'sobel' as never})).to.throw(/options.variant: expected 'beucher', 'internal' or 'external'/);
-    expect(() => morphology.topHat(x, se, {semifield: 'minplus'})).to.throw(/options.semifield: expected 'maxplus' or \{name: 'log', mu > 0\}/);
+    expect(() => morphology.gradient(x, se, {variant: 'sobel' as never})).to.throw(
+      /options.variant: expected 'beucher', 'internal' or 'external'/,
+    );
+    expect(() => morphology.topHat(x, se, {semifield: 'minplus'})).to.throw(
+      /options.semifield: expected 'maxplus' or \{name: 'log', mu > 0\}/,
+    );
     expect(() => morphology.reconstruction(x, x5)).to.throw(/marker and mask: expected equal shapes/);
-    expect(() => morphology.reconstruction(x, x, {method: 'opening' as never})).to.throw(/options.method: expected 'dilation' or 'erosion'/);
-    expect(() => morphology.reconstruction(x, x, {maxIterations: -1})).to.throw(/options.maxIterations: expected a non-negative integer/);
+    expect(() => morphology.reconstruction(x, x, {method: 'opening' as never})).to.throw(
+      /options.method: expected 'dilation' or 'erosion'/,
+    );
+    expect(() => morphology.reconstruction(x, x, {maxIterations: -1})).to.throw(
+      /options.maxIterations: expected a non-negative integer/,
+    );
     tf.dispose([x, se, se3, x2, x5]);
     expect(tf.memory().numTensors).to.equal(before - 5);
   });

@@ -50,8 +50,13 @@ describe('tfjs-semifield/node: fileSystemIO', () => {
 
     for (const source of [dir, join(dir, 'model.json'), `file://${dir}`]) {
       const loaded = await tf.loadLayersModel(fileSystemIO(source));
-      expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync()), source).to.deep.equal(Array.from((model.predict(x) as tf.Tensor).dataSync()));
-      expect(loaded.layers.map((l) => l.getClassName()), source).to.deep.equal(model.layers.map((l) => l.getClassName()));
+      expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync()), source).to.deep.equal(
+        Array.from((model.predict(x) as tf.Tensor).dataSync()),
+      );
+      expect(
+        loaded.layers.map((l) => l.getClassName()),
+        source,
+      ).to.deep.equal(model.layers.map((l) => l.getClassName()));
       loaded.dispose();
     }
     model.dispose();
@@ -72,7 +77,9 @@ describe('tfjs-semifield/node: fileSystemIO', () => {
     await rm(join(dir, 'weights.bin'));
     const loaded = await tf.loadLayersModel(fileSystemIO(dir));
     const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 8);
-    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(
+      Array.from((model.predict(x) as tf.Tensor).dataSync()),
+    );
     model.dispose();
     loaded.dispose();
   });
@@ -85,7 +92,9 @@ describe('tfjs-semifield/node: fileSystemIO', () => {
     await model.save(`file://${dir}`);
     const loaded = await tf.loadLayersModel(`file://${dir}/model.json`);
     const x = tf.randomUniform([2, 8, 8, 1], 0, 1, 'float32', 9);
-    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(Array.from((model.predict(x) as tf.Tensor).dataSync()));
+    expect(Array.from((loaded.predict(x) as tf.Tensor).dataSync())).to.deep.equal(
+      Array.from((model.predict(x) as tf.Tensor).dataSync()),
+    );
     model.dispose();
     loaded.dispose();
   });

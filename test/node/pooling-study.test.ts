@@ -19,14 +19,28 @@ import {buildStudyModel, studyVariants} from '../../examples/pooling-study/model
 import {finalAccuracy, type StudyResults} from '../../examples/pooling-study/report.js';
 import {releaseStudyData, runOne} from '../../examples/pooling-study/run.js';
 import {registerFastCpuKernels, unregisterFastCpuKernels} from '../../src/entries/cpu-fast.js';
-import {incompleteBeta, mean, meanDifferenceInterval, pairedComparison, signTestTwoSided, std, studentTTwoSided, tCritical} from '../../examples/pooling-study/stats.js';
+import {
+  incompleteBeta,
+  mean,
+  meanDifferenceInterval,
+  pairedComparison,
+  signTestTwoSided,
+  std,
+  studentTTwoSided,
+  tCritical,
+} from '../../examples/pooling-study/stats.js';
 import {onCpu} from './layers-helpers.js';
 
 /**
  * A learnable stand-in for Fashion-MNIST in its file layout: class k is a bright 6×6 block at one of
  * ten places on a noisy background (so a small CNN separates the classes within one epoch).
  */
-function writeSyntheticIdx(dir: string, train: number, test: number, gzip: boolean): {trainImages: Uint8Array; trainLabels: Uint8Array} {
+function writeSyntheticIdx(
+  dir: string,
+  train: number,
+  test: number,
+  gzip: boolean,
+): {trainImages: Uint8Array; trainLabels: Uint8Array} {
   const random = seededRandom(42);
   const make = (count: number) => {
     const images = new Uint8Array(count * 784);
@@ -37,7 +51,8 @@ function writeSyntheticIdx(dir: string, train: number, test: number, gzip: boole
       for (let p = 0; p < 784; p++) images[n * 784 + p] = Math.floor(random() * 60);
       const top = 3 + 14 * Math.floor(k / 5);
       const left = 1 + 5 * (k % 5);
-      for (let i = top; i < top + 6; i++) for (let j = left; j < left + 5; j++) images[n * 784 + i * 28 + j] = 200 + Math.floor(random() * 55);
+      for (let i = top; i < top + 6; i++)
+        for (let j = left; j < left + 5; j++) images[n * 784 + i * 28 + j] = 200 + Math.floor(random() * 55);
     }
     return {images, labels};
   };
@@ -97,10 +112,14 @@ describe('IDX loader (examples/node-mnist/idx.ts)', () => {
 
   it('rejects what is not IDX, truncated data and a header that does not fit the data, naming the file', () => {
     expect(() => parseIdx(Uint8Array.from([0x50, 0x4b, 3, 4]), 'x.zip')).to.throw(/x\.zip: not an IDX file/);
-    expect(() => parseIdx(Uint8Array.from([0, 0, 0x42, 1, 0, 0, 0, 1, 9]), 'y')).to.throw(/y: unknown IDX type code 0x42/);
+    expect(() => parseIdx(Uint8Array.from([0, 0, 0x42, 1, 0, 0, 0, 1, 9]), 'y')).to.throw(
+      /y: unknown IDX type code 0x42/,
+    );
     expect(() => parseIdx(Uint8Array.from([0, 0, 8, 3, 0, 0, 0, 2]), 'z')).to.throw(/z: truncated header/);
     const ok = encodeIdx({dtype: 'uint8', shape: [2, 3], data: new Uint8Array(6)}, false);
-    expect(() => parseIdx(ok.subarray(0, ok.length - 1), 'w')).to.throw(/w: shape \[2, 3\] of uint8 needs 18 bytes, but the data has 17/);
+    expect(() => parseIdx(ok.subarray(0, ok.length - 1), 'w')).to.throw(
+      /w: shape \[2, 3\] of uint8 needs 18 bytes, but the data has 17/,
+    );
   });
 
   for (const gzip of [true, false]) {
@@ -113,7 +132,8 @@ describe('IDX loader (examples/node-mnist/idx.ts)', () => {
       // The whole set in file order: exactly the written bytes / 255.
       const pixels = full.trainImages.dataSync();
       for (let i = 0; i < written.trainImages.length; i++) {
-        if (pixels[i] !== Math.fround(written.trainImages[i] / 255)) expect.fail(`pixel ${i}: ${pixels[i]} vs ${written.trainImages[i]}/255`);
+        if (pixels[i] !== Math.fround(written.trainImages[i] / 255))
+          expect.fail(`pixel ${i}: ${pixels[i]} vs ${written.trainImages[i]}/255`);
       }
       expect(Array.from(tf.argMax(full.trainLabels, 1).dataSync())).to.deep.equal(Array.from(written.trainLabels));
       // A subset: seeded (same seed, same images), a different seed gives another subset, and every
@@ -137,7 +157,9 @@ describe('IDX loader (examples/node-mnist/idx.ts)', () => {
   }
 
   it('names the missing file and the Debian package when the folder holds no data set', () => {
-    expect(() => loadIdxSplit(dir, 1, 1, 1)).to.throw(/train-images-idx3-ubyte\.gz nor train-images-idx3-ubyte found .*dataset-fashion-mnist/);
+    expect(() => loadIdxSplit(dir, 1, 1, 1)).to.throw(
+      /train-images-idx3-ubyte\.gz nor train-images-idx3-ubyte found .*dataset-fashion-mnist/,
+    );
   });
 });
 
@@ -148,7 +170,15 @@ describe('training in chunks (examples/node-mnist/train.ts)', () => {
     const data = loadMnist(200, 50, 3);
     const train = async (chunkImages: number | undefined) => {
       const model = buildModel('baseline', 1);
-      const result = await trainAndEvaluate(model, data, {epochs: 2, batchSize: 16, learningRate: 0.004, learningRateDecay: 0.7, augmentShift: 1, seed: 1, chunkImages});
+      const result = await trainAndEvaluate(model, data, {
+        epochs: 2,
+        batchSize: 16,
+        learningRate: 0.004,
+        learningRateDecay: 0.7,
+        augmentShift: 1,
+        seed: 1,
+        chunkImages,
+      });
       const weights = model.getWeights().map((w) => Array.from(w.dataSync()));
       model.dispose();
       return {result, weights};
@@ -165,7 +195,8 @@ describe('training in chunks (examples/node-mnist/train.ts)', () => {
     }
     expect(chunked.weights).to.deep.equal(whole.weights);
     expect(chunked.result.testAccuracyPerEpoch).to.deep.equal(whole.result.testAccuracyPerEpoch);
-    for (let e = 0; e < 2; e++) expect(chunked.result.trainAccuracyPerEpoch[e]).to.be.closeTo(whole.result.trainAccuracyPerEpoch[e], 1e-6);
+    for (let e = 0; e < 2; e++)
+      expect(chunked.result.trainAccuracyPerEpoch[e]).to.be.closeTo(whole.result.trainAccuracyPerEpoch[e], 1e-6);
     tf.dispose([data.trainImages, data.trainLabels, data.testImages, data.testLabels]);
   });
 });
@@ -173,7 +204,13 @@ describe('training in chunks (examples/node-mnist/train.ts)', () => {
 describe('pooling study statistics (examples/pooling-study/stats.ts)', () => {
   // Reference values from scipy 1.17 (stats.t.sf, stats.ttest_rel, stats.binomtest, special.betainc).
   it('Student t two-sided p-values and the incomplete beta match scipy', () => {
-    const cases: [number, number, number][] = [[2, 2, 0.18350341907227397], [3, 5, 0.030099247897462586], [0.5, 1, 0.7048327646991335], [10, 2, 0.00985245702332569], [-1.3, 9, 0.22590637267304933]];
+    const cases: [number, number, number][] = [
+      [2, 2, 0.18350341907227397],
+      [3, 5, 0.030099247897462586],
+      [0.5, 1, 0.7048327646991335],
+      [10, 2, 0.00985245702332569],
+      [-1.3, 9, 0.22590637267304933],
+    ];
     for (const [t, df, p] of cases) expect(studentTTwoSided(t, df), `t ${t}, df ${df}`).to.be.closeTo(p, 1e-10);
     expect(incompleteBeta(0.3, 2.5, 0.5)).to.be.closeTo(0.018927124071945658, 1e-12);
     expect(studentTTwoSided(Infinity, 2)).to.equal(0);
@@ -220,8 +257,28 @@ describe('study:pooling (examples/pooling-study)', () => {
 
   it('npm run example -- --dataset fashion-mnist trains the main example on IDX files', async () => {
     const out = join(dir, 'example-out');
-    const args = ['--import', 'tsx', 'examples/node-mnist/main.ts', '--dataset', 'fashion-mnist', '--data-dir', dir, '--train', '100', '--test', '50',
-      '--epochs', '1', '--variants', 'baseline', '--jobs', '1', '--out', out, '--no-progress'];
+    const args = [
+      '--import',
+      'tsx',
+      'examples/node-mnist/main.ts',
+      '--dataset',
+      'fashion-mnist',
+      '--data-dir',
+      dir,
+      '--train',
+      '100',
+      '--test',
+      '50',
+      '--epochs',
+      '1',
+      '--variants',
+      'baseline',
+      '--jobs',
+      '1',
+      '--out',
+      out,
+      '--no-progress',
+    ];
     const {stdout} = await promisify(execFile)(process.execPath, args, {cwd: process.cwd(), maxBuffer: 1 << 24});
     expect(stdout).to.contain(`Fashion-MNIST (${dir}): 100 training / 50 test images`);
     expect(stdout).to.match(/\| baseline \| conv \+ max-pool \(tfjs layers\) \| \d+ \| \d+\.\d\d% \|/);
@@ -240,21 +297,50 @@ describe('study:pooling (examples/pooling-study)', () => {
     // The conv variants swap a layer of the same size; the pools add a few scale / angle parameters.
     expect(params['maxplus-conv']).to.equal(params['max-pool']);
     expect(params['log-conv']).to.equal(params['max-pool']);
-    for (const v of ['quad-iso', 'quad-aniso', 'log-pool']) expect(params[v] - params['max-pool'], v).to.be.within(1, 200);
+    for (const v of ['quad-iso', 'quad-aniso', 'log-pool'])
+      expect(params[v] - params['max-pool'], v).to.be.within(1, 200);
     x.dispose();
   });
 
   it('--quick runs end to end in child processes: results.json, REPORT.md with the paired comparison, PNG + SVG plots, and the same numbers as a run in this process', async function () {
     this.timeout(180000); // 35–55 s measured on the shared 2-core development machine
     const out = join(dir, 'out');
-    const args = ['--import', 'tsx', 'examples/pooling-study/main.ts', '--quick', '--data-dir', dir, '--train', '200', '--test', '100', '--epochs', '2',
-      '--batch-size', '20', '--seeds', '2', '--variants', 'max-pool,quad-iso', '--jobs', '2', '--out', out, '--no-progress'];
+    const args = [
+      '--import',
+      'tsx',
+      'examples/pooling-study/main.ts',
+      '--quick',
+      '--data-dir',
+      dir,
+      '--train',
+      '200',
+      '--test',
+      '100',
+      '--epochs',
+      '2',
+      '--batch-size',
+      '20',
+      '--seeds',
+      '2',
+      '--variants',
+      'max-pool,quad-iso',
+      '--jobs',
+      '2',
+      '--out',
+      out,
+      '--no-progress',
+    ];
     const {stdout} = await promisify(execFile)(process.execPath, args, {cwd: process.cwd(), maxBuffer: 1 << 24});
     expect(stdout).to.match(/4\/4 runs done/);
     const results = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8')) as StudyResults;
     expect(results.meta.complete).to.equal(true);
     expect(results.meta.jobs).to.equal(2);
-    expect(results.runs.map((r) => `${r.variant}#${r.seed}`).sort()).to.deep.equal(['max-pool#1', 'max-pool#2', 'quad-iso#1', 'quad-iso#2']);
+    expect(results.runs.map((r) => `${r.variant}#${r.seed}`).sort()).to.deep.equal([
+      'max-pool#1',
+      'max-pool#2',
+      'quad-iso#1',
+      'quad-iso#2',
+    ]);
     for (const r of results.runs) {
       expect(r.testAccuracy, `${r.variant}#${r.seed} accuracy per epoch`).to.have.length(2);
       expect(r.secondsPerEpoch).to.have.length(2);
@@ -263,7 +349,11 @@ describe('study:pooling (examples/pooling-study)', () => {
     }
     for (const f of ['accuracy', 'accuracy_per_epoch', 'seconds_per_epoch']) {
       expect(readFileSync(join(out, `${f}.svg`), 'utf8')).to.match(/^<svg/);
-      expect(readFileSync(join(out, `${f}.png`)).subarray(1, 4).toString()).to.equal('PNG');
+      expect(
+        readFileSync(join(out, `${f}.png`))
+          .subarray(1, 4)
+          .toString(),
+      ).to.equal('PNG');
     }
     const report = readFileSync(join(out, 'REPORT.md'), 'utf8');
     // The report's numbers are the runs' numbers: the baseline mean, and the per-seed difference.
@@ -290,7 +380,11 @@ describe('study:pooling (examples/pooling-study)', () => {
     expect(here.trainAccuracy).to.deep.equal(there.trainAccuracy);
     // --report-only regenerates the same report from results.json.
     writeFileSync(join(out, 'REPORT.md'), '');
-    await promisify(execFile)(process.execPath, ['--import', 'tsx', 'examples/pooling-study/main.ts', '--report-only', '--out', out], {cwd: process.cwd()});
+    await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', 'examples/pooling-study/main.ts', '--report-only', '--out', out],
+      {cwd: process.cwd()},
+    );
     expect(readFileSync(join(out, 'REPORT.md'), 'utf8')).to.equal(report);
     expect(existsSync(join(out, 'accuracy.png'))).to.equal(true);
   });

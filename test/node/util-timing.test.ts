@@ -23,16 +23,27 @@ describe('src/util/timing', () => {
 
   it('summarizeTimes gives median, min, max, mean and the samples', () => {
     const r = summarizeTimes([3, 1, 2, 10], [50]);
-    expect(r).to.deep.equal({medianMs: 2.5, minMs: 1, maxMs: 10, meanMs: 4, samplesMs: [3, 1, 2, 10], reps: 4, warmupMs: [50]});
+    expect(r).to.deep.equal({
+      medianMs: 2.5,
+      minMs: 1,
+      maxMs: 10,
+      meanMs: 4,
+      samplesMs: [3, 1, 2, 10],
+      reps: 4,
+      warmupMs: [50],
+    });
     expect(summarizeTimes([]).medianMs).to.be.NaN;
   });
 
   it('timeSync makes warmup + reps calls and times only the reps', () => {
     let calls = 0;
-    const r = timeSync(() => {
-      calls++;
-      spin(calls <= 2 ? 20 : 1); // slow warm-up calls (JIT, shader compilation) are not counted
-    }, {reps: 5, warmup: 2});
+    const r = timeSync(
+      () => {
+        calls++;
+        spin(calls <= 2 ? 20 : 1); // slow warm-up calls (JIT, shader compilation) are not counted
+      },
+      {reps: 5, warmup: 2},
+    );
     expect(calls).to.equal(7);
     expect(r.reps).to.equal(5);
     expect(r.samplesMs).to.have.length(5);
@@ -51,10 +62,13 @@ describe('src/util/timing', () => {
 
   it('budgetMs cuts the timed calls (not below minReps) when the last warm-up shows they cannot fit', () => {
     let calls = 0;
-    const r = timeSync(() => {
-      calls++;
-      spin(5);
-    }, {reps: 100, warmup: 1, budgetMs: 20, minReps: 2});
+    const r = timeSync(
+      () => {
+        calls++;
+        spin(5);
+      },
+      {reps: 100, warmup: 1, budgetMs: 20, minReps: 2},
+    );
     expect(r.reps).to.be.within(2, 4);
     expect(calls).to.equal(1 + r.reps);
   });
@@ -74,7 +88,10 @@ describe('src/util/timing', () => {
     for (const t of r.values()) expect(t.reps).to.equal(3);
     const plain: string[] = [];
     let ticks = 0;
-    timeInterleaved({x: () => void plain.push('x'), y: () => void plain.push('y')}, {reps: 2, warmup: 0, onCall: () => ticks++});
+    timeInterleaved(
+      {x: () => void plain.push('x'), y: () => void plain.push('y')},
+      {reps: 2, warmup: 0, onCall: () => ticks++},
+    );
     expect(plain).to.deep.equal(['x', 'y', 'x', 'y']);
     expect(ticks).to.equal(4);
   });

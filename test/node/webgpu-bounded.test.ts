@@ -30,9 +30,14 @@ interface ConfigResult {
   tensors?: number;
 }
 
-function runChild(count: number, seed: number): Promise<{results: ConfigResult[]; timedOut: boolean; code: number | null; stderr: string}> {
+function runChild(
+  count: number,
+  seed: number,
+): Promise<{results: ConfigResult[]; timedOut: boolean; code: number | null; stderr: string}> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, String(count), String(seed)], {stdio: ['ignore', 'pipe', 'pipe']});
+    const child = spawn(process.execPath, ['--import', 'tsx', CHILD, String(count), String(seed)], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let stderr = '';
     let timedOut = false;
@@ -44,7 +49,10 @@ function runChild(count: number, seed: number): Promise<{results: ConfigResult[]
     }, TIME_BOUND_MS);
     child.on('close', (code) => {
       clearTimeout(timer);
-      const results = out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as ConfigResult);
+      const results = out
+        .split('\n')
+        .filter((l) => l.startsWith('{'))
+        .map((l) => JSON.parse(l) as ConfigResult);
       resolve({results, timedOut, code, stderr});
     });
   });
@@ -56,9 +64,16 @@ describe('webgpu (Node, Dawn): every call returns, within bounded memory', funct
   it(`${CONFIGS} random configurations (all semifields, root p < 0 too) forward + backward: within ${TIME_BOUND_MS / 1000} s, under ${MAX_RSS_MB} MB, equal to float64`, async () => {
     const {results, timedOut, code, stderr} = await runChild(CONFIGS, 1);
     if (timedOut || code !== 0) {
-      const last = results.length < CONFIGS ? `configuration ${results.length} did not return` : 'the child did not exit';
+      const last =
+        results.length < CONFIGS ? `configuration ${results.length} did not return` : 'the child did not exit';
       webgpuGuard.failed = `${last}${timedOut ? ` within ${TIME_BOUND_MS / 1000} s` : ` (exit ${code})`}`;
-      expect.fail(`${webgpuGuard.failed}; stderr: ${stderr.split('\n').filter((l) => !/vkCreateInstance|CheckVkSuccess/.test(l)).slice(-8).join('\n')}`);
+      expect.fail(
+        `${webgpuGuard.failed}; stderr: ${stderr
+          .split('\n')
+          .filter((l) => !/vkCreateInstance|CheckVkSuccess/.test(l))
+          .slice(-8)
+          .join('\n')}`,
+      );
     }
     expect(results.length).to.equal(CONFIGS);
     for (const r of results) {
@@ -69,7 +84,9 @@ describe('webgpu (Node, Dawn): every call returns, within bounded memory', funct
       expect(r.tensors, `${r.label}: leaked tensors`).to.equal(0);
     }
     const peak = Math.max(...results.map((r) => r.maxRssMB ?? 0));
-    console.log(`      peak resident memory ${peak} MB over ${CONFIGS} configurations; slowest ${Math.max(...results.map((r) => r.ms ?? 0))} ms`);
+    console.log(
+      `      peak resident memory ${peak} MB over ${CONFIGS} configurations; slowest ${Math.max(...results.map((r) => r.ms ?? 0))} ms`,
+    );
     expect(peak, 'peak resident memory (MB)').to.be.below(MAX_RSS_MB);
   });
 });

@@ -2,7 +2,15 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {SEMIFIELD_CONV2D_KERNEL, semifieldConv2d} from '../../index.js';
 
-import {allCases, caseData, maxRelError, probeCoords, upstreamFor, type CaseSemifield, type ConvCase} from '../reference/cases.js';
+import {
+  allCases,
+  caseData,
+  maxRelError,
+  probeCoords,
+  upstreamFor,
+  type CaseSemifield,
+  type ConvCase,
+} from '../reference/cases.js';
 import {normal} from '../reference/random.js';
 import {filterSliceCases, factorisedCases, mmCases, negativeRootCases} from '../reference/webgpu_cases.js';
 import {MM_TILE_CANDIDATES, mmTileKey} from '../../kernels/webgpu/semifield_conv2d_mm_webgpu.js';
@@ -33,14 +41,22 @@ interface CpuResult {
 function kernelAttrs(c: ConvCase) {
   const sf = c.semifield;
   const config = typeof sf === 'string' ? {name: sf, ...(sf === 'log' ? {mu: 1} : sf === 'root' ? {p: 2} : {})} : sf;
-  return {semifield: JSON.stringify(config), strides: c.geometry.strides, dilations: c.geometry.dilations, pad: c.geometry.pad, groups: c.geometry.groups};
+  return {
+    semifield: JSON.stringify(config),
+    strides: c.geometry.strides,
+    dilations: c.geometry.dilations,
+    pad: c.geometry.pad,
+    groups: c.geometry.groups,
+  };
 }
 
 async function provenanceOf(c: ConvCase): Promise<Int32Array | null> {
   if (c.ref.name !== 'maxplus' && c.ref.name !== 'minplus') return null;
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf
+    .engine()
+    .runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const prov = (await outs[1].data()) as Int32Array;
   tf.dispose([x, w, ...outs]);
   return prov.slice();
@@ -96,9 +112,10 @@ describe('webgpu (Node, Dawn): fused kernels vs the float64 reference and the CP
           const fd = finiteDifferenceGrad(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, upstream, which, coords);
           const analytic = which === 'x' ? got.dx : got.dw;
           coords.forEach((k, i) => {
-            expect(Math.abs(analytic[k] - fd[i]), `d${which}[${k}]: ${analytic[k]} vs finite difference ${fd[i]}`).to.be.at.most(
-              GRAD_VS_FD_TOL * Math.max(1, Math.abs(fd[i])),
-            );
+            expect(
+              Math.abs(analytic[k] - fd[i]),
+              `d${which}[${k}]: ${analytic[k]} vs finite difference ${fd[i]}`,
+            ).to.be.at.most(GRAD_VS_FD_TOL * Math.max(1, Math.abs(fd[i])));
           });
         }
       }
@@ -114,7 +131,9 @@ function refSize(c: ConvCase): number {
 async function forwardOnGpu(c: ConvCase): Promise<{y: Float32Array; prov: Int32Array | null}> {
   const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
   const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-  const outs = tf.engine().runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
+  const outs = tf
+    .engine()
+    .runKernel(SEMIFIELD_CONV2D_KERNEL, {x, filter: w} as never, kernelAttrs(c) as never) as unknown as tf.Tensor[];
   const y = (await outs[0].data()) as Float32Array;
   const prov = outs.length > 1 ? ((await outs[1].data()) as Int32Array) : null;
   tf.dispose([x, w, ...outs]);
@@ -136,7 +155,10 @@ describe('webgpu (Node, Dawn): the direct forward program at 8 pixels, forced', 
     const {wShape} = caseData(semifield, 1, xShape, [5, 5], 1);
     const ints = (n: number, seed: number) => Float32Array.from(normal(n, seed), (v) => Math.round(v * 1.5));
     const x = ints(9 * 10 * 40, 11 + s);
-    const w = ints(wShape.reduce((a, b) => a * b, 1), 23 + s);
+    const w = ints(
+      wShape.reduce((a, b) => a * b, 1),
+      23 + s,
+    );
     wide.push({
       name: `${typeof semifield === 'string' ? semifield : semifield.name} | 40 channels | integer data (ties)`,
       semifield,
@@ -168,7 +190,8 @@ describe('webgpu (Node, Dawn): the direct forward program at 8 pixels, forced', 
       const got = await forwardOnGpu(c);
       expect(maxRelError(got.y, ref.y), 'y vs float64 reference').to.be.at.most(FORWARD_TOL);
       const expected = cpuProv.get(c)!;
-      if (expected != null) expect(Array.from(got.prov!), 'provenance vs the CPU kernel').to.deep.equal(Array.from(expected));
+      if (expected != null)
+        expect(Array.from(got.prov!), 'provenance vs the CPU kernel').to.deep.equal(Array.from(expected));
     });
   }
 });
@@ -211,7 +234,9 @@ describe('webgpu (Node, Dawn): the factorised forward program, forced', function
       let nonFinite = 0;
       online.forEach((v, k) => {
         if (Number.isFinite(v)) {
-          expect(Math.abs(got[k] - v), `y[${k}]: ${got[k]} vs the online sum's ${v}`).to.be.at.most(FORWARD_TOL * Math.max(1, Math.abs(v)));
+          expect(Math.abs(got[k] - v), `y[${k}]: ${got[k]} vs the online sum's ${v}`).to.be.at.most(
+            FORWARD_TOL * Math.max(1, Math.abs(v)),
+          );
         } else {
           nonFinite++;
           expect(String(got[k]), `y[${k}]`).to.equal(String(v));
@@ -254,7 +279,11 @@ describe('webgpu (Node, Dawn): dL/dfilter over row slices', function () {
     // The hardware GPU choices: the parallel slice sum, and the slice counts of 262144 invocations
     // (every output row its own slice here), with 8-pixel backprop-input invocations.
     it(`hardware choices (parallel slice sum, 262144 invocations, 8 px) | ${c.name}`, async () => {
-      setWebGPUFlags({SEMIFIELD_WEBGPU_SLICE_SUM: 'parallel', SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 262144, SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: 8});
+      setWebGPUFlags({
+        SEMIFIELD_WEBGPU_SLICE_SUM: 'parallel',
+        SEMIFIELD_WEBGPU_FILTER_INVOCATIONS: 262144,
+        SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: 8,
+      });
       try {
         const got = await runCaseAsync(c, 'fused', upstreamFor(refSize(c), n));
         expect(maxRelError(got.dw, cpu.get(c)!.dw), 'dw vs CPU kernel').to.be.at.most(GRAD_VS_CPU_TOL);
@@ -292,7 +321,12 @@ function scaleLimitCases(finite: ConvCase[]): ConvCase[] {
       const cin = c.xShape[3];
       for (let e = 0; e < x.length; e += cin) x[e] += 58 * mu;
       for (let e = 0; e < w.length; e++) if (Math.floor(e / c.wShape[3]) % cin === 1) w[e] += 58 * mu;
-      return {...c, name: c.name.replace('30·mu above every term (fast path)', '88·mu above every term (scale limit: exact path)'), x, w};
+      return {
+        ...c,
+        name: c.name.replace('30·mu above every term (fast path)', '88·mu above every term (scale limit: exact path)'),
+        x,
+        w,
+      };
     });
 }
 
@@ -334,7 +368,10 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
         // measurably worse than it. Elsewhere both are within GRAD_VS_CPU_TOL.
         const perTermError = maxRelError(perTerm[which], cpu.get(c)![which]);
         const tol = Math.max(GRAD_VS_CPU_TOL, 1.5 * perTermError + 1e-5);
-        expect(maxRelError(got[which], cpu.get(c)![which]), `${which} vs CPU kernel (per-term program: ${perTermError})`).to.be.at.most(tol);
+        expect(
+          maxRelError(got[which], cpu.get(c)![which]),
+          `${which} vs CPU kernel (per-term program: ${perTermError})`,
+        ).to.be.at.most(tol);
       }
     });
   });
@@ -349,7 +386,9 @@ describe('webgpu (Node, Dawn): the factorised backward, forced', function () {
         let nonFinite = 0;
         perTerm[which].forEach((v, k) => {
           if (Number.isFinite(v)) {
-            expect(Math.abs(got[which][k] - v), `${which}[${k}]: ${got[which][k]} vs per-term ${v}`).to.be.at.most(GRAD_VS_CPU_TOL * Math.max(1, Math.abs(v)));
+            expect(Math.abs(got[which][k] - v), `${which}[${k}]: ${got[which][k]} vs per-term ${v}`).to.be.at.most(
+              GRAD_VS_CPU_TOL * Math.max(1, Math.abs(v)),
+            );
           } else {
             nonFinite++;
             expect(String(got[which][k]), `${which}[${k}]`).to.equal(String(v));
@@ -429,7 +468,14 @@ describe('webgpu (Node, Dawn): the implicit-GEMM forward program, forced', funct
       expect(Array.from(got.prov!), 'provenance vs the CPU kernel').to.deep.equal(Array.from(expected));
       // Outside a gradient tape the op asks for y alone (provenance: false): the program writes the
       // selected term itself.
-      const y = tf.tidy(() => semifieldConv2d(tf.tensor4d(c.x, c.xShape as [number, number, number, number]), tf.tensor4d(c.w, c.wShape as [number, number, number, number]), c.semifield, c.options));
+      const y = tf.tidy(() =>
+        semifieldConv2d(
+          tf.tensor4d(c.x, c.xShape as [number, number, number, number]),
+          tf.tensor4d(c.w, c.wShape as [number, number, number, number]),
+          c.semifield,
+          c.options,
+        ),
+      );
       const yValues = await y.data();
       y.dispose();
       expect(maxRelError(yValues, ref.y), 'y without provenance vs float64 reference').to.be.at.most(FORWARD_TOL);

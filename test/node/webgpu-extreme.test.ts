@@ -2,7 +2,14 @@ import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {setWebGPUFlags, resetWebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {semifieldConv2d} from '../../index.js';
-import {checkExtremeCase, extremeCases, extremeLabel, sampleExtremeCases, type ExtremeCase, type ExtremeResult} from '../reference/extreme_cases.js';
+import {
+  checkExtremeCase,
+  extremeCases,
+  extremeLabel,
+  sampleExtremeCases,
+  type ExtremeCase,
+  type ExtremeResult,
+} from '../reference/extreme_cases.js';
 import {initWebGPUForTests} from './webgpu_helpers.js';
 
 /*
@@ -33,7 +40,8 @@ async function runExtreme(c: ExtremeCase): Promise<ExtremeResult> {
     const w = tf.tensor4d(c.w, c.wShape);
     const r = tf.tensor4d(c.upstream, c.yShape);
     const opts = {...c.options, implementation: 'fused' as const};
-    const f = (a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.semifield, opts), r));
+    const f = (a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, c.semifield, opts), r));
     const y = semifieldConv2d(x, w, c.semifield, opts);
     const [dx, dw] = tf.grads(f)([x, w]);
     return {y, dx, dw};
@@ -56,7 +64,10 @@ async function runAll(cases: ExtremeCase[]): Promise<void> {
     if (f.length) failed.push(`${extremeLabel(c)}\n    ${f.slice(0, 4).join('\n    ')}`);
   }
   expect(tf.memory().numTensors, 'tensors leaked').to.equal(before);
-  expect(failed.length, `${failed.length} of ${cases.length} cases failed (${nanFailures} NaN where defined):\n${failed.slice(0, 12).join('\n')}`).to.equal(0);
+  expect(
+    failed.length,
+    `${failed.length} of ${cases.length} cases failed (${nanFailures} NaN where defined):\n${failed.slice(0, 12).join('\n')}`,
+  ).to.equal(0);
 }
 
 describe('webgpu (Node, Dawn): extreme values vs the float64 reference', function () {
@@ -76,7 +87,8 @@ describe('webgpu (Node, Dawn): extreme values vs the float64 reference', functio
 
   it(`factorised programs forced (forward and backward): ${FACTORISED_SAMPLE} seeded cases of log and root p > 0`, async () => {
     setWebGPUFlags({SEMIFIELD_WEBGPU_FORWARD_PROGRAM: 'factorised', SEMIFIELD_WEBGPU_FACTORISED_BACKWARD: 'always'});
-    const factorisable = (c: ExtremeCase) => typeof c.semifield !== 'string' && (c.semifield.name === 'log' || c.semifield.p > 0);
+    const factorisable = (c: ExtremeCase) =>
+      typeof c.semifield !== 'string' && (c.semifield.name === 'log' || c.semifield.p > 0);
     await runAll(sampleExtremeCases(SEED, FACTORISED_SAMPLE, factorisable));
   });
 });

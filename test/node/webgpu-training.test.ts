@@ -17,8 +17,21 @@ const seeded = (seed: number) => tf.initializers.randomUniform({minval: -0.1, ma
 function buildModel(): tf.Sequential {
   return tf.sequential({
     layers: [
-      layers.semifieldConv2d({inputShape: [8, 8, 2], filters: 4, kernelSize: 3, semifield: 'maxplus', padding: 'same', kernelInitializer: seeded(1)}),
-      layers.semifieldConv2d({filters: 4, kernelSize: 3, strides: 2, semifield: {name: 'log', mu: 0.5}, kernelInitializer: seeded(2)}),
+      layers.semifieldConv2d({
+        inputShape: [8, 8, 2],
+        filters: 4,
+        kernelSize: 3,
+        semifield: 'maxplus',
+        padding: 'same',
+        kernelInitializer: seeded(1),
+      }),
+      layers.semifieldConv2d({
+        filters: 4,
+        kernelSize: 3,
+        strides: 2,
+        semifield: {name: 'log', mu: 0.5},
+        kernelInitializer: seeded(2),
+      }),
       tf.layers.flatten(),
       tf.layers.dense({units: 2, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({seed: 3})}),
     ],
@@ -76,9 +89,10 @@ describe('webgpu (Node, Dawn): model.fit with SemifieldConv2D layers', function 
     expect(onGpu.losses.every(Number.isFinite), `losses ${onGpu.losses}`).to.equal(true);
     expect(onGpu.losses[onGpu.losses.length - 1]).to.be.below(onGpu.losses[0]);
     onGpu.losses.forEach((loss, epoch) => {
-      expect(Math.abs(loss - onCpu.losses[epoch]), `epoch ${epoch}: webgpu ${loss} vs cpu ${onCpu.losses[epoch]}`).to.be.at.most(
-        1e-3 * Math.max(1, Math.abs(onCpu.losses[epoch])),
-      );
+      expect(
+        Math.abs(loss - onCpu.losses[epoch]),
+        `epoch ${epoch}: webgpu ${loss} vs cpu ${onCpu.losses[epoch]}`,
+      ).to.be.at.most(1e-3 * Math.max(1, Math.abs(onCpu.losses[epoch])));
     });
   });
 

@@ -1,13 +1,26 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {semifieldConv2d} from '../../index.js';
-import {backpropFilterChoiceFlags, backpropFilterChoiceLabel, backpropFilterChoices, distinctPrograms} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
-import {backpropInputChoiceFlags, backpropInputChoiceLabel, backpropInputChoices} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
+import {
+  backpropFilterChoiceFlags,
+  backpropFilterChoiceLabel,
+  backpropFilterChoices,
+  distinctPrograms,
+} from '../../kernels/webgpu/SemifieldConv2DBackpropFilter.js';
+import {
+  backpropInputChoiceFlags,
+  backpropInputChoiceLabel,
+  backpropInputChoices,
+} from '../../kernels/webgpu/SemifieldConv2DBackpropInput.js';
 import {forwardChoiceFlags, forwardChoiceLabel, forwardChoices} from '../../kernels/webgpu/SemifieldConv2D.js';
 import {resetWebGPUFlags, setWebGPUFlags, TUNE_FLAG, type WebGPUFlags} from '../../kernels/webgpu/flags.js';
 import {clearWebGPUTuning, webgpuTuningResults, webgpuTuningSettled} from '../../kernels/webgpu/tuner.js';
 import {kernelSetup, type WebGPUBackendLike} from '../../kernels/webgpu/webgpu_util.js';
-import {factorisedGradSnippets, gradFactorLanes, runGradFactorPasses} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
+import {
+  factorisedGradSnippets,
+  gradFactorLanes,
+  runGradFactorPasses,
+} from '../../kernels/webgpu/semifield_conv2d_grad_scale_webgpu.js';
 import {factorisedCases} from '../reference/webgpu_cases.js';
 import {allCases, maxRelError, upstreamFor, type ConvCase} from '../reference/cases.js';
 import {referenceConv2d} from '../reference/reference.js';
@@ -32,7 +45,13 @@ const GRAD_VS_CPU_TOL = 1e-4;
 function kernelAttrs(c: ConvCase) {
   const sf = c.semifield;
   const config = typeof sf === 'string' ? {name: sf, ...(sf === 'log' ? {mu: 1} : sf === 'root' ? {p: 2} : {})} : sf;
-  return {semifield: JSON.stringify(config), strides: c.geometry.strides, dilations: c.geometry.dilations, pad: c.geometry.pad, groups: c.geometry.groups};
+  return {
+    semifield: JSON.stringify(config),
+    strides: c.geometry.strides,
+    dilations: c.geometry.dilations,
+    pad: c.geometry.pad,
+    groups: c.geometry.groups,
+  };
 }
 
 /** Two layers per semifield kind: groups 1 with strides [2,1] + dilations [1,2], and groups 2 with an explicit pad. */
@@ -40,7 +59,8 @@ function tunerCases(): ConvCase[] {
   return allCases().filter(
     (c) =>
       ['maxplus', 'log', 'root', 'linear'].includes(c.semifield as string) &&
-      ((c.geometry.groups === 1 && c.name.includes('strides [2,1]') && c.name.includes('"same"')) || (c.geometry.groups === 2 && c.name.includes('stride 1') && c.name.includes('[[1,2],[0,1]]'))),
+      ((c.geometry.groups === 1 && c.name.includes('strides [2,1]') && c.name.includes('"same"')) ||
+        (c.geometry.groups === 2 && c.name.includes('stride 1') && c.name.includes('[[1,2],[0,1]]'))),
   );
 }
 
@@ -73,10 +93,13 @@ describe('webgpu (Node, Dawn): every tuner candidate, forced through the flags',
       const runs: Array<[string, WebGPUFlags]> = [];
       const seen = new Set<string>();
       for (const swiftShader of [false, true]) {
-        for (const f of forwardChoices(sf, info, swiftShader).candidates) runs.push([`forward ${forwardChoiceLabel(f)}`, forwardChoiceFlags(f)]);
-        for (const d of backpropInputChoices(sf, info, swiftShader).candidates) runs.push([`dL/dx ${backpropInputChoiceLabel(d)}`, backpropInputChoiceFlags(d)]);
+        for (const f of forwardChoices(sf, info, swiftShader).candidates)
+          runs.push([`forward ${forwardChoiceLabel(f)}`, forwardChoiceFlags(f)]);
+        for (const d of backpropInputChoices(sf, info, swiftShader).candidates)
+          runs.push([`dL/dx ${backpropInputChoiceLabel(d)}`, backpropInputChoiceFlags(d)]);
         const filter = backpropFilterChoices(sf, info, swiftShader);
-        for (const d of distinctPrograms(sf, info, filter.fallback, filter.candidates)) runs.push([`dL/dfilter ${backpropFilterChoiceLabel(d)}`, backpropFilterChoiceFlags(d)]);
+        for (const d of distinctPrograms(sf, info, filter.fallback, filter.candidates))
+          runs.push([`dL/dfilter ${backpropFilterChoiceLabel(d)}`, backpropFilterChoiceFlags(d)]);
       }
       const ref = referenceConv2d(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry);
       const upstream = upstreamFor(refSize(c), n);
@@ -107,7 +130,9 @@ describe('webgpu (Node, Dawn): the run-time tuner', function () {
     await initWebGPUForTests();
     backend = tf.backend();
     // Record which programs run (after the WGSL check installed by initWebGPUForTests).
-    const b = backend as unknown as {runWebGPUProgram: (p: {constructor: {name: string}}, ...rest: unknown[]) => unknown};
+    const b = backend as unknown as {
+      runWebGPUProgram: (p: {constructor: {name: string}}, ...rest: unknown[]) => unknown;
+    };
     const run = b.runWebGPUProgram.bind(b);
     b.runWebGPUProgram = (p, ...rest) => {
       programsRun.push(p.constructor.name);
@@ -146,12 +171,23 @@ describe('webgpu (Node, Dawn): the run-time tuner', function () {
       const {sf, info} = kernelSetup(kernelAttrs(c), c.xShape, c.wShape);
       const filter = backpropFilterChoices(sf, info, true);
       const filterTuned = distinctPrograms(sf, info, filter.fallback, filter.candidates).length > 1;
-      expect(kinds, 'tuned keys').to.deep.equal(filterTuned ? ['backpropFilter', 'backpropInput', 'forward'] : ['backpropInput', 'forward']);
+      expect(kinds, 'tuned keys').to.deep.equal(
+        filterTuned ? ['backpropFilter', 'backpropInput', 'forward'] : ['backpropInput', 'forward'],
+      );
       for (const r of results) {
         expect(r.timings.length, `${r.key}: candidates`).to.be.at.least(2);
-        expect(r.timings.filter((t) => Number.isFinite(t.ms) && t.ms > 0).length, `${r.key}: timed candidates`).to.equal(r.timings.length);
-        expect(r.timings.map((t) => t.choice), `${r.key}: winner among the candidates`).to.include(r.winner);
-        expect(r.timings.map((t) => t.choice), `${r.key}: default among the candidates`).to.include(r.fallback);
+        expect(
+          r.timings.filter((t) => Number.isFinite(t.ms) && t.ms > 0).length,
+          `${r.key}: timed candidates`,
+        ).to.equal(r.timings.length);
+        expect(
+          r.timings.map((t) => t.choice),
+          `${r.key}: winner among the candidates`,
+        ).to.include(r.winner);
+        expect(
+          r.timings.map((t) => t.choice),
+          `${r.key}: default among the candidates`,
+        ).to.include(r.fallback);
         const fastest = Math.min(...r.timings.map((t) => t.ms));
         const winnerMs = r.timings.find((t) => t.choice === r.winner)!.ms;
         // The default stays unless a candidate beats it by the margin; otherwise the fastest wins.
@@ -188,10 +224,17 @@ describe('webgpu (Node, Dawn): the run-time tuner', function () {
     resetWebGPUFlags();
     tf.env().set(TUNE_FLAG, false);
     programsRun.length = 0;
-    const y = semifieldConv2d(tf.tensor4d(c.x, c.xShape as [number, number, number, number]), tf.tensor4d(c.w, c.wShape as [number, number, number, number]), c.semifield, c.options);
+    const y = semifieldConv2d(
+      tf.tensor4d(c.x, c.xShape as [number, number, number, number]),
+      tf.tensor4d(c.w, c.wShape as [number, number, number, number]),
+      c.semifield,
+      c.options,
+    );
     await y.data();
     tf.dispose(y);
-    expect(programsRun, 'the default (factorised on SwiftShader) after the flags are reset').to.include('SemifieldConv2DFactorisedProgram');
+    expect(programsRun, 'the default (factorised on SwiftShader) after the flags are reset').to.include(
+      'SemifieldConv2DFactorisedProgram',
+    );
   });
 
   it("'auto' does not tune on SwiftShader", async () => {
@@ -203,10 +246,18 @@ describe('webgpu (Node, Dawn): the run-time tuner', function () {
 
   it('rejects bad flag values with the flag, the expectation and the value', () => {
     const bad: Array<[string, unknown, RegExp]> = [
-      ['SEMIFIELD_WEBGPU_FORWARD_PROGRAM', 'tiled', /SEMIFIELD_WEBGPU_FORWARD_PROGRAM: expected 'auto' \| 'mm' \| 'direct' \| 'factorised', but got 'tiled'/],
+      [
+        'SEMIFIELD_WEBGPU_FORWARD_PROGRAM',
+        'tiled',
+        /SEMIFIELD_WEBGPU_FORWARD_PROGRAM: expected 'auto' \| 'mm' \| 'direct' \| 'factorised', but got 'tiled'/,
+      ],
       ['SEMIFIELD_WEBGPU_TUNE', 'yes', /SEMIFIELD_WEBGPU_TUNE: expected 'auto' \| true \| false, but got 'yes'/],
       ['SEMIFIELD_WEBGPU_MM_TILE', '64x64', /SEMIFIELD_WEBGPU_MM_TILE: expected 'auto' or a tile/],
-      ['SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS', 0, /SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: expected 'auto' or an integer in \[1, 32\], but got 0/],
+      [
+        'SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS',
+        0,
+        /SEMIFIELD_WEBGPU_BACKPROP_INPUT_PIXELS: expected 'auto' or an integer in \[1, 32\], but got 0/,
+      ],
       ['SEMIFIELD_WEBGPU_FILTER_INVOCATIONS', NaN, /but got NaN/],
       ['SEMIFIELD_WEBGPU_FACTORISED_FILTER_BLOCK', '3x5', /'IxO'/],
       ['SEMIFIELD_WEBGPU_SLICE_SUM', 'fast', /'auto' \| 'serial' \| 'parallel'/],
@@ -222,7 +273,9 @@ describe('webgpu (Node, Dawn): the run-time tuner', function () {
     const c = tunerCases()[0];
     const x = tf.tensor4d(c.x, c.xShape as [number, number, number, number]);
     const w = tf.tensor4d(c.w, c.wShape as [number, number, number, number]);
-    expect(() => semifieldConv2d(x, w, 'maxplus', c.options)).to.throw(/SEMIFIELD_WEBGPU_MM_TILE: expected an implicit-GEMM tile .* but got '64x64_3x4_k16'/);
+    expect(() => semifieldConv2d(x, w, 'maxplus', c.options)).to.throw(
+      /SEMIFIELD_WEBGPU_MM_TILE: expected an implicit-GEMM tile .* but got '64x64_3x4_k16'/,
+    );
     tf.dispose([x, w]);
   });
 });

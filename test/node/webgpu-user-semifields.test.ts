@@ -1,7 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import {expect} from 'chai';
 import {registerSemifield, unregisterSemifield} from '../../index.js';
-import {lseDefinition, lseFusedDefinition, maxTimesDefinition, runUserSemifieldCheck, userSemifieldChecks} from '../reference/user_semifields.js';
+import {
+  lseDefinition,
+  lseFusedDefinition,
+  maxTimesDefinition,
+  runUserSemifieldCheck,
+  userSemifieldChecks,
+} from '../reference/user_semifields.js';
 import {initWebGPUForTests} from './webgpu_helpers.js';
 
 /*

@@ -11,7 +11,8 @@ import {installGeneratedWGSLCheck} from '../reference/wgsl_checks.js';
  * otherwise hang instead of failing.
  */
 export async function initWebGPUForTests(options: InitNodeWebGPUOptions = {}): Promise<NodeWebGPUInfo> {
-  if (webgpuGuard.failed != null) throw new Error(`not running: the webgpu time-bound guard failed (${webgpuGuard.failed})`);
+  if (webgpuGuard.failed != null)
+    throw new Error(`not running: the webgpu time-bound guard failed (${webgpuGuard.failed})`);
   const previous = tf.getBackend();
   const info = await initNodeWebGPU({...options, setBackend: true});
   installGeneratedWGSLCheck(tf.findBackend('webgpu') as never);

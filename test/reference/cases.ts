@@ -6,7 +6,8 @@
 import {normal, uniform} from './random.js';
 import type {RefGeometry, RefSemifield} from './reference.js';
 
-export type CaseSemifield = 'maxplus' | 'minplus' | 'log' | 'root' | 'linear' | {name: 'log'; mu: number} | {name: 'root'; p: number};
+export type CaseSemifield =
+  'maxplus' | 'minplus' | 'log' | 'root' | 'linear' | {name: 'log'; mu: number} | {name: 'root'; p: number};
 
 export const caseSemifields: CaseSemifield[] = [
   'maxplus',
@@ -20,7 +21,14 @@ export const caseSemifields: CaseSemifield[] = [
 ];
 
 export type CasePad = 'valid' | 'same' | [[number, number], [number, number]];
-export const casePads: CasePad[] = ['valid', 'same', [[1, 2], [0, 1]]];
+export const casePads: CasePad[] = [
+  'valid',
+  'same',
+  [
+    [1, 2],
+    [0, 1],
+  ],
+];
 
 export interface CaseStep {
   label: string;
@@ -62,7 +70,13 @@ export function semifieldLabel(sf: CaseSemifield): string {
 }
 
 /** tf.conv2d's 'same' rule, written out here so the reference does not borrow src/'s shape maths. */
-export function explicitPad(pad: CasePad, inHW: [number, number], kHW: [number, number], strides: [number, number], dilations: [number, number]): [number, number, number, number] {
+export function explicitPad(
+  pad: CasePad,
+  inHW: [number, number],
+  kHW: [number, number],
+  strides: [number, number],
+  dilations: [number, number],
+): [number, number, number, number] {
   if (pad === 'valid') return [0, 0, 0, 0];
   if (pad !== 'same') return [pad[0][0], pad[0][1], pad[1][0], pad[1][1]];
   const out: number[] = [];

@@ -21,15 +21,17 @@ import {rng} from './random.js';
 import {referenceConv2d, referenceConv2dGrads, type RefGeometry, type RefSemifield} from './reference.js';
 
 export type ExtremeRegime = 'inf-x' | 'inf-nan-w' | 'root-range' | 'log-large' | 'padding' | 'tiny-image';
-export const extremeRegimes: ExtremeRegime[] = ['inf-x', 'inf-nan-w', 'root-range', 'log-large', 'padding', 'tiny-image'];
+export const extremeRegimes: ExtremeRegime[] = [
+  'inf-x',
+  'inf-nan-w',
+  'root-range',
+  'log-large',
+  'padding',
+  'tiny-image',
+];
 
 /** Semifield configs in the op's config form (what semifieldConv2d takes). */
-export type ExtremeSemifield =
-  | 'maxplus'
-  | 'minplus'
-  | 'linear'
-  | {name: 'log'; mu: number}
-  | {name: 'root'; p: number};
+export type ExtremeSemifield = 'maxplus' | 'minplus' | 'linear' | {name: 'log'; mu: number} | {name: 'root'; p: number};
 
 export interface ExtremeCase {
   index: number;
@@ -38,7 +40,12 @@ export interface ExtremeCase {
   ref: RefSemifield;
   xShape: [number, number, number, number];
   wShape: [number, number, number, number];
-  options: {strides: [number, number]; dilations: [number, number]; pad: [[number, number], [number, number]]; groups: number};
+  options: {
+    strides: [number, number];
+    dilations: [number, number];
+    pad: [[number, number], [number, number]];
+    groups: number;
+  };
   geometry: RefGeometry;
   x: Float32Array;
   w: Float32Array;
@@ -66,9 +73,17 @@ function gaussian(r: () => number): number {
 }
 
 const allSemifields: ExtremeSemifield[] = [
-  'maxplus', 'minplus', 'linear',
-  {name: 'log', mu: 1}, {name: 'log', mu: -1}, {name: 'log', mu: 0.1}, {name: 'log', mu: -0.05},
-  {name: 'root', p: 2}, {name: 'root', p: 0.5}, {name: 'root', p: -1}, {name: 'root', p: 3},
+  'maxplus',
+  'minplus',
+  'linear',
+  {name: 'log', mu: 1},
+  {name: 'log', mu: -1},
+  {name: 'log', mu: 0.1},
+  {name: 'log', mu: -0.05},
+  {name: 'root', p: 2},
+  {name: 'root', p: 0.5},
+  {name: 'root', p: -1},
+  {name: 'root', p: 3},
 ];
 
 /** Case `index` of the suite with this seed: deterministic, independent of every other case. */
@@ -93,17 +108,26 @@ export function extremeCase(seed: number, index: number): ExtremeCase {
   let kw = int(r, 1, 3);
   const strides: [number, number] = [int(r, 1, 2), int(r, 1, 2)];
   const dilations: [number, number] = [int(r, 1, 2), int(r, 1, 2)];
-  let pad: [[number, number], [number, number]] = [[int(r, 0, 2), int(r, 0, 2)], [int(r, 0, 2), int(r, 0, 2)]];
+  let pad: [[number, number], [number, number]] = [
+    [int(r, 0, 2), int(r, 0, 2)],
+    [int(r, 0, 2), int(r, 0, 2)],
+  ];
   if (regime === 'tiny-image') {
     h = wd = 1;
     kh = kw = 5;
     dilations[0] = dilations[1] = 1;
-    pad = [[int(r, 0, 4), 0], [int(r, 0, 4), 0]];
+    pad = [
+      [int(r, 0, 4), 0],
+      [int(r, 0, 4), 0],
+    ];
     pad[0][1] = 4 - pad[0][0];
     pad[1][1] = 4 - pad[1][0];
   } else if (regime === 'padding') {
     // Pads beyond the dilated filter on one side or both: border windows read only padding.
-    pad = [[(kh - 1) * dilations[0] + int(r, 1, 2), int(r, 0, 4)], [int(r, 0, 4), (kw - 1) * dilations[1] + int(r, 1, 2)]];
+    pad = [
+      [(kh - 1) * dilations[0] + int(r, 1, 2), int(r, 0, 4)],
+      [int(r, 0, 4), (kw - 1) * dilations[1] + int(r, 1, 2)],
+    ];
   }
   // Grow the padding until the dilated filter fits.
   const effH = (kh - 1) * dilations[0] + 1;
@@ -145,8 +169,18 @@ export function extremeCase(seed: number, index: number): ExtremeCase {
     upstream[k] = regime === 'root-range' || r() < 0.5 ? m : -m;
   }
   return {
-    index, regime, semifield, ref: refOf(semifield), xShape, wShape,
-    options: {strides, dilations, pad, groups}, geometry, x, w, upstream, yShape,
+    index,
+    regime,
+    semifield,
+    ref: refOf(semifield),
+    xShape,
+    wShape,
+    options: {strides, dilations, pad, groups},
+    geometry,
+    x,
+    w,
+    upstream,
+    yShape,
   };
 }
 
@@ -161,7 +195,12 @@ export function extremeCases(seed: number, count: number): ExtremeCase[] {
  * semifield parameter and program variant costs a shader compile, ~0.3–2 s on SwiftShader, while a
  * compiled case runs in ~30 ms).
  */
-export function sampleExtremeCases(seed: number, count: number, keep: (c: ExtremeCase) => boolean = () => true, range = 2400): ExtremeCase[] {
+export function sampleExtremeCases(
+  seed: number,
+  count: number,
+  keep: (c: ExtremeCase) => boolean = () => true,
+  range = 2400,
+): ExtremeCase[] {
   const r = rng((seed * 7919 + 1) >>> 0);
   const order = Array.from({length: range}, (_, k) => k);
   for (let k = range - 1; k > 0; k--) {
@@ -174,7 +213,8 @@ export function sampleExtremeCases(seed: number, count: number, keep: (c: Extrem
     const c = extremeCase(seed, index);
     if (keep(c)) picked.push(c);
   }
-  if (picked.length < count) throw new Error(`sampleExtremeCases: only ${picked.length} of ${range} cases qualify, ${count} asked`);
+  if (picked.length < count)
+    throw new Error(`sampleExtremeCases: only ${picked.length} of ${range} cases qualify, ${count} asked`);
   return picked.sort((a, b) => a.index - b.index);
 }
 
@@ -260,7 +300,8 @@ export function checkExtremeCase(c: ExtremeCase, got: ExtremeResult, tol: Extrem
       return;
     }
     const bound = rel * Math.max(Math.abs(want), mag) + F32_TINY;
-    if (Math.abs(g - want) > bound) failures.push(`${what}[${k}] = ${g}, want ${want} (bound ${bound.toExponential(2)})`);
+    if (Math.abs(g - want) > bound)
+      failures.push(`${what}[${k}] = ${g}, want ${want} (bound ${bound.toExponential(2)})`);
   };
   for (let k = 0; k < ref.y.length; k++) compare('y', k, got.y[k], ref.y[k], scale ? scale[k] : 0, tol.y);
   // Gradients are checked against the reference formula evaluated at the backend's own float32 y
@@ -268,7 +309,9 @@ export function checkExtremeCase(c: ExtremeCase, got: ExtremeResult, tol: Extrem
   // hold (root beyond 3.4e38 or below 1e-38) or rounds by an ulp (log at |y/μ| ~ 1e4) would
   // otherwise be charged to the backward pass.
   const grads = referenceConv2dGrads(c.x, c.xShape, c.w, c.wShape, c.ref, c.geometry, c.upstream, got.y);
-  for (let k = 0; k < grads.dx.length; k++) compare('dx', k, got.dx[k], grads.dx[k], grads.dxMag[k], tol.grad, grads.dxLoose[k] === 1);
-  for (let k = 0; k < grads.dw.length; k++) compare('dw', k, got.dw[k], grads.dw[k], grads.dwMag[k], tol.grad, grads.dwLoose[k] === 1);
+  for (let k = 0; k < grads.dx.length; k++)
+    compare('dx', k, got.dx[k], grads.dx[k], grads.dxMag[k], tol.grad, grads.dxLoose[k] === 1);
+  for (let k = 0; k < grads.dw.length; k++)
+    compare('dw', k, got.dw[k], grads.dw[k], grads.dwMag[k], tol.grad, grads.dwLoose[k] === 1);
   return failures;
 }

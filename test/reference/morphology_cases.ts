@@ -15,7 +15,17 @@ export interface MorphCase {
   r: Float32Array;
 }
 
-export const MORPH_FNS: RefMorphFn[] = ['dilation', 'erosion', 'opening', 'closing', 'gradient', 'internalGradient', 'externalGradient', 'topHat', 'bottomHat'];
+export const MORPH_FNS: RefMorphFn[] = [
+  'dilation',
+  'erosion',
+  'opening',
+  'closing',
+  'gradient',
+  'internalGradient',
+  'externalGradient',
+  'topHat',
+  'bottomHat',
+];
 
 export const ELEMENTS: Array<{label: string; seSize: [number, number]; flat: boolean; origin?: [number, number]}> = [
   {label: 'flat 3×3', seSize: [3, 3], flat: true},

@@ -62,7 +62,16 @@ export const refErosion = (f: ArrayLike<number>, m: RefMorph) => window(f, m, -1
 
 const sub = (a: ArrayLike<number>, b: ArrayLike<number>) => Float64Array.from(a, (v, k) => v - b[k]);
 
-export type RefMorphFn = 'dilation' | 'erosion' | 'opening' | 'closing' | 'gradient' | 'internalGradient' | 'externalGradient' | 'topHat' | 'bottomHat';
+export type RefMorphFn =
+  | 'dilation'
+  | 'erosion'
+  | 'opening'
+  | 'closing'
+  | 'gradient'
+  | 'internalGradient'
+  | 'externalGradient'
+  | 'topHat'
+  | 'bottomHat';
 
 export function refMorphology(fn: RefMorphFn, f: ArrayLike<number>, m: RefMorph): Float64Array {
   switch (fn) {
@@ -88,8 +97,14 @@ export function refMorphology(fn: RefMorphFn, f: ArrayLike<number>, m: RefMorph)
 }
 
 /** Geodesic reconstruction iterated in float64 until nothing changes. */
-export function refReconstruction(marker: ArrayLike<number>, mask: ArrayLike<number>, m: RefMorph, method: 'dilation' | 'erosion' = 'dilation'): Float64Array {
-  const clamp = (v: ArrayLike<number>) => Float64Array.from(v, (a, k) => (method === 'dilation' ? Math.min(a, mask[k]) : Math.max(a, mask[k])));
+export function refReconstruction(
+  marker: ArrayLike<number>,
+  mask: ArrayLike<number>,
+  m: RefMorph,
+  method: 'dilation' | 'erosion' = 'dilation',
+): Float64Array {
+  const clamp = (v: ArrayLike<number>) =>
+    Float64Array.from(v, (a, k) => (method === 'dilation' ? Math.min(a, mask[k]) : Math.max(a, mask[k])));
   let cur = clamp(marker);
   for (let step = 0; step < 100000; step++) {
     const next = clamp(method === 'dilation' ? refDilation(cur, m) : refErosion(cur, m));
@@ -100,7 +115,12 @@ export function refReconstruction(marker: ArrayLike<number>, mask: ArrayLike<num
 }
 
 /** Central differences of L = Σ r·g(v) in float64 at every coordinate of v. */
-export function finiteDifferences(g: (v: Float64Array) => Float64Array, v: ArrayLike<number>, r: ArrayLike<number>, eps = 1e-6): Float64Array {
+export function finiteDifferences(
+  g: (v: Float64Array) => Float64Array,
+  v: ArrayLike<number>,
+  r: ArrayLike<number>,
+  eps = 1e-6,
+): Float64Array {
   const at = Float64Array.from(v);
   const loss = () => g(at).reduce((s, y, k) => s + r[k] * y, 0);
   const out = new Float64Array(at.length);

@@ -4,7 +4,12 @@ import {morphology} from '../../index.js';
 import type {MorphCase} from './morphology_cases.js';
 import type {RefMorphFn} from './morphology_reference.js';
 
-export function callMorphology(fn: RefMorphFn, x: tf.Tensor, se: tf.Tensor, opts: morphology.MorphologyOptions): tf.Tensor {
+export function callMorphology(
+  fn: RefMorphFn,
+  x: tf.Tensor,
+  se: tf.Tensor,
+  opts: morphology.MorphologyOptions,
+): tf.Tensor {
   switch (fn) {
     case 'gradient':
       return morphology.gradient(x, se, opts);
@@ -25,7 +30,9 @@ export function runMorphCase(c: MorphCase): {y: Float32Array; dx: Float32Array; 
     const r = tf.tensor4d(c.r, c.shape);
     const opts = {border: c.border, ...(c.origin ? {origin: c.origin} : {})};
     const y = callMorphology(c.fn, x, se, opts);
-    const [dx, dse] = tf.grads((xi: tf.Tensor, si: tf.Tensor) => tf.sum(tf.mul(callMorphology(c.fn, xi, si, opts), r)))([x, se]);
+    const [dx, dse] = tf.grads((xi: tf.Tensor, si: tf.Tensor) => tf.sum(tf.mul(callMorphology(c.fn, xi, si, opts), r)))(
+      [x, se],
+    );
     return {y: y.dataSync() as Float32Array, dx: dx.dataSync() as Float32Array, dse: dse.dataSync() as Float32Array};
   });
 }
@@ -41,7 +48,9 @@ export async function runMorphCaseAsync(c: MorphCase): Promise<{y: Float32Array;
     const r = tf.tensor4d(c.r, c.shape);
     const opts = {border: c.border, ...(c.origin ? {origin: c.origin} : {})};
     const y = callMorphology(c.fn, x, se, opts);
-    const [dx, dse] = tf.grads((xi: tf.Tensor, si: tf.Tensor) => tf.sum(tf.mul(callMorphology(c.fn, xi, si, opts), r)))([x, se]);
+    const [dx, dse] = tf.grads((xi: tf.Tensor, si: tf.Tensor) => tf.sum(tf.mul(callMorphology(c.fn, xi, si, opts), r)))(
+      [x, se],
+    );
     return {y, dx, dse};
   });
   try {

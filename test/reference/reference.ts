@@ -117,7 +117,9 @@ export function referenceConv2d(
                 const ih = i * sh + di * dh - pt;
                 const iw = j * sw + dj * dw - pl;
                 if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                terms.push(refTerm(sf, x[((b * H + ih) * W + iw) * Cin + g * cpg + c], w[((di * kw + dj) * cpg + c) * Cout + o]));
+                terms.push(
+                  refTerm(sf, x[((b * H + ih) * W + iw) * Cin + g * cpg + c], w[((di * kw + dj) * cpg + c) * Cout + o]),
+                );
               }
           y[((b * OH + i) * OW + j) * Cout + o] = refReduce(sf, terms);
         }
@@ -186,14 +188,22 @@ export function referenceConv2dGrads(
    * (NaN) stay undefined whatever is passed.
    */
   yRead?: ArrayLike<number>,
-): {dx: Float64Array; dw: Float64Array; dxMag: Float64Array; dwMag: Float64Array; dxLoose: Uint8Array; dwLoose: Uint8Array} {
+): {
+  dx: Float64Array;
+  dw: Float64Array;
+  dxMag: Float64Array;
+  dwMag: Float64Array;
+  dxLoose: Uint8Array;
+  dwLoose: Uint8Array;
+} {
   const s = normalise(sf);
   const {y} = referenceConv2d(x, xShape, w, wShape, s, geo);
   // (Selection semifields ignore it: they route to the term equal to the exact y.)
   const y64 = Float64Array.from(y);
   const inRange = (v: number) => v === 0 || !Number.isFinite(v) || (Math.abs(v) >= F32_LOW && Math.abs(v) <= F32_HIGH);
   if (yRead && s.name !== 'maxplus' && s.name !== 'minplus') {
-    for (let k = 0; k < y.length; k++) if (Number.isFinite(y[k]) && inRange(y[k]) && Number.isFinite(yRead[k])) y[k] = yRead[k];
+    for (let k = 0; k < y.length; k++)
+      if (Number.isFinite(y[k]) && inRange(y[k]) && Number.isFinite(yRead[k])) y[k] = yRead[k];
   }
   const [B, H, W, Cin] = xShape;
   const [kh, kw, cpg, Cout] = wShape;
@@ -214,7 +224,12 @@ export function referenceConv2dGrads(
   const dxLoose = new Uint8Array(x.length);
   const dwLoose = new Uint8Array(w.length);
   const multiplicative = s.name === 'root' || s.name === 'linear';
-  const zero = s.name === 'maxplus' || (s.name === 'log' && s.mu! > 0) ? -Infinity : s.name === 'minplus' || (s.name === 'log' && s.mu! < 0) || (s.name === 'root' && s.p! < 0) ? Infinity : 0;
+  const zero =
+    s.name === 'maxplus' || (s.name === 'log' && s.mu! > 0)
+      ? -Infinity
+      : s.name === 'minplus' || (s.name === 'log' && s.mu! < 0) || (s.name === 'root' && s.p! < 0)
+        ? Infinity
+        : 0;
   const weight = (raw: number, yv: number): number => {
     switch (s.name) {
       case 'log':

@@ -59,7 +59,8 @@ export const lseFusedDefinition: SemifieldDefinition = {
       if (lang === 'wgsl') text += 'f';
       return v < 0 ? `(${text})` : text;
     };
-    const sel = (lang: ShaderLanguage, c: string, t: string, f: string) => (lang === 'glsl' ? `((${c}) ? (${t}) : (${f}))` : `select(${f}, ${t}, ${c})`);
+    const sel = (lang: ShaderLanguage, c: string, t: string, f: string) =>
+      lang === 'glsl' ? `((${c}) ? (${t}) : (${f}))` : `select(${f}, ${t}, ${c})`;
     return {
       ...spec,
       fused: {
@@ -79,9 +80,21 @@ export const lseFusedDefinition: SemifieldDefinition = {
             zero,
             term: (x, w) => `(${x} + ${w})`,
             dominates: (t, m) => `(${t} > ${m})`,
-            ratio: (a, m) => sel(lang, `${a} == ${zero}`, num(0, lang), sel(lang, `${a} == ${m}`, num(1, lang), `exp((${a} - ${m}) * ${invMu})`)),
+            ratio: (a, m) =>
+              sel(
+                lang,
+                `${a} == ${zero}`,
+                num(0, lang),
+                sel(lang, `${a} == ${m}`, num(1, lang), `exp((${a} - ${m}) * ${invMu})`),
+              ),
             finalize: (m, sum) => sel(lang, `${m} == ${zero}`, zero, `${m} + ${num(mu, lang)} * log(${sum})`),
-            gradWeight: (t, y) => sel(lang, `${y} == ${zero}`, num(0, lang), sel(lang, `${t} == ${y}`, num(1, lang), `exp((${t} - ${y}) * ${invMu})`)),
+            gradWeight: (t, y) =>
+              sel(
+                lang,
+                `${y} == ${zero}`,
+                num(0, lang),
+                sel(lang, `${t} == ${y}`, num(1, lang), `exp((${t} - ${y}) * ${invMu})`),
+              ),
           };
         },
       },
@@ -89,7 +102,10 @@ export const lseFusedDefinition: SemifieldDefinition = {
   },
 };
 
-export const refMaxTimes = {term: (x: number, w: number) => x * w, reduce: (t: number[]) => (t.length ? Math.max(...t) : 0)};
+export const refMaxTimes = {
+  term: (x: number, w: number) => x * w,
+  reduce: (t: number[]) => (t.length ? Math.max(...t) : 0),
+};
 export function refLse(mu: number) {
   return {
     term: (x: number, w: number) => x + w,
@@ -163,7 +179,12 @@ export const userCheckXShape: [number, number, number, number] = [1, 5, 6, 2];
 export const userCheckWShape: [number, number, number, number] = [3, 3, 2, 3];
 
 /** Central differences of L = Σ r·g(v) by each entry of v, in float64. */
-function centralDifferences(g: (v: Float64Array) => Float64Array, v: ArrayLike<number>, r: ArrayLike<number>, eps = 1e-6): Float64Array {
+function centralDifferences(
+  g: (v: Float64Array) => Float64Array,
+  v: ArrayLike<number>,
+  r: ArrayLike<number>,
+  eps = 1e-6,
+): Float64Array {
   const at = Float64Array.from(v);
   const loss = () => g(at).reduce((s, y, k) => s + r[k] * y, 0);
   const out = new Float64Array(at.length);
@@ -194,7 +215,9 @@ function relError(a: ArrayLike<number>, b: ArrayLike<number>): number {
  * usable synchronous read-back) and returns its errors against the float64 reference: y, and dx /
  * dw against central differences of the reference; the kernels that ran; the tensors left behind.
  */
-export async function runUserSemifieldCheck(c: UserSemifieldCheck): Promise<{y: number; dx: number; dw: number; kernels: string[]; leaked: number}> {
+export async function runUserSemifieldCheck(
+  c: UserSemifieldCheck,
+): Promise<{y: number; dx: number; dw: number; kernels: string[]; leaked: number}> {
   const nx = userCheckXShape.reduce((a, b) => a * b);
   const nw = userCheckWShape.reduce((a, b) => a * b);
   const x = uniform(nx, c.lo, c.hi, 100 + c.seed);
@@ -217,11 +240,18 @@ export async function runUserSemifieldCheck(c: UserSemifieldCheck): Promise<{y: 
   });
   const [y, dx, dw] = await Promise.all(out.map((t) => t.data()));
   tf.dispose(out);
-  const ref = (xv: ArrayLike<number>, wv: ArrayLike<number>) => refConvGeneric(xv, userCheckXShape, wv, userCheckWShape, [1, 1], c.ref);
+  const ref = (xv: ArrayLike<number>, wv: ArrayLike<number>) =>
+    refConvGeneric(xv, userCheckXShape, wv, userCheckWShape, [1, 1], c.ref);
   return {
     y: relError(y, ref(x, w)),
-    dx: relError(dx, centralDifferences((v) => ref(v, w), x, r)),
-    dw: relError(dw, centralDifferences((v) => ref(x, v), w, r)),
+    dx: relError(
+      dx,
+      centralDifferences((v) => ref(v, w), x, r),
+    ),
+    dw: relError(
+      dw,
+      centralDifferences((v) => ref(x, v), w, r),
+    ),
     kernels: profile.kernelNames,
     leaked: tf.memory().numTensors - before,
   };

@@ -36,7 +36,12 @@ export function installGeneratedWGSLCheck(backend: BackendLike): void {
       checkedShaderKeys.add(program.shaderKey);
       const bad = shortCircuitLines(program.getUserCode());
       if (bad.length > 0) {
-        throw new Error(`generated WGSL of ${program.shaderKey} uses short-circuit operators (use | and &): ${bad.slice(0, 3).map((l) => l.trim()).join(' / ')}`);
+        throw new Error(
+          `generated WGSL of ${program.shaderKey} uses short-circuit operators (use | and &): ${bad
+            .slice(0, 3)
+            .map((l) => l.trim())
+            .join(' / ')}`,
+        );
       }
     }
     return run(program, ...rest);

@@ -18,7 +18,10 @@ export const benchCases: BenchCase[] = [
   {name: 'tf.conv2d (3×3, C→2C)', run: (x, w) => tf.conv2d(x, w, 1, 'same')},
   {name: 'semifieldConv2d maxplus (3×3, C→2C)', run: (x, w) => semifieldConv2d(x, w, 'maxplus', {pad: 'same'})},
   {name: 'semifieldConv2d log μ=1 (3×3, C→2C)', run: (x, w) => semifieldConv2d(x, w, 'log', {pad: 'same'})},
-  {name: 'semifieldConv2d maxplus depthwise (3×3, C)', run: (x, _w, wd) => semifieldConv2d(x, wd, 'maxplus', {pad: 'same', groups: x.shape[3]})},
+  {
+    name: 'semifieldConv2d maxplus depthwise (3×3, C)',
+    run: (x, _w, wd) => semifieldConv2d(x, wd, 'maxplus', {pad: 'same', groups: x.shape[3]}),
+  },
   {name: 'tf.dilation2d (3×3, C)', run: (x, _w, _wd, wDil) => tf.dilation2d(x, wDil, 1, 'same')},
 ];
 

@@ -48,7 +48,8 @@ export class LineChart {
     const ticks = [0, 1, 2, 3, 4].map((k) => yMin + ((yMax - yMin) * k) / 4);
     let fmt = opts.yFormat ?? ((v: number) => v.toFixed(2));
     // A narrow range (tiny losses) would print the same label on every tick: use 3 significant digits.
-    if (opts.yFormat == null && new Set(ticks.map(fmt)).size < ticks.length) fmt = (v: number) => Number(v.toPrecision(3)).toString();
+    if (opts.yFormat == null && new Set(ticks.map(fmt)).size < ticks.length)
+      fmt = (v: number) => Number(v.toPrecision(3)).toString();
     ctx.font = '11px system-ui, sans-serif';
     ctx.strokeStyle = '#d7dce3';
     ctx.fillStyle = '#555';

@@ -39,9 +39,13 @@ export async function loadDigits(url = './mnist-digits.bin'): Promise<Digits> {
   const response = await fetch(url);
   if (!response.ok) throw new Error(`loading ${url}: HTTP ${response.status}`);
   const bytes = new Uint8Array(await response.arrayBuffer());
-  if (bytes.length === 0 || bytes.length % 785 !== 0) throw new Error(`${url}: expected N·785 bytes, got ${bytes.length}`);
+  if (bytes.length === 0 || bytes.length % 785 !== 0)
+    throw new Error(`${url}: expected N·785 bytes, got ${bytes.length}`);
   const count = bytes.length / 785;
-  const order = shuffleInPlace(Int32Array.from({length: count}, (_, i) => i), seededRandom(20240607));
+  const order = shuffleInPlace(
+    Int32Array.from({length: count}, (_, i) => i),
+    seededRandom(20240607),
+  );
   return {count, labels: bytes.subarray(0, count), pixels: bytes.subarray(count), order};
 }
 

@@ -49,7 +49,10 @@ export class DrawPad {
 
   private pos(e: PointerEvent): [number, number] {
     const r = this.canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) / r.width) * this.canvas.width, ((e.clientY - r.top) / r.height) * this.canvas.height];
+    return [
+      ((e.clientX - r.left) / r.width) * this.canvas.width,
+      ((e.clientY - r.top) / r.height) * this.canvas.height,
+    ];
   }
 
   private brush(): void {
@@ -81,7 +84,10 @@ export class DrawPad {
   toMnist(): Float32Array | null {
     const {width: W, height: H} = this.canvas;
     const rgba = this.ctx.getImageData(0, 0, W, H).data;
-    let x0 = W, y0 = H, x1 = -1, y1 = -1;
+    let x0 = W,
+      y0 = H,
+      x1 = -1,
+      y1 = -1;
     for (let y = 0; y < H; y++) {
       for (let x = 0; x < W; x++) {
         if (rgba[(y * W + x) * 4] > 20) {
@@ -107,7 +113,9 @@ export class DrawPad {
     bctx.drawImage(this.canvas, x0, y0, bw, bh, 0, 0, tw, th);
     const small = bctx.getImageData(0, 0, tw, th).data;
     // centre of mass of the box
-    let mass = 0, cx = 0, cy = 0;
+    let mass = 0,
+      cx = 0,
+      cy = 0;
     for (let y = 0; y < th; y++) {
       for (let x = 0; x < tw; x++) {
         const v = small[(y * tw + x) * 4] / 255;

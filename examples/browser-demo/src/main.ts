@@ -144,7 +144,12 @@ lossChart.series = [
   {name: 'loss per batch', color: '#9bb7d9', points: []},
   {name: 'smoothed', color: '#1f5fa8', points: []},
 ];
-const accChart = new LineChart($<HTMLCanvasElement>('acc-chart'), {xLabel: 'batch', yMin: 0, yMax: 1, yFormat: (v) => `${Math.round(v * 100)}%`});
+const accChart = new LineChart($<HTMLCanvasElement>('acc-chart'), {
+  xLabel: 'batch',
+  yMin: 0,
+  yMax: 1,
+  yFormat: (v) => `${Math.round(v * 100)}%`,
+});
 accChart.series = [
   {name: 'train (smoothed)', color: '#e08a2b', points: []},
   {name: 'held-out', color: '#1a8a4a', points: [], dots: true},
@@ -153,7 +158,8 @@ accChart.series = [
 
 function intInput(input: HTMLInputElement, lo: number, hi: number): number {
   const v = Math.round(Number(input.value));
-  if (!Number.isFinite(v) || v < lo || v > hi) throw new Error(`${input.name || input.id}: expected an integer in [${lo}, ${hi}], but got '${input.value}'`);
+  if (!Number.isFinite(v) || v < lo || v > hi)
+    throw new Error(`${input.name || input.id}: expected an integer in [${lo}, ${hi}], but got '${input.value}'`);
   return v;
 }
 
@@ -219,7 +225,9 @@ async function evaluate(r: Run): Promise<number> {
   let correct = 0;
   for (let s = 0; s < n; s += 200) {
     const e = Math.min(n, s + 200);
-    const pred = tf.tidy(() => (r.model.predict(r.xTest.slice([s, 0, 0, 0], [e - s, 28, 28, 1])) as tf.Tensor).argMax(-1));
+    const pred = tf.tidy(() =>
+      (r.model.predict(r.xTest.slice([s, 0, 0, 0], [e - s, 28, 28, 1])) as tf.Tensor).argMax(-1),
+    );
     const labels = await pred.data();
     pred.dispose();
     for (let k = 0; k < labels.length; k++) if (labels[k] === r.testLabels[s + k]) correct++;
@@ -245,10 +253,16 @@ async function continueTraining(): Promise<void> {
   try {
     while (r.epoch < r.epochs) {
       if (r.batchIndex === 0) shuffleInPlace(r.order, seededRandom(1000 + r.epoch));
-      setStatus('training', `training ${variants[r.variant].label} on ${tf.getBackend()}: epoch ${r.epoch + 1} / ${r.epochs}`);
+      setStatus(
+        'training',
+        `training ${variants[r.variant].label} on ${tf.getBackend()}: epoch ${r.epoch + 1} / ${r.epochs}`,
+      );
       while (r.batchIndex < batchesPerEpoch) {
         if (r.stopRequested) {
-          setStatus('stopped', `stopped at epoch ${r.epoch + 1}, batch ${r.batchIndex} / ${batchesPerEpoch}: press Resume to continue`);
+          setStatus(
+            'stopped',
+            `stopped at epoch ${r.epoch + 1}, batch ${r.batchIndex} / ${batchesPerEpoch}: press Resume to continue`,
+          );
           return;
         }
         const s = r.batchIndex * r.batch;
@@ -265,7 +279,10 @@ async function continueTraining(): Promise<void> {
         lossChart.series[0].points.push([r.step, loss]);
         lossChart.series[1].points.push([r.step, smoothLoss]);
         accChart.series[0].points.push([r.step, smoothAcc]);
-        accChart.series[2].points = [[0, 0.1], [r.step, 0.1]];
+        accChart.series[2].points = [
+          [0, 0.1],
+          [r.step, 0.1],
+        ];
         lossChart.draw();
         accChart.draw();
         ui.loss.textContent = Number.isFinite(loss) ? loss.toFixed(3) : String(loss);
@@ -285,7 +302,10 @@ async function continueTraining(): Promise<void> {
       await showLearned();
     }
     r.done = true;
-    setStatus('done', `done: ${r.epochs} epoch${r.epochs > 1 ? 's' : ''} of ${n} digits, held-out accuracy ${ui.testAcc.textContent}`);
+    setStatus(
+      'done',
+      `done: ${r.epochs} epoch${r.epochs > 1 ? 's' : ''} of ${n} digits, held-out accuracy ${ui.testAcc.textContent}`,
+    );
   } catch (e) {
     setStatus('error', 'training failed');
     showError(e);
@@ -300,7 +320,8 @@ async function continueTraining(): Promise<void> {
 
 function layerCaption(layer: tf.layers.Layer): string {
   if (layer instanceof SemifieldConv2DLayer) return `${layer.name}: semifield conv, ${layer.semifield.description}`;
-  if (layer instanceof SemifieldPooling2D) return `${layer.name}: learned ${layer.semifield.name} pooling (${layer.kernelModule.type} kernel)`;
+  if (layer instanceof SemifieldPooling2D)
+    return `${layer.name}: learned ${layer.semifield.name} pooling (${layer.kernelModule.type} kernel)`;
   return `${layer.name}: ${layer.getClassName()}`;
 }
 
@@ -333,9 +354,16 @@ async function showKernels(model: tf.LayersModel): Promise<void> {
     }
     const [lo, hi] = minMax(values);
     ui.kernels.append(
-      el('figure', {},
-        el('figcaption', {}, `${layerCaption(layer)} — kernel [${kernel.shape.join('×')}], range ${lo.toFixed(2)} … ${hi.toFixed(2)}, white = ${centre === 0 ? '0' : `${centre.toFixed(2)} (mean)`}`),
-        grid),
+      el(
+        'figure',
+        {},
+        el(
+          'figcaption',
+          {},
+          `${layerCaption(layer)} — kernel [${kernel.shape.join('×')}], range ${lo.toFixed(2)} … ${hi.toFixed(2)}, white = ${centre === 0 ? '0' : `${centre.toFixed(2)} (mean)`}`,
+        ),
+        grid,
+      ),
     );
   }
 }
@@ -344,7 +372,13 @@ async function showPooling(model: tf.LayersModel): Promise<void> {
   ui.pooling.replaceChildren();
   const pools = model.layers.filter((l): l is SemifieldPooling2D => l instanceof SemifieldPooling2D);
   if (pools.length === 0) {
-    ui.pooling.append(el('p', {class: 'note'}, 'This variant uses fixed 2×2 max pooling: nothing is learned there. Pick a variant with learned pooling to see scales.'));
+    ui.pooling.append(
+      el(
+        'p',
+        {class: 'note'},
+        'This variant uses fixed 2×2 max pooling: nothing is learned there. Pick a variant with learned pooling to see scales.',
+      ),
+    );
     return;
   }
   for (const layer of pools) {
@@ -365,12 +399,21 @@ async function showPooling(model: tf.LayersModel): Promise<void> {
     const range = minMax(values);
     for (let c = 0; c < channels; c++) {
       const cell = heatmapCanvas(normalise(channel(values, kh * kw, 1, channels, c), range), kh, kw, 14, 'sequential');
-      row.append(el('div', {class: 'pool-cell'}, cell, el('span', {}, scales ? `s=${scales[c].toFixed(2)}` : `ch ${c}`)));
+      row.append(
+        el('div', {class: 'pool-cell'}, cell, el('span', {}, scales ? `s=${scales[c].toFixed(2)}` : `ch ${c}`)),
+      );
     }
     ui.pooling.append(
-      el('figure', {},
-        el('figcaption', {}, `${layerCaption(layer)} — ${kh}×${kw} structuring function per channel (yellow = 0 at the centre, dark = most negative ${range[0].toFixed(2)})${scales ? '; s = learned scale' : ''}`),
-        row),
+      el(
+        'figure',
+        {},
+        el(
+          'figcaption',
+          {},
+          `${layerCaption(layer)} — ${kh}×${kw} structuring function per channel (yellow = 0 at the centre, dark = most negative ${range[0].toFixed(2)})${scales ? '; s = learned scale' : ''}`,
+        ),
+        row,
+      ),
     );
   }
 }
@@ -403,7 +446,8 @@ async function showActivations(model: tf.LayersModel): Promise<void> {
     const data = await t.data();
     const cell = Math.max(2, Math.round(56 / h));
     const row = el('div', {class: 'act-row'});
-    for (let k = 0; k < c; k++) row.append(heatmapCanvas(normalise(channel(data, h, w, c, k)), h, w, cell, 'gray', `channel ${k}`));
+    for (let k = 0; k < c; k++)
+      row.append(heatmapCanvas(normalise(channel(data, h, w, c, k)), h, w, cell, 'gray', `channel ${k}`));
     ui.activations.append(el('figure', {}, el('figcaption', {}, `${model.layers[i].name} → ${h}×${w}×${c}`), row));
   }
   const probs = await outputs[outputs.length - 1].data();
@@ -428,10 +472,13 @@ function probBars(probs: ArrayLike<number>): HTMLElement {
   for (let k = 0; k < 10; k++) {
     const pct = (probs[k] * 100).toFixed(1);
     list.append(
-      el('div', {class: `prob${k === best ? ' best' : ''}`, 'data-class': String(k), 'data-p': String(probs[k])},
+      el(
+        'div',
+        {class: `prob${k === best ? ' best' : ''}`, 'data-class': String(k), 'data-p': String(probs[k])},
         el('span', {class: 'digit'}, String(k)),
         el('span', {class: 'bar'}, el('span', {style: `width:${Math.max(0.5, probs[k] * 100)}%`})),
-        el('span', {class: 'pct'}, `${pct} %`)),
+        el('span', {class: 'pct'}, `${pct} %`),
+      ),
     );
   }
   return list;
@@ -487,9 +534,14 @@ async function runBenchmark(): Promise<void> {
       await useBackend(b);
       const res = await benchBackend({batch, size, channels}, iterations);
       res.forEach((r, i) => {
-        const td = el('td', {class: 'num', 'data-backend': b}, Number.isNaN(r.ms) ? 'n/a' : r.ms.toFixed(r.ms < 10 ? 2 : 1));
+        const td = el(
+          'td',
+          {class: 'num', 'data-backend': b},
+          Number.isNaN(r.ms) ? 'n/a' : r.ms.toFixed(r.ms < 10 ? 2 : 1),
+        );
         if (r.error) td.title = r.error;
-        else if (r.timing) td.title = `median of ${r.timing.reps}; min ${r.timing.minMs.toFixed(2)}, max ${r.timing.maxMs.toFixed(2)} ms`;
+        else if (r.timing)
+          td.title = `median of ${r.timing.reps}; min ${r.timing.minMs.toFixed(2)}, max ${r.timing.maxMs.toFixed(2)} ms`;
         body[i].append(td);
       });
     }
@@ -521,11 +573,12 @@ function applyUrlParams(): boolean {
 }
 
 function guard(f: () => Promise<void>): () => void {
-  return () => void f().catch((e) => {
-    setStatus('error', 'failed');
-    showError(e);
-    setButtons();
-  });
+  return () =>
+    void f().catch((e) => {
+      setStatus('error', 'failed');
+      showError(e);
+      setButtons();
+    });
 }
 
 async function main(): Promise<void> {
@@ -544,12 +597,18 @@ async function main(): Promise<void> {
     pad.clear();
     void predictDrawing().catch(showError);
   });
-  ui.sample.addEventListener('change', guard(async () => {
-    if (run && !run.running) await showActivations(run.model);
-  }));
-  ui.useDrawing.addEventListener('change', guard(async () => {
-    if (run && !run.running) await showActivations(run.model);
-  }));
+  ui.sample.addEventListener(
+    'change',
+    guard(async () => {
+      if (run && !run.running) await showActivations(run.model);
+    }),
+  );
+  ui.useDrawing.addEventListener(
+    'change',
+    guard(async () => {
+      if (run && !run.running) await showActivations(run.model);
+    }),
+  );
   ui.benchRun.addEventListener('click', guard(runBenchmark));
   setButtons();
   ui.train.disabled = true;
@@ -557,7 +616,10 @@ async function main(): Promise<void> {
   await useBackend(ui.backend.value);
   digits = await loadDigits();
   ui.train.disabled = false;
-  setStatus('idle', `ready: ${digits.count} digits loaded (${digits.count - HELD_OUT} for training, ${HELD_OUT} held out). Press Train.`);
+  setStatus(
+    'idle',
+    `ready: ${digits.count} digits loaded (${digits.count - HELD_OUT} for training, ${HELD_OUT} held out). Press Train.`,
+  );
   if (autostart) await startNew();
 }
 

@@ -37,20 +37,37 @@ export function buildModel(variant: VariantName, learningRate: number, seed = 1)
   const glorot = () => tf.initializers.glorotUniform({seed: nextSeed++});
   const pool = (name: string) =>
     spec.semifieldPool
-      ? layers.semifieldPooling2d({name, poolSize: 3, strides: 2, padding: 'same', semifield: 'maxplus', kernel: 'isotropic'})
+      ? layers.semifieldPooling2d({
+          name,
+          poolSize: 3,
+          strides: 2,
+          padding: 'same',
+          semifield: 'maxplus',
+          kernel: 'isotropic',
+        })
       : tf.layers.maxPooling2d({name, poolSize: 2, strides: 2, padding: 'same'});
   const conv2 =
     spec.conv2 == null
       ? tf.layers.conv2d({name: 'conv2', filters: 16, kernelSize: 3, activation: 'relu', kernelInitializer: glorot()})
       : layers.semifieldConv2d({
-          name: 'conv2', filters: 16, kernelSize: 3, semifield: spec.conv2,
+          name: 'conv2',
+          filters: 16,
+          kernelSize: 3,
+          semifield: spec.conv2,
           // The package's default initialiser for this semifield, seeded so that runs repeat.
           kernelInitializer: defaultSemifieldKernelInitializer(getSemifield(spec.conv2), 9 * 8, nextSeed++),
         });
   const model = tf.sequential({
     name: `demo_${variant.replace('-', '_')}`,
     layers: [
-      tf.layers.conv2d({name: 'conv1', inputShape: [28, 28, 1], filters: 8, kernelSize: 3, activation: 'relu', kernelInitializer: glorot()}),
+      tf.layers.conv2d({
+        name: 'conv1',
+        inputShape: [28, 28, 1],
+        filters: 8,
+        kernelSize: 3,
+        activation: 'relu',
+        kernelInitializer: glorot(),
+      }),
       pool('pool1'),
       conv2,
       pool('pool2'),

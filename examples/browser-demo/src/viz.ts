@@ -22,7 +22,14 @@ function color(v: number, map: ColorMap): [number, number, number] {
 }
 
 /** Draw an h×w array of already-normalised values into a new canvas, each value a cell×cell square. */
-export function heatmapCanvas(values: ArrayLike<number>, h: number, w: number, cell: number, map: ColorMap, title?: string): HTMLCanvasElement {
+export function heatmapCanvas(
+  values: ArrayLike<number>,
+  h: number,
+  w: number,
+  cell: number,
+  map: ColorMap,
+  title?: string,
+): HTMLCanvasElement {
   const canvas = document.createElement('canvas');
   canvas.width = w * cell;
   canvas.height = h * cell;
@@ -72,12 +79,17 @@ export function normalise(v: ArrayLike<number>, range = minMax(v)): Float32Array
 /** Map to [−1, 1] around `centre` by the largest deviation. */
 export function centred(v: ArrayLike<number>, centre: number, scale?: number): Float32Array {
   let m = scale ?? 0;
-  if (scale == null) for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) m = Math.max(m, Math.abs(v[i] - centre));
+  if (scale == null)
+    for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) m = Math.max(m, Math.abs(v[i] - centre));
   m = m || 1;
   return Float32Array.from(v, (x) => (Number.isFinite(x) ? (x - centre) / m : 0));
 }
 
-export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<string, string> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const e = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
   for (const c of children) e.append(c);

@@ -40,7 +40,13 @@ export async function startBrowser(executablePath = '/usr/bin/chromium'): Promis
       page.on('pageerror', (e) => console.error(`[page] ${e.message}`));
       await page.setContent('<!doctype html><html><body></body></html>');
       await page.addScriptTag({content: script});
-      const info = (await page.evaluate((flag) => (globalThis as never as {conv6Study: {init(f: boolean): Promise<Record<string, unknown>>}}).conv6Study.init(flag), f16)) as Record<string, unknown>;
+      const info = (await page.evaluate(
+        (flag) =>
+          (globalThis as never as {conv6Study: {init(f: boolean): Promise<Record<string, unknown>>}}).conv6Study.init(
+            flag,
+          ),
+        f16,
+      )) as Record<string, unknown>;
       return {page, info};
     },
     close: () => browser.close(),

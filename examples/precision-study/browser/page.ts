@@ -29,7 +29,9 @@ function linearOutputs(problems: StudyProblem[]): Record<string, number[][]> {
   const out: Record<string, number[][]> = {};
   for (const [name, run] of Object.entries(TFJS_ALGORITHMS)) {
     out[name] = problems.map((s) => {
-      const y = tf.tidy(() => run(tf.tensor4d(s.x, [1, s.size, s.size, s.cin]), tf.tensor4d(s.w, [s.k, s.k, s.cin, s.cout])));
+      const y = tf.tidy(() =>
+        run(tf.tensor4d(s.x, [1, s.size, s.size, s.cin]), tf.tensor4d(s.w, [s.k, s.k, s.cin, s.cout])),
+      );
       const data = Array.from(y.dataSync());
       y.dispose();
       return data;
@@ -82,4 +84,11 @@ function fftTransforms(sizes: number[], k: number, channels: number, options: {m
   });
 }
 
-(globalThis as Record<string, unknown>).conv6Study = {init, linearOutputs, semifieldOutputs, timingRows, fftTransforms, tf};
+(globalThis as Record<string, unknown>).conv6Study = {
+  init,
+  linearOutputs,
+  semifieldOutputs,
+  timingRows,
+  fftTransforms,
+  tf,
+};

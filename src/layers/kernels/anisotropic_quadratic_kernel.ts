@@ -30,7 +30,8 @@ export class AnisotropicQuadraticKernel implements SemifieldKernelModule {
 
   constructor(config: AnisotropicKernelConfig, argName: string) {
     const init = config.init ?? 'orientation-space';
-    if (init !== 'orientation-space') throw new Error(`${argName}.init: expected 'orientation-space', but got ${describeJson(init)}`);
+    if (init !== 'orientation-space')
+      throw new Error(`${argName}.init: expected 'orientation-space', but got ${describeJson(init)}`);
     this.axisScales = checkPositivePair(config.axisScales, `${argName}.axisScales`);
   }
 
@@ -45,8 +46,16 @@ export class AnisotropicQuadraticKernel implements SemifieldKernelModule {
     tf.tidy(() => void theta.write(tf.tensor2d(thetas, [inChannels, outChannels])));
     this.theta = theta;
     // e^{2a} is a scale (variance-like), so a = ½·log(scale).
-    this.logScaleA = addWeight('log_std_a', [inChannels, outChannels], initializers.constant({value: 0.5 * Math.log(long)}));
-    this.logScaleB = addWeight('log_std_b', [inChannels, outChannels], initializers.constant({value: 0.5 * Math.log(short)}));
+    this.logScaleA = addWeight(
+      'log_std_a',
+      [inChannels, outChannels],
+      initializers.constant({value: 0.5 * Math.log(long)}),
+    );
+    this.logScaleB = addWeight(
+      'log_std_b',
+      [inChannels, outChannels],
+      initializers.constant({value: 0.5 * Math.log(short)}),
+    );
   }
 
   compute(): tf.Tensor4D {

@@ -22,13 +22,21 @@ export class FreeKernel implements SemifieldKernelModule {
    *   from its semifield and the kernel's fan-in kh·kw·I (e.g. 𝟙 everywhere, which makes max-plus
    *   pooling start as max pooling).
    */
-  constructor(config: FreeKernelConfig, argName: string, private readonly defaultInitializer: (fanIn: number) => Initializer) {
+  constructor(
+    config: FreeKernelConfig,
+    argName: string,
+    private readonly defaultInitializer: (fanIn: number) => Initializer,
+  ) {
     this.initializer = resolveInitializer(config.initializer ?? undefined, `${argName}.initializer`);
   }
 
   build(addWeight: AddWeight, kernelSize: [number, number], inChannels: number, outChannels: number): void {
     const [kh, kw] = kernelSize;
-    this.weight = addWeight('kernel', [kh, kw, inChannels, outChannels], this.initializer ?? this.defaultInitializer(kh * kw * inChannels));
+    this.weight = addWeight(
+      'kernel',
+      [kh, kw, inChannels, outChannels],
+      this.initializer ?? this.defaultInitializer(kh * kw * inChannels),
+    );
   }
 
   /** The initializer given in the config, if any. */

@@ -34,7 +34,11 @@ export function evenlySpread(n: number, lo: number, hi: number): Float32Array {
 
 export function checkPositivePair(value: unknown, argName: string): [number, number] | undefined {
   if (value === undefined) return undefined;
-  if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)) {
+  if (
+    Array.isArray(value) &&
+    value.length === 2 &&
+    value.every((v) => typeof v === 'number' && Number.isFinite(v) && v > 0)
+  ) {
     return [value[0], value[1]];
   }
   throw new Error(`${argName}: expected a pair of finite positive numbers, but got ${describeJson(value)}`);

@@ -37,19 +37,27 @@ export function createKernelModule(
 ): SemifieldKernelModule {
   const object: StructuringFunctionConfigObject | undefined =
     typeof config === 'string'
-      ? kernelTypes.includes(config) ? ({type: config} as StructuringFunctionConfigObject) : undefined
-      : config != null && typeof config === 'object' && !Array.isArray(config) ? config : undefined;
+      ? kernelTypes.includes(config)
+        ? ({type: config} as StructuringFunctionConfigObject)
+        : undefined
+      : config != null && typeof config === 'object' && !Array.isArray(config)
+        ? config
+        : undefined;
   const allowed: Record<string, string[]> = {
     free: ['type', 'initializer'],
     isotropic: ['type', 'init', 'scaleRange'],
     anisotropic: ['type', 'init', 'axisScales'],
   };
   if (object == null || !kernelTypes.includes(object.type)) {
-    throw new Error(`${argName}: expected 'free', 'isotropic', 'anisotropic' or an object {type, ...}, but got ${describeJson(config)}`);
+    throw new Error(
+      `${argName}: expected 'free', 'isotropic', 'anisotropic' or an object {type, ...}, but got ${describeJson(config)}`,
+    );
   }
   for (const key of Object.keys(object)) {
     if (!allowed[object.type].includes(key)) {
-      throw new Error(`${argName}: kernel type '${object.type}' takes ${allowed[object.type].join(', ')}, but got '${key}'`);
+      throw new Error(
+        `${argName}: kernel type '${object.type}' takes ${allowed[object.type].join(', ')}, but got '${key}'`,
+      );
     }
   }
   switch (object.type) {

@@ -36,7 +36,8 @@ export class IsotropicQuadraticKernel implements SemifieldKernelModule {
     const r2 = windowRadius(kernelSize) ** 2;
     const [lo, hi] = this.scaleRange ?? [r2 / 8, r2];
     const count = inChannels * outChannels;
-    const scales = typeof this.init === 'number' ? new Float32Array(count).fill(this.init) : evenlySpread(count, lo, hi);
+    const scales =
+      typeof this.init === 'number' ? new Float32Array(count).fill(this.init) : evenlySpread(count, lo, hi);
     const logScale = addWeight('log_scale', [inChannels, outChannels], initializers.zeros());
     tf.tidy(() => void logScale.write(tf.log(tf.tensor2d(scales, [inChannels, outChannels]))));
     this.logScale = logScale;

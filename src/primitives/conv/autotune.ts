@@ -9,7 +9,15 @@ import {conv2dWinograd, winogradApplicable, winogradBody} from './winograd.js';
 import {median, timeOnce} from '../../util/timing.js';
 
 /** Every algorithm the autotuner knows; `'tfjs'` is the backend's own `tf.conv2d`. */
-export const CONV_ALGORITHMS = ['tfjs', 'direct', 'im2col', 'winograd-f2x2', 'winograd-f4x4', 'fft-spectral', 'fft-radix2'] as const;
+export const CONV_ALGORITHMS = [
+  'tfjs',
+  'direct',
+  'im2col',
+  'winograd-f2x2',
+  'winograd-f4x4',
+  'fft-spectral',
+  'fft-radix2',
+] as const;
 export type ConvAlgorithm = (typeof CONV_ALGORITHMS)[number];
 
 /** Geometry options shared by the autotuner and {@link conv2dAuto}. */
@@ -70,12 +78,28 @@ export interface ConvAlgorithmChoice {
 
 const cache = new Map<string, ConvAlgorithmChoice>();
 
-function cacheKey(backend: string, xShape: readonly number[], filterShape: readonly number[], o: ConvAlgorithmGeometry): string {
-  return JSON.stringify({backend, x: xShape, filter: filterShape, strides: o.strides ?? 1, pad: o.pad ?? 'valid', dilations: o.dilations ?? 1});
+function cacheKey(
+  backend: string,
+  xShape: readonly number[],
+  filterShape: readonly number[],
+  o: ConvAlgorithmGeometry,
+): string {
+  return JSON.stringify({
+    backend,
+    x: xShape,
+    filter: filterShape,
+    strides: o.strides ?? 1,
+    pad: o.pad ?? 'valid',
+    dilations: o.dilations ?? 1,
+  });
 }
 
 /** Why `algorithm` cannot run this geometry on the active backend, or null if it can. */
-function notApplicable(algorithm: ConvAlgorithm, filterShape: readonly number[], o: ConvAlgorithmGeometry): string | null {
+function notApplicable(
+  algorithm: ConvAlgorithm,
+  filterShape: readonly number[],
+  o: ConvAlgorithmGeometry,
+): string | null {
   if (algorithm.startsWith('winograd') && !winogradApplicable(filterShape, o.strides ?? 1, o.dilations ?? 1)) {
     return 'Winograd needs a 3×3 filter, stride 1, dilation 1';
   }
@@ -189,10 +213,22 @@ export function findConvAlgorithm(
   filterShape: readonly number[],
   options: FindConvAlgorithmOptions = {},
 ): ConvAlgorithmChoice {
-  if (options == null || typeof options !== 'object') throw new Error(`options: expected an object, but got ${show(options)}`);
-  if (!Array.isArray(xShape)) throw new Error(`xShape: expected an array [batch, height, width, inChannels], but got ${show(xShape)}`);
-  if (!Array.isArray(filterShape)) throw new Error(`filterShape: expected an array [filterHeight, filterWidth, inChannels, outChannels], but got ${show(filterShape)}`);
-  const parsed = conv2dGeometry(xShape, filterShape, options.strides ?? 1, options.pad ?? 'valid', options.dilations ?? 1, 'findConvAlgorithm');
+  if (options == null || typeof options !== 'object')
+    throw new Error(`options: expected an object, but got ${show(options)}`);
+  if (!Array.isArray(xShape))
+    throw new Error(`xShape: expected an array [batch, height, width, inChannels], but got ${show(xShape)}`);
+  if (!Array.isArray(filterShape))
+    throw new Error(
+      `filterShape: expected an array [filterHeight, filterWidth, inChannels, outChannels], but got ${show(filterShape)}`,
+    );
+  const parsed = conv2dGeometry(
+    xShape,
+    filterShape,
+    options.strides ?? 1,
+    options.pad ?? 'valid',
+    options.dilations ?? 1,
+    'findConvAlgorithm',
+  );
   const warmup = checkCount(options.warmup, 'options.warmup', 2, 0);
   const minTimeMs = checkCount(options.minTimeMs, 'options.minTimeMs', 150, 0);
   const minRepeats = checkCount(options.minRepeats, 'options.minRepeats', 5, 1);
@@ -289,7 +325,10 @@ export function findConvAlgorithm(
     return {algorithm, applicable: true, ms: median(s), samples: s.length};
   });
   const measured = timings.filter((t) => t.ms != null);
-  if (measured.length === 0) throw new Error(`options.algorithms: none of ${show(candidates)} applies to filter shape [${filterShape}] on backend '${backend}'`);
+  if (measured.length === 0)
+    throw new Error(
+      `options.algorithms: none of ${show(candidates)} applies to filter shape [${filterShape}] on backend '${backend}'`,
+    );
   const best = measured.reduce((a, b) => (b.ms! < a.ms! ? b : a)).algorithm;
   const choice: ConvAlgorithmChoice = {backend, key, best, timings};
   cache.set(key, choice);
@@ -345,7 +384,8 @@ export function conv2dAuto<T extends tf.Tensor3D | tf.Tensor4D>(
 ): T {
   return withConvArgs('conv2dAuto', x, filter, strides, pad, dataFormat, dilations, (x4, w, g) => {
     const geometry: ConvAlgorithmGeometry = {strides, pad, dilations};
-    const choice = getCachedConvAlgorithm(x4.shape, w.shape, geometry) ?? findConvAlgorithm(x4.shape, w.shape, geometry);
+    const choice =
+      getCachedConvAlgorithm(x4.shape, w.shape, geometry) ?? findConvAlgorithm(x4.shape, w.shape, geometry);
     return algorithmBody(choice.best, geometry)(x4, w, g);
   });
 }

@@ -23,10 +23,28 @@ export interface Conv2dFftOptions {
 
 /** The filter with (dilation − 1) zeros between taps: [effH, effW, Cin, Cout]. */
 function dilateFilter(w: tf.Tensor4D, g: ConvGeometry): tf.Tensor4D {
-  const {filterHeight: kh, filterWidth: kw, dilationHeight: dh, dilationWidth: dw, inChannels: cin, outChannels: cout} = g;
+  const {
+    filterHeight: kh,
+    filterWidth: kw,
+    dilationHeight: dh,
+    dilationWidth: dw,
+    inChannels: cin,
+    outChannels: cout,
+  } = g;
   if (dh === 1 && dw === 1) return w;
-  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, cin, cout]), [[0, 0], [0, dh - 1], [0, 0], [0, dw - 1], [0, 0], [0, 0]]);
-  return tf.slice(tf.reshape(spread, [kh * dh, kw * dw, cin, cout]), [0, 0, 0, 0], [(kh - 1) * dh + 1, (kw - 1) * dw + 1, cin, cout]) as tf.Tensor4D;
+  const spread = tf.pad(tf.reshape(w, [kh, 1, kw, 1, cin, cout]), [
+    [0, 0],
+    [0, dh - 1],
+    [0, 0],
+    [0, dw - 1],
+    [0, 0],
+    [0, 0],
+  ]);
+  return tf.slice(
+    tf.reshape(spread, [kh * dh, kw * dw, cin, cout]),
+    [0, 0, 0, 0],
+    [(kh - 1) * dh + 1, (kw - 1) * dw + 1, cin, cout],
+  ) as tf.Tensor4D;
 }
 
 function resolveTransform(transform: FftTransform): 'spectral' | 'radix2' {
@@ -44,7 +62,9 @@ function forward2d(x: tf.Tensor, transform: 'spectral' | 'radix2', P: number): S
   // x holds only its non-zero rows; the row pass runs on those, the zero rows up to P join after it.
   const growRows = (t: tf.Tensor) => {
     const extra = P - t.shape[rank - 2];
-    return extra === 0 ? t : tf.pad(t, [...Array(rank - 2).fill([0, 0]), [0, extra], [0, 0]] as Array<[number, number]>);
+    return extra === 0
+      ? t
+      : tf.pad(t, [...Array(rank - 2).fill([0, 0]), [0, extra], [0, 0]] as Array<[number, number]>);
   };
   if (transform === 'spectral') {
     const half = Math.floor(x.shape[rank - 1] / 2) + 1;
@@ -64,7 +84,10 @@ function inverse2d(s: Spectrum, transform: 'spectral' | 'radix2'): tf.Tensor {
   const swap = [...Array(rank - 2).keys(), rank - 1, rank - 2];
   if (transform === 'spectral') {
     const cols = tf.spectral.ifft(tf.complex(s.re, s.im)); // [.., Q/2+1, P]
-    const rows = tf.complex(tf.transpose(tf.reshape(tf.real(cols), s.re.shape), swap), tf.transpose(tf.reshape(tf.imag(cols), s.re.shape), swap));
+    const rows = tf.complex(
+      tf.transpose(tf.reshape(tf.real(cols), s.re.shape), swap),
+      tf.transpose(tf.reshape(tf.imag(cols), s.re.shape), swap),
+    );
     // irfft flattens leading axes; its output length 2·(Q/2+1 − 1) = Q for the even Q used here.
     const out = tf.spectral.irfft(rows);
     const lead = s.re.shape.slice(0, -2);
@@ -106,7 +129,8 @@ export function conv2dFft<T extends tf.Tensor3D | tf.Tensor4D>(
   dilations: number | [number, number] = 1,
   options: Conv2dFftOptions = {},
 ): T {
-  if (options == null || typeof options !== 'object') throw new Error(`options: expected an object, but got ${show(options)}`);
+  if (options == null || typeof options !== 'object')
+    throw new Error(`options: expected an object, but got ${show(options)}`);
   const requested = options.transform ?? 'auto';
   if (requested !== 'auto' && requested !== 'spectral' && requested !== 'radix2') {
     throw new Error(`options.transform: expected 'auto', 'spectral' or 'radix2', but got ${show(requested)}`);
@@ -114,14 +138,21 @@ export function conv2dFft<T extends tf.Tensor3D | tf.Tensor4D>(
   return withConvArgs('conv2dFft', x, filter, strides, pad, dataFormat, dilations, (x4, w, g) => {
     const transform = resolveTransform(requested);
     if (transform === 'spectral' && tf.getKernel('FFT', tf.getBackend()) == null) {
-      throw new Error(`options.transform: 'spectral' needs tfjs FFT kernels, which backend '${tf.getBackend()}' does not register; use 'radix2' or 'auto'`);
+      throw new Error(
+        `options.transform: 'spectral' needs tfjs FFT kernels, which backend '${tf.getBackend()}' does not register; use 'radix2' or 'auto'`,
+      );
     }
     return fftBody(x4, w, g, transform);
   });
 }
 
 /** The FFT algorithm on parsed geometry with a resolved transform ('spectral' needs the backend's FFT kernels). */
-export function fftBody(x4: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, transform: 'spectral' | 'radix2'): tf.Tensor4D {
+export function fftBody(
+  x4: tf.Tensor4D,
+  w: tf.Tensor4D,
+  g: ConvGeometry,
+  transform: 'spectral' | 'radix2',
+): tf.Tensor4D {
   const xp = padInput(x4, g);
   const [hp, wp] = [xp.shape[1], xp.shape[2]];
   const P = nextPowerOfTwo(hp);
@@ -129,9 +160,19 @@ export function fftBody(x4: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, transf
   const {batch, inChannels: cin, outChannels: cout} = g;
   // Channels first so the transform runs over the last two (spatial) axes.
   // Padded to Q columns only: forward2d adds the zero rows up to P after its row pass.
-  const xGrid = tf.pad(tf.transpose(xp, [0, 3, 1, 2]), [[0, 0], [0, 0], [0, 0], [0, Q - wp]]); // [B, Cin, Hp, Q]
+  const xGrid = tf.pad(tf.transpose(xp, [0, 3, 1, 2]), [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, Q - wp],
+  ]); // [B, Cin, Hp, Q]
   const wd = dilateFilter(w, g);
-  const wGrid = tf.pad(tf.transpose(wd, [2, 3, 0, 1]), [[0, 0], [0, 0], [0, 0], [0, Q - wd.shape[1]]]); // [Cin, Cout, effH, Q]
+  const wGrid = tf.pad(tf.transpose(wd, [2, 3, 0, 1]), [
+    [0, 0],
+    [0, 0],
+    [0, 0],
+    [0, Q - wd.shape[1]],
+  ]); // [Cin, Cout, effH, Q]
   const X = forward2d(xGrid, transform, P); // [B, Cin, Q', P]
   const W = forward2d(wGrid, transform, P); // [Cin, Cout, Q', P]
   const [q2, p2] = [X.re.shape[2] as number, X.re.shape[3] as number];

@@ -55,7 +55,8 @@ const BASE = 16;
 export function fftRadix2(x: ComplexParts, inverse = false): {re: tf.Tensor; im: tf.Tensor} {
   const shape = x.re.shape;
   const n = shape[shape.length - 1];
-  if (!isPowerOfTwo(n)) throw new Error(`x: fftRadix2 needs a power-of-two length on the last axis, but got shape [${shape}]`);
+  if (!isPowerOfTwo(n))
+    throw new Error(`x: fftRadix2 needs a power-of-two length on the last axis, but got shape [${shape}]`);
   if (x.im != null && !tf.util.arraysEqual(x.im.shape, shape)) {
     throw new Error(`x.im: expected the shape of x.re [${shape}], but got [${x.im.shape}]`);
   }
@@ -67,7 +68,8 @@ export function fftRadix2(x: ComplexParts, inverse = false): {re: tf.Tensor; im:
     // [M, base, L] → [L, M, base]: entry (c, m, ·) holds the subsequence x[m, c], x[m, c + L], … (stride L).
     // The subsequence index c goes first so that every stage's halves are contiguous slices
     // (tfjs's cpu slice copies element by element otherwise).
-    const toRows = (t: tf.Tensor): tf.Tensor2D => tf.reshape(tf.transpose(tf.reshape(t, [rows, base, columns]), [2, 0, 1]), [columns * rows, base]);
+    const toRows = (t: tf.Tensor): tf.Tensor2D =>
+      tf.reshape(tf.transpose(tf.reshape(t, [rows, base, columns]), [2, 0, 1]), [columns * rows, base]);
     const D = dftMatrix(base, sign);
     const xr = toRows(x.re);
     let re: tf.Tensor = tf.matMul(xr, D.re);

@@ -10,7 +10,8 @@ import {padInput, tapView} from '../../ops/conv_views.js';
 export function unfoldPatches(x: tf.Tensor4D, g: ConvGeometry, padValue = 0): tf.Tensor2D {
   const xPadded = padInput(x, g, padValue);
   const taps: tf.Tensor4D[] = [];
-  for (let di = 0; di < g.filterHeight; di++) for (let dj = 0; dj < g.filterWidth; dj++) taps.push(tapView(xPadded, g, di, dj));
+  for (let di = 0; di < g.filterHeight; di++)
+    for (let dj = 0; dj < g.filterWidth; dj++) taps.push(tapView(xPadded, g, di, dj));
   // Concatenating along channels gives (di, dj, c) order with c fastest.
   const patches = taps.length === 1 ? taps[0] : tf.concat(taps, 3);
   return tf.reshape(patches, [g.batch * g.outHeight * g.outWidth, g.filterHeight * g.filterWidth * g.inChannels]);

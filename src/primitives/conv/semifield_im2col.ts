@@ -35,12 +35,16 @@ export function semifieldConv2dIm2col(
   options: SemifieldConv2dOptions = {},
 ): tf.Tensor4D {
   const sf = getSemifield(semifield, 'semifield');
-  if (!(x instanceof tf.Tensor) || x.isDisposed) throw new Error(`x: expected a live tf.Tensor, but got ${x instanceof tf.Tensor ? 'a disposed tensor' : show(x)}`);
+  if (!(x instanceof tf.Tensor) || x.isDisposed)
+    throw new Error(`x: expected a live tf.Tensor, but got ${x instanceof tf.Tensor ? 'a disposed tensor' : show(x)}`);
   if (!(filter instanceof tf.Tensor) || filter.isDisposed) {
-    throw new Error(`filter: expected a live tf.Tensor, but got ${filter instanceof tf.Tensor ? 'a disposed tensor' : show(filter)}`);
+    throw new Error(
+      `filter: expected a live tf.Tensor, but got ${filter instanceof tf.Tensor ? 'a disposed tensor' : show(filter)}`,
+    );
   }
   if (x.dtype !== 'float32') throw new Error(`x: expected a float32 tensor, but got a ${x.dtype} tensor`);
-  if (filter.dtype !== 'float32') throw new Error(`filter: expected a float32 tensor, but got a ${filter.dtype} tensor`);
+  if (filter.dtype !== 'float32')
+    throw new Error(`filter: expected a float32 tensor, but got a ${filter.dtype} tensor`);
   const {implementation: _ignored, ...geometryOptions} = options ?? {};
   const info = computeSemifieldConvInfo(x.shape, filter.shape, geometryOptions, 'semifieldConv2dIm2col');
   const kind = options?.kind ?? 'corr';

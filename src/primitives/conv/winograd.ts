@@ -58,7 +58,15 @@ export function winogradBody(x4: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, v
   const padded = padInput(x4, g);
   const extraH = tilesH * m + 2 - padded.shape[1];
   const extraW = tilesW * m + 2 - padded.shape[2];
-  const xp = extraH > 0 || extraW > 0 ? tf.pad(padded, [[0, 0], [0, Math.max(0, extraH)], [0, Math.max(0, extraW)], [0, 0]]) : padded;
+  const xp =
+    extraH > 0 || extraW > 0
+      ? tf.pad(padded, [
+          [0, 0],
+          [0, Math.max(0, extraH)],
+          [0, Math.max(0, extraW)],
+          [0, 0],
+        ])
+      : padded;
   const cin = g.inChannels;
   const cout = g.outChannels;
   const tiles = g.batch * tilesH * tilesW;
@@ -66,12 +74,23 @@ export function winogradBody(x4: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, v
   const views: tf.Tensor[] = [];
   for (let u = 0; u < a; u++)
     for (let v = 0; v < a; v++)
-      views.push(tf.stridedSlice(xp, [0, u, v, 0], [g.batch, u + (tilesH - 1) * m + 1, v + (tilesW - 1) * m + 1, cin], [1, m, m, 1]));
+      views.push(
+        tf.stridedSlice(
+          xp,
+          [0, u, v, 0],
+          [g.batch, u + (tilesH - 1) * m + 1, v + (tilesW - 1) * m + 1, cin],
+          [1, m, m, 1],
+        ),
+      );
   const d = tf.reshape(tf.stack(views), [a * a, tiles * cin]) as tf.Tensor2D;
   const bKron = kron(BT, BT);
   const gKron = kron(G, G);
   const aKron = kron(AT, AT);
-  const V = tf.reshape(tf.matMul(tf.tensor2d(bKron.values, [bKron.rows, bKron.cols]), d), [a * a, tiles, cin]) as tf.Tensor3D;
+  const V = tf.reshape(tf.matMul(tf.tensor2d(bKron.values, [bKron.rows, bKron.cols]), d), [
+    a * a,
+    tiles,
+    cin,
+  ]) as tf.Tensor3D;
   const U = tf.reshape(
     tf.matMul(tf.tensor2d(gKron.values, [gKron.rows, gKron.cols]), tf.reshape(w, [9, cin * cout]) as tf.Tensor2D),
     [a * a, cin, cout],
@@ -87,7 +106,9 @@ export function winogradBody(x4: tf.Tensor4D, w: tf.Tensor4D, g: ConvGeometry, v
 
 function checkWinogradApplicable(g: ConvGeometry): void {
   if (g.filterHeight !== 3 || g.filterWidth !== 3) {
-    throw new Error(`filter: conv2dWinograd implements F(m×m, 3×3) and needs a 3×3 filter, but got ${g.filterHeight}×${g.filterWidth}`);
+    throw new Error(
+      `filter: conv2dWinograd implements F(m×m, 3×3) and needs a 3×3 filter, but got ${g.filterHeight}×${g.filterWidth}`,
+    );
   }
   if (g.strideHeight !== 1 || g.strideWidth !== 1) {
     throw new Error(`strides: conv2dWinograd needs stride 1, but got [${g.strideHeight}, ${g.strideWidth}]`);
@@ -105,7 +126,11 @@ function checkWinogradApplicable(g: ConvGeometry): void {
  * winogradApplicable([3, 3, 8, 8]);    // true
  * winogradApplicable([3, 3, 8, 8], 2); // false: stride 2
  */
-export function winogradApplicable(filterShape: readonly number[], strides: number | [number, number] = 1, dilations: number | [number, number] = 1): boolean {
+export function winogradApplicable(
+  filterShape: readonly number[],
+  strides: number | [number, number] = 1,
+  dilations: number | [number, number] = 1,
+): boolean {
   const [sh, sw] = typeof strides === 'number' ? [strides, strides] : strides;
   const [dh, dw] = typeof dilations === 'number' ? [dilations, dilations] : dilations;
   return filterShape[0] === 3 && filterShape[1] === 3 && sh === 1 && sw === 1 && dh === 1 && dw === 1;

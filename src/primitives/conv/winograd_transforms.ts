@@ -102,13 +102,17 @@ export function winogradTransform(variant: 'F2x2_3x3' | 'F4x4_3x3'): WinogradTra
 }
 
 /** Kronecker product P ⊗ Q as a flat row-major array with its shape: ((i,k),(j,l)) ↦ P[i][j]·Q[k][l]. */
-export function kron(P: readonly (readonly number[])[], Q: readonly (readonly number[])[]): {values: Float32Array; rows: number; cols: number} {
+export function kron(
+  P: readonly (readonly number[])[],
+  Q: readonly (readonly number[])[],
+): {values: Float32Array; rows: number; cols: number} {
   const rows = P.length * Q.length;
   const cols = P[0].length * Q[0].length;
   const values = new Float32Array(rows * cols);
   for (let i = 0; i < P.length; i++)
     for (let k = 0; k < Q.length; k++)
       for (let j = 0; j < P[0].length; j++)
-        for (let l = 0; l < Q[0].length; l++) values[(i * Q.length + k) * cols + j * Q[0].length + l] = P[i][j] * Q[k][l];
+        for (let l = 0; l < Q[0].length; l++)
+          values[(i * Q.length + k) * cols + j * Q[0].length + l] = P[i][j] * Q[k][l];
   return {values, rows, cols};
 }

@@ -15,9 +15,13 @@ export function describe(value: unknown): string {
 }
 
 export function checkMatrix(name: string, value: unknown): tf.Tensor2D {
-  if (!(value instanceof tf.Tensor)) throw new Error(`${name}: expected a rank-2 tf.Tensor, but got ${describe(value)}`);
+  if (!(value instanceof tf.Tensor))
+    throw new Error(`${name}: expected a rank-2 tf.Tensor, but got ${describe(value)}`);
   if (value.isDisposed) throw new Error(`${name}: expected a live tensor, but got a disposed tensor`);
-  if (value.rank !== 2) throw new Error(`${name}: expected a rank-2 tensor, but got rank ${value.rank} (shape [${value.shape.join(', ')}])`);
+  if (value.rank !== 2)
+    throw new Error(
+      `${name}: expected a rank-2 tensor, but got rank ${value.rank} (shape [${value.shape.join(', ')}])`,
+    );
   if (value.dtype !== 'float32' && value.dtype !== 'int32') {
     throw new Error(`${name}: expected dtype float32 or int32, but got ${value.dtype}`);
   }

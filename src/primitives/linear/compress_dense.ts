@@ -41,7 +41,12 @@ export function lowRankCompressionRatio(inputDim: number, units: number, rank: n
   return (inputDim * units) / (rank * (inputDim + units));
 }
 
-function checkCompressOptions(options: unknown): {mode: 'rank' | 'ratio' | 'energy'; value: number; names?: string[]; decompositions: Record<string, MatrixSvd>} {
+function checkCompressOptions(options: unknown): {
+  mode: 'rank' | 'ratio' | 'energy';
+  value: number;
+  names?: string[];
+  decompositions: Record<string, MatrixSvd>;
+} {
   const opts = checkOptionsObject('options', options);
   const given = (['rank', 'ratio', 'energy'] as const).filter((k) => opts[k] !== undefined);
   if (given.length !== 1) {
@@ -62,8 +67,14 @@ function checkCompressOptions(options: unknown): {mode: 'rank' | 'ratio' | 'ener
     names = opts.layers as string[];
   }
   const decompositions = (opts.decompositions ?? {}) as Record<string, MatrixSvd>;
-  if (typeof decompositions !== 'object' || decompositions === null || Object.values(decompositions).some((d) => !(d?.s instanceof Float64Array))) {
-    throw new Error(`options.decompositions: expected an object of MatrixSvd by layer name, but got ${describe(opts.decompositions)}`);
+  if (
+    typeof decompositions !== 'object' ||
+    decompositions === null ||
+    Object.values(decompositions).some((d) => !(d?.s instanceof Float64Array))
+  ) {
+    throw new Error(
+      `options.decompositions: expected an object of MatrixSvd by layer name, but got ${describe(opts.decompositions)}`,
+    );
   }
   return {mode, value, names, decompositions};
 }
@@ -89,7 +100,11 @@ function checkCompressOptions(options: unknown): {mode: 'rank' | 'ratio' | 'ener
  * ```
  */
 export async function compressDense(model: LayersModel, options: CompressDenseOptions): Promise<LayersModel> {
-  if (model == null || typeof (model as LayersModel).toJSON !== 'function' || !Array.isArray((model as LayersModel).layers)) {
+  if (
+    model == null ||
+    typeof (model as LayersModel).toJSON !== 'function' ||
+    !Array.isArray((model as LayersModel).layers)
+  ) {
     throw new Error(`model: expected a tf.LayersModel (tf.sequential or tf.model), but got ${describe(model)}`);
   }
   const {mode, value, names, decompositions} = checkCompressOptions(options);
@@ -97,7 +112,9 @@ export async function compressDense(model: LayersModel, options: CompressDenseOp
   const chosen = names ?? denseNames;
   for (const name of chosen) {
     if (!denseNames.includes(name)) {
-      throw new Error(`options.layers: expected names of Dense layers of the model (${denseNames.join(', ')}), but got ${describeJson(name)}`);
+      throw new Error(
+        `options.layers: expected names of Dense layers of the model (${denseNames.join(', ')}), but got ${describeJson(name)}`,
+      );
     }
   }
 
@@ -110,14 +127,19 @@ export async function compressDense(model: LayersModel, options: CompressDenseOp
   if (mode === 'rank') {
     for (const {name, inputDim, units} of shapes) {
       const most = Math.min(inputDim, units);
-      if (value > most) throw new Error(`options.rank: expected at most min(in, units) = ${most} for layer ${name} [${inputDim}, ${units}], but got ${value}`);
+      if (value > most)
+        throw new Error(
+          `options.rank: expected at most min(in, units) = ${most} for layer ${name} [${inputDim}, ${units}], but got ${value}`,
+        );
     }
   }
   try {
     for (const {name, kernel, inputDim, units} of shapes) {
       const given = decompositions[name];
       if (given !== undefined && (given.rows !== inputDim || given.cols !== units)) {
-        throw new Error(`options.decompositions.${name}: expected the SVD of a [${inputDim}, ${units}] kernel, but got one of [${given.rows}, ${given.cols}]`);
+        throw new Error(
+          `options.decompositions.${name}: expected the SVD of a [${inputDim}, ${units}] kernel, but got one of [${given.rows}, ${given.cols}]`,
+        );
       }
       const svd = given ?? matrixSvd(kernel);
       const most = Math.min(inputDim, units);

@@ -39,9 +39,11 @@ export interface ResolvedLnsOptions {
 
 export function resolveLnsOptions(options: unknown, argName = 'options'): ResolvedLnsOptions {
   const opts = checkOptionsObject(argName, options);
-  if (opts.fracBits === undefined) throw new Error(`${argName}.fracBits: expected an integer in [0, 16], but got undefined`);
+  if (opts.fracBits === undefined)
+    throw new Error(`${argName}.fracBits: expected an integer in [0, 16], but got undefined`);
   const fracBits = checkInteger(`${argName}.fracBits`, opts.fracBits, 0, 16);
-  const hybridBits = opts.hybridBits === undefined ? fracBits : checkInteger(`${argName}.hybridBits`, opts.hybridBits, 0, fracBits);
+  const hybridBits =
+    opts.hybridBits === undefined ? fracBits : checkInteger(`${argName}.hybridBits`, opts.hybridBits, 0, fracBits);
   let minExponent = -(2 ** 30);
   let maxExponent = 2 ** 30;
   if (opts.integerBits !== undefined) {

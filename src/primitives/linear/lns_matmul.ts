@@ -62,10 +62,16 @@ export function lnsMatMul(a: tf.Tensor2D, b: tf.Tensor2D, options: LnsOptions): 
     if (m === 0 || n === 0 || k === 0) return tf.zeros([m, n]) as tf.Tensor2D;
     const ea = encodeTensor(am, fmt);
     const eb = encodeTensor(bm, fmt);
-    const lut = tf.tensor2d(Array.from({length: bins}, (_, bin) => 2 ** (bin / bins)), [bins, 1]);
+    const lut = tf.tensor2d(
+      Array.from({length: bins}, (_, bin) => 2 ** (bin / bins)),
+      [bins, 1],
+    );
     const expB = tf.expandDims(eb.exponent, 0); // [1, K, N]
     const signB = tf.expandDims(eb.sign, 0);
-    const rowsPerChunk = Math.max(1, Math.min(Math.floor(TERMS_PER_CHUNK / (k * n)), Math.floor(ACCUMULATORS_PER_CHUNK / (n * bins))));
+    const rowsPerChunk = Math.max(
+      1,
+      Math.min(Math.floor(TERMS_PER_CHUNK / (k * n)), Math.floor(ACCUMULATORS_PER_CHUNK / (n * bins))),
+    );
     const blocks: tf.Tensor2D[] = [];
     for (let start = 0; start < m; start += rowsPerChunk) {
       const rows = Math.min(rowsPerChunk, m - start);

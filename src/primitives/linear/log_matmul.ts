@@ -36,7 +36,8 @@ export function logMatMul(a: tf.Tensor2D, b: tf.Tensor2D, options?: LogMatMulOpt
   const bm = checkMatrix('b', b);
   checkInnerDims('a', am, 'b', bm);
   const opts = checkOptionsObject('options', options);
-  const logFracBits = opts.logFracBits === undefined ? undefined : checkInteger('options.logFracBits', opts.logFracBits, 0, 20);
+  const logFracBits =
+    opts.logFracBits === undefined ? undefined : checkInteger('options.logFracBits', opts.logFracBits, 0, 20);
   const [m, k] = am.shape;
   const n = bm.shape[1];
   return tf.tidy(() => {

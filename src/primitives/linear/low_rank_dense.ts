@@ -51,7 +51,8 @@ export class LowRankDense extends layers.Layer {
   private bias: LayerVariable | null = null;
 
   constructor(args: LowRankDenseArgs) {
-    if (args == null || typeof args !== 'object') throw new Error(`args: expected a LowRankDenseArgs object, but got ${describe(args)}`);
+    if (args == null || typeof args !== 'object')
+      throw new Error(`args: expected a LowRankDenseArgs object, but got ${describe(args)}`);
     const units = checkInteger('args.units', args.units, 1, 2 ** 31 - 1);
     const rank = checkInteger('args.rank', args.rank, 1, 2 ** 31 - 1);
     if (args.useBias !== undefined && typeof args.useBias !== 'boolean') {
@@ -63,7 +64,10 @@ export class LowRankDense extends layers.Layer {
       // tf.layers' own Activation layer resolves and validates the name, so every tfjs activation works.
       activationLayer = layers.activation({activation: activationName});
     } catch (e) {
-      throw new Error(`args.activation: expected a tf.layers activation name, but got ${describe(activationName)} (${(e as Error).message})`, {cause: e});
+      throw new Error(
+        `args.activation: expected a tf.layers activation name, but got ${describe(activationName)} (${(e as Error).message})`,
+        {cause: e},
+      );
     }
     super(args);
     this.units = units;
@@ -85,7 +89,9 @@ export class LowRankDense extends layers.Layer {
     if (inputDim == null) throw new Error(`inputShape: expected a known last dimension, but got [${shape.join(', ')}]`);
     if (this.rank > Math.min(inputDim, this.units)) {
       // A rank above min(in, units) is legal maths but only ever costs more than a Dense layer.
-      throw new Error(`args.rank: expected at most min(inputDim ${inputDim}, units ${this.units}) = ${Math.min(inputDim, this.units)}, but got ${this.rank}`);
+      throw new Error(
+        `args.rank: expected at most min(inputDim ${inputDim}, units ${this.units}) = ${Math.min(inputDim, this.units)}, but got ${this.rank}`,
+      );
     }
     this.factorA = this.addFactor('factorA', [inputDim, this.rank], initializers.glorotUniform({}));
     this.factorB = this.addFactor('factorB', [this.rank, this.units], initializers.glorotUniform({}));
@@ -104,7 +110,7 @@ export class LowRankDense extends layers.Layer {
     return tf.tidy(() => {
       const x = Array.isArray(inputs) ? inputs[0] : inputs;
       const inputDim = x.shape[x.rank - 1];
-      const x2 = x.rank === 2 ? (x as tf.Tensor2D) : tf.reshape(x, [-1, inputDim]) as tf.Tensor2D;
+      const x2 = x.rank === 2 ? (x as tf.Tensor2D) : (tf.reshape(x, [-1, inputDim]) as tf.Tensor2D);
       // Two skinny products; (x·A)·B is cheaper than x·(A·B) whenever rank < in·units/(in + units).
       const hidden = tf.matMul(x2, this.factorA!.read() as tf.Tensor2D);
       let y: tf.Tensor = tf.matMul(hidden, this.factorB!.read() as tf.Tensor2D);

@@ -38,7 +38,8 @@ export function matrixSvd(w: tf.Tensor2D): MatrixSvd {
   if (rows === 0 || cols === 0) throw new Error(`w: expected a non-empty matrix, but got shape [${rows}, ${cols}]`);
   const values = checked.dataSync();
   for (let i = 0; i < values.length; i++) {
-    if (!Number.isFinite(values[i])) throw new Error(`w: expected finite entries, but got ${values[i]} at flat index ${i}`);
+    if (!Number.isFinite(values[i]))
+      throw new Error(`w: expected finite entries, but got ${values[i]} at flat index ${i}`);
   }
   const m = new Matrix(rows, cols);
   for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) m.set(i, j, values[i * cols + j]);

@@ -40,7 +40,12 @@ const r = rng(seed);
 const pick = <T>(list: T[]): T => list[Math.floor(r() * list.length)];
 for (let n = 0; n < count; n++) {
   const sf = n < semifields.length ? semifields[n] : pick(semifields);
-  const ref: RefSemifield = typeof sf === 'string' ? {name: sf as RefSemifield['name']} : sf.name === 'log' ? {name: 'log', mu: sf.mu} : {name: 'root', p: sf.p};
+  const ref: RefSemifield =
+    typeof sf === 'string'
+      ? {name: sf as RefSemifield['name']}
+      : sf.name === 'log'
+        ? {name: 'log', mu: sf.mu}
+        : {name: 'root', p: sf.p};
   const groups = pick([1, 1, 2, 3]);
   const cpg = pick([1, 2, 3, 5, 8]);
   const opg = pick([1, 2, 4, 7]);
@@ -53,14 +58,24 @@ for (let n = 0; n < count; n++) {
   const H = 6 + Math.floor(r() * 10);
   const W = 6 + Math.floor(r() * 12);
   const B = pick([1, 2]);
-  const padPairs: [[number, number], [number, number]] = [[Math.floor(r() * 3), Math.floor(r() * 3)], [Math.floor(r() * 3), Math.floor(r() * 3)]];
+  const padPairs: [[number, number], [number, number]] = [
+    [Math.floor(r() * 3), Math.floor(r() * 3)],
+    [Math.floor(r() * 3), Math.floor(r() * 3)],
+  ];
   const xShape = [B, H, W, cin];
   const wShape = [kh, kw, cpg, cout];
   const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
   const isRoot = ref.name === 'root';
   const xv = isRoot ? uniform(size(xShape), 0.2, 1.5, seed * 1000 + n) : normal(size(xShape), seed * 1000 + n);
-  const wv = isRoot ? uniform(size(wShape), 0.2, 1.5, seed * 1000 + n + 500) : normal(size(wShape), seed * 1000 + n + 500, 0.5);
-  const geometry = {strides, dilations, pad: [padPairs[0][0], padPairs[0][1], padPairs[1][0], padPairs[1][1]] as [number, number, number, number], groups};
+  const wv = isRoot
+    ? uniform(size(wShape), 0.2, 1.5, seed * 1000 + n + 500)
+    : normal(size(wShape), seed * 1000 + n + 500, 0.5);
+  const geometry = {
+    strides,
+    dilations,
+    pad: [padPairs[0][0], padPairs[0][1], padPairs[1][0], padPairs[1][1]] as [number, number, number, number],
+    groups,
+  };
   const OH = Math.floor((H + geometry.pad[0] + geometry.pad[1] - ((kh - 1) * dilations[0] + 1)) / strides[0]) + 1;
   const OW = Math.floor((W + geometry.pad[2] + geometry.pad[3] - ((kw - 1) * dilations[1] + 1)) / strides[1]) + 1;
   const label = `${JSON.stringify(sf)} x[${xShape}] w[${wShape}] groups ${groups} strides ${strides} dilations ${dilations} pad ${JSON.stringify(padPairs)}`;
@@ -76,7 +91,9 @@ for (let n = 0; n < count; n++) {
     const w = tf.tensor4d(wv, wShape as [number, number, number, number]);
     const up = tf.tensor4d(upstream, [B, OH, OW, cout]);
     const y = semifieldConv2d(x, w, sf as never, options);
-    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, sf as never, options), up)))([x, w]);
+    const [dx, dw] = tf.grads((a: tf.Tensor, b: tf.Tensor) =>
+      tf.sum(tf.mul(semifieldConv2d(a as tf.Tensor4D, b as tf.Tensor4D, sf as never, options), up)),
+    )([x, w]);
     return {y, dx, dw};
   });
   const [yGot, dxGot, dwGot] = await Promise.all([y.data(), dx.data(), dw.data()]);

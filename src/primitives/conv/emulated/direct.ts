@@ -23,7 +23,8 @@ export function emulatedDirect(p: EmulatedConvProblem, f: NumberFormat): Float64
         for (let di = 0; di < p.filterHeight; di++)
           for (let dj = 0; dj < p.filterWidth; dj++) {
             let tap = 0;
-            for (let c = 0; c < p.inChannels; c++) tap = f.add(tap, f.mul(read(i + di, j + dj, c), filterAt(p, di, dj, c, o)));
+            for (let c = 0; c < p.inChannels; c++)
+              tap = f.add(tap, f.mul(read(i + di, j + dj, c), filterAt(p, di, dj, c, o)));
             acc = f.add(acc, tap);
           }
         y[(i * ow + j) * p.outChannels + o] = acc;

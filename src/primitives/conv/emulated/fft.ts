@@ -73,14 +73,18 @@ function fft2d(f: NumberFormat, re: number[][], im: number[][], inverse: boolean
  * // y[0] ≈ 10
  */
 export function emulatedFft(p: EmulatedConvProblem, f: NumberFormat): Float64Array {
-  if (f.encoding !== 'float') throw new Error(`format: emulatedFft needs a float format, but got '${f.name}' (an integer FFT is a different algorithm)`);
+  if (f.encoding !== 'float')
+    throw new Error(
+      `format: emulatedFft needs a float format, but got '${f.name}' (an integer FFT is a different algorithm)`,
+    );
   const [oh, ow] = outputSize(p);
   const hp = p.height + p.pad[0] + p.pad[1];
   const wp = p.width + p.pad[2] + p.pad[3];
   const P = nextPow2(hp);
   const Q = nextPow2(wp);
   const read = paddedReader(p);
-  const grid = (fill: (r: number, c: number) => number): number[][] => Array.from({length: P}, (_, r) => Array.from({length: Q}, (_, c) => fill(r, c)));
+  const grid = (fill: (r: number, c: number) => number): number[][] =>
+    Array.from({length: P}, (_, r) => Array.from({length: Q}, (_, c) => fill(r, c)));
   const X: Array<{re: number[][]; im: number[][]}> = [];
   for (let c = 0; c < p.inChannels; c++) {
     const re = grid((r, col) => (r < hp && col < wp ? read(r, col, c) : 0));

@@ -21,7 +21,8 @@ export function emulatedIm2col(p: EmulatedConvProblem, f: NumberFormat): Float64
         let acc = 0;
         for (let di = 0; di < p.filterHeight; di++)
           for (let dj = 0; dj < p.filterWidth; dj++)
-            for (let c = 0; c < p.inChannels; c++) acc = f.add(acc, f.mul(read(i + di, j + dj, c), filterAt(p, di, dj, c, o)));
+            for (let c = 0; c < p.inChannels; c++)
+              acc = f.add(acc, f.mul(read(i + di, j + dj, c), filterAt(p, di, dj, c, o)));
         y[(i * ow + j) * p.outChannels + o] = acc;
       }
   return y;

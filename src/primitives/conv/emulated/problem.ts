@@ -28,7 +28,8 @@ export interface EmulatedConvProblem {
 export function outputSize(p: EmulatedConvProblem): [number, number] {
   const oh = p.height + p.pad[0] + p.pad[1] - p.filterHeight + 1;
   const ow = p.width + p.pad[2] + p.pad[3] - p.filterWidth + 1;
-  if (oh < 1 || ow < 1) throw new Error(`problem: the padded input is smaller than the ${p.filterHeight}×${p.filterWidth} filter`);
+  if (oh < 1 || ow < 1)
+    throw new Error(`problem: the padded input is smaller than the ${p.filterHeight}×${p.filterWidth} filter`);
   return [oh, ow];
 }
 

@@ -50,7 +50,10 @@ export function emulatedWinograd(
   t: WinogradTransform,
   integerTransform: IntegerWinogradTransform = 'scaled',
 ): Float64Array {
-  if (p.filterHeight !== 3 || p.filterWidth !== 3) throw new Error(`problem.filter: Winograd F(m×m, 3×3) needs a 3×3 filter, but got ${p.filterHeight}×${p.filterWidth}`);
+  if (p.filterHeight !== 3 || p.filterWidth !== 3)
+    throw new Error(
+      `problem.filter: Winograd F(m×m, 3×3) needs a 3×3 filter, but got ${p.filterHeight}×${p.filterWidth}`,
+    );
   const [oh, ow] = outputSize(p);
   const read = paddedReader(p);
   const {m, a} = t;
@@ -84,7 +87,8 @@ export function emulatedWinograd(
       for (let o = 0; o < p.outChannels; o++) {
         const M: Matrix = Array.from({length: a}, () => new Array<number>(a).fill(0));
         for (let c = 0; c < p.inChannels; c++)
-          for (let u = 0; u < a; u++) for (let v = 0; v < a; v++) M[u][v] = f.add(M[u][v], f.mul(U[c][o][u][v], V[c][u][v]));
+          for (let u = 0; u < a; u++)
+            for (let v = 0; v < a; v++) M[u][v] = f.add(M[u][v], f.mul(U[c][o][u][v], V[c][u][v]));
         const Y = matMul(f, matMul(f, AT, M), A);
         for (let u = 0; u < m && ti + u < oh; u++)
           for (let v = 0; v < m && tj + v < ow; v++) {
