@@ -2,46 +2,18 @@ import type {KernelConfig, KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import {SEMIFIELD_CONV2D_KERNEL} from '../../src/ops/kernel_names.js';
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
 import type {InvertibleSemifield, SelectionSemifield} from '../../src/semifields/types.js';
+import {WindowRows} from '../../src/ops/window_taps.js';
 import {type CpuBackendLike, kernelSetup, values} from './cpu_util.js';
 import {logConvForward} from './log_factorised.js';
 
 /*
  * Fused forward pass on the CPU: a direct loop over windows with the ⊕ accumulation done in place
- * per output pixel. Loop order b, i, j | di, dj | g, c | o keeps the input read once per tap and
+ * per output pixel. Loop order i | b, j | di, dj | g, c | o keeps the input read once per tap and
  * the innermost loop contiguous over output channels (as tfjs's own conv2d does), and visits terms
- * in the scan order (di, dj, c) that defines provenance ties. Per-pixel accumulators are float64
+ * in the scan order (di, dj, c) that defines provenance ties; the in-image taps of a row are
+ * gathered once for the whole batch (src/ops/window_taps.ts). Per-pixel accumulators are float64
  * scratch of Cout entries; nothing the size of a window is ever materialised.
  */
-
-type Visit = (xv: number, w: Float32Array, wOff: number, acc: number, opg: number, k: number) => void;
-
-function forEachTap(
-  info: SemifieldConvInfo,
-  x: Float32Array,
-  b: number,
-  i: number,
-  j: number,
-  w: Float32Array,
-  visit: Visit,
-): void {
-  const {inHeight: H, inWidth: W, inChannels: Cin, outChannels: Cout, filterWidth: kw, groups: G} = info;
-  const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
-  for (let di = 0; di < info.filterHeight; di++) {
-    const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
-    if (ih < 0 || ih >= H) continue;
-    for (let dj = 0; dj < kw; dj++) {
-      const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
-      if (iw < 0 || iw >= W) continue;
-      const xOff = ((b * H + ih) * W + iw) * Cin;
-      const kBase = (di * kw + dj) * cpg;
-      for (let g = 0; g < G; g++) {
-        for (let c = 0; c < cpg; c++) {
-          visit(x[xOff + g * cpg + c], w, (kBase + c) * Cout + g * opg, g * opg, opg, kBase + c);
-        }
-      }
-    }
-  }
-}
 
 function selectionForward(
   sf: SelectionSemifield,
@@ -50,8 +22,7 @@ function selectionForward(
   w: Float32Array,
 ): [Float32Array, Int32Array] {
   const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, inHeight: H, inWidth: W, inChannels: Cin} = info;
-  const {filterHeight: kh, filterWidth: kw, groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
-  const {strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: top, padLeft: left} = info;
+  const {groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
   const y = new Float32Array(B * OH * OW * Cout);
   const prov = new Int32Array(y.length);
   const acc = new Float64Array(Cout);
@@ -60,57 +31,49 @@ function selectionForward(
   // so dir·x + dir·w below is bit-for-bit dir·(x + w).
   const dir = sf.direction;
   const wd = dir === 1 ? w : w.map((v) => -v);
-  // The tap loop is written out here rather than through forEachTap's callback: selection is the
-  // op the layers call most (max-plus convs and every semifield pooling), and for depthwise
-  // filters (one output channel per group) the callback cost more than the comparison it wraps.
-  // A shared helper that gathers a window's in-image taps first cost speed too (issue 17,
-  // docs/benchmarks-history.md), so each CPU kernel keeps its window loop written out.
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < OH; i++) {
-      for (let j = 0; j < OW; j++) {
-        acc.fill(-Infinity);
-        arg.fill(-1);
-        for (let di = 0; di < kh; di++) {
-          const ih = i * sh + di * dh - top;
-          if (ih < 0 || ih >= H) continue;
-          for (let dj = 0; dj < kw; dj++) {
-            const iw = j * sw + dj * dw - left;
-            if (iw < 0 || iw >= W) continue;
-            const xOff = ((b * H + ih) * W + iw) * Cin;
-            const kBase = (di * kw + dj) * cpg;
-            if (opg === 1) {
-              for (let g = 0; g < G; g++) {
-                for (let c = 0; c < cpg; c++) {
-                  const t = dir * x[xOff + g * cpg + c] + wd[(kBase + c) * Cout + g];
-                  if (t > acc[g]) {
-                    acc[g] = t;
-                    arg[g] = kBase + c;
-                  }
-                }
+  const rows = new WindowRows(info);
+  while (rows.next()) {
+    const {b, window, output, start, pixel, tap} = rows;
+    for (let j = 0; j < OW; j++) {
+      acc.fill(-Infinity);
+      arg.fill(-1);
+      for (let t = start[window + j], tEnd = start[window + j + 1]; t < tEnd; t++) {
+        const xOff = (b * H * W + pixel[t]) * Cin;
+        const kBase = tap[t] * cpg;
+        // The selection op the layers call most is depthwise (one output channel per group:
+        // every semifield pooling and morphological layer), where a per-channel loop of length 1
+        // would cost more than the comparison it wraps.
+        if (opg === 1) {
+          for (let g = 0; g < G; g++) {
+            for (let c = 0; c < cpg; c++) {
+              const v = dir * x[xOff + g * cpg + c] + wd[(kBase + c) * Cout + g];
+              if (v > acc[g]) {
+                acc[g] = v;
+                arg[g] = kBase + c;
               }
-            } else {
-              for (let g = 0; g < G; g++) {
-                const a = g * opg;
-                for (let c = 0; c < cpg; c++) {
-                  const xv = dir * x[xOff + g * cpg + c];
-                  const wOff = (kBase + c) * Cout + a;
-                  for (let o = 0; o < opg; o++) {
-                    const t = xv + wd[wOff + o];
-                    if (t > acc[a + o]) {
-                      acc[a + o] = t;
-                      arg[a + o] = kBase + c;
-                    }
-                  }
+            }
+          }
+        } else {
+          for (let g = 0; g < G; g++) {
+            const a = g * opg;
+            for (let c = 0; c < cpg; c++) {
+              const xv = dir * x[xOff + g * cpg + c];
+              const wOff = (kBase + c) * Cout + a;
+              for (let o = 0; o < opg; o++) {
+                const v = xv + wd[wOff + o];
+                if (v > acc[a + o]) {
+                  acc[a + o] = v;
+                  arg[a + o] = kBase + c;
                 }
               }
             }
           }
         }
-        const yOff = ((b * OH + i) * OW + j) * Cout;
-        for (let o = 0; o < Cout; o++) {
-          y[yOff + o] = dir * acc[o];
-          prov[yOff + o] = arg[o];
-        }
+      }
+      const yOff = (output + j) * Cout;
+      for (let o = 0; o < Cout; o++) {
+        y[yOff + o] = dir * acc[o];
+        prov[yOff + o] = arg[o];
       }
     }
   }
@@ -131,90 +94,83 @@ function selectionForwardBlocked(
 ): [Float32Array, Int32Array] {
   const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, inHeight: H, inWidth: W, inChannels: Cin} = info;
   const {filterHeight: kh, filterWidth: kw, groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
-  const {strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: top, padLeft: left} = info;
   const y = new Float32Array(B * OH * OW * Cout);
   const prov = new Int32Array(y.length);
   const dir = sf.direction;
   const wd = dir === 1 ? w : w.map((v) => -v);
   const xs = new Float64Array(kh * kw * cpg);
   const ks = new Int32Array(kh * kw * cpg);
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < OH; i++) {
-      for (let j = 0; j < OW; j++) {
-        const yOff = ((b * OH + i) * OW + j) * Cout;
-        for (let g = 0; g < G; g++) {
-          let n = 0;
-          for (let di = 0; di < kh; di++) {
-            const ih = i * sh + di * dh - top;
-            if (ih < 0 || ih >= H) continue;
-            for (let dj = 0; dj < kw; dj++) {
-              const iw = j * sw + dj * dw - left;
-              if (iw < 0 || iw >= W) continue;
-              const xOff = ((b * H + ih) * W + iw) * Cin + g * cpg;
-              const kBase = (di * kw + dj) * cpg;
-              for (let c = 0; c < cpg; c++) {
-                xs[n] = dir * x[xOff + c];
-                ks[n] = kBase + c;
-                n++;
+  const rows = new WindowRows(info);
+  while (rows.next()) {
+    const {b, window, output, start, pixel, tap} = rows;
+    for (let j = 0; j < OW; j++) {
+      const yOff = (output + j) * Cout;
+      for (let g = 0; g < G; g++) {
+        let n = 0;
+        for (let t = start[window + j], tEnd = start[window + j + 1]; t < tEnd; t++) {
+          const xOff = (b * H * W + pixel[t]) * Cin + g * cpg;
+          const kBase = tap[t] * cpg;
+          for (let c = 0; c < cpg; c++) {
+            xs[n] = dir * x[xOff + c];
+            ks[n] = kBase + c;
+            n++;
+          }
+        }
+        const end = (g + 1) * opg;
+        for (let o = g * opg; o < end; o += 4) {
+          const width = Math.min(4, end - o);
+          let m0 = -Infinity;
+          let m1 = -Infinity;
+          let m2 = -Infinity;
+          let m3 = -Infinity;
+          let a0 = -1;
+          let a1 = -1;
+          let a2 = -1;
+          let a3 = -1;
+          for (let t = 0; t < n; t++) {
+            const xv = xs[t];
+            const k = ks[t];
+            const p = k * Cout + o;
+            const t0 = xv + wd[p];
+            if (t0 > m0) {
+              m0 = t0;
+              a0 = k;
+            }
+            if (width > 1) {
+              const t1 = xv + wd[p + 1];
+              if (t1 > m1) {
+                m1 = t1;
+                a1 = k;
+              }
+            }
+            if (width > 2) {
+              const t2 = xv + wd[p + 2];
+              if (t2 > m2) {
+                m2 = t2;
+                a2 = k;
+              }
+            }
+            if (width > 3) {
+              const t3 = xv + wd[p + 3];
+              if (t3 > m3) {
+                m3 = t3;
+                a3 = k;
               }
             }
           }
-          const end = (g + 1) * opg;
-          for (let o = g * opg; o < end; o += 4) {
-            const width = Math.min(4, end - o);
-            let m0 = -Infinity;
-            let m1 = -Infinity;
-            let m2 = -Infinity;
-            let m3 = -Infinity;
-            let a0 = -1;
-            let a1 = -1;
-            let a2 = -1;
-            let a3 = -1;
-            for (let t = 0; t < n; t++) {
-              const xv = xs[t];
-              const k = ks[t];
-              const p = k * Cout + o;
-              const t0 = xv + wd[p];
-              if (t0 > m0) {
-                m0 = t0;
-                a0 = k;
-              }
-              if (width > 1) {
-                const t1 = xv + wd[p + 1];
-                if (t1 > m1) {
-                  m1 = t1;
-                  a1 = k;
-                }
-              }
-              if (width > 2) {
-                const t2 = xv + wd[p + 2];
-                if (t2 > m2) {
-                  m2 = t2;
-                  a2 = k;
-                }
-              }
-              if (width > 3) {
-                const t3 = xv + wd[p + 3];
-                if (t3 > m3) {
-                  m3 = t3;
-                  a3 = k;
-                }
-              }
-            }
-            y[yOff + o] = dir * m0;
-            prov[yOff + o] = a0;
-            if (width > 1) {
-              y[yOff + o + 1] = dir * m1;
-              prov[yOff + o + 1] = a1;
-            }
-            if (width > 2) {
-              y[yOff + o + 2] = dir * m2;
-              prov[yOff + o + 2] = a2;
-            }
-            if (width > 3) {
-              y[yOff + o + 3] = dir * m3;
-              prov[yOff + o + 3] = a3;
-            }
+          y[yOff + o] = dir * m0;
+          prov[yOff + o] = a0;
+          if (width > 1) {
+            y[yOff + o + 1] = dir * m1;
+            prov[yOff + o + 1] = a1;
+          }
+          if (width > 2) {
+            y[yOff + o + 2] = dir * m2;
+            prov[yOff + o + 2] = a2;
+          }
+          if (width > 3) {
+            y[yOff + o + 3] = dir * m3;
+            prov[yOff + o + 3] = a3;
           }
         }
       }
@@ -229,42 +185,49 @@ function invertibleForward(
   x: Float32Array,
   w: Float32Array,
 ): Float32Array {
-  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
+  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, inHeight: H, inWidth: W, inChannels: Cin} = info;
+  const {groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
   const y = new Float32Array(B * OH * OW * Cout);
   const m = new Float64Array(Cout);
   const s = new Float64Array(Cout);
-  let visit: Visit;
-  if (sf.accumulation === 'sum') {
-    visit = (xv, wv, wOff, a, opg) => {
-      for (let o = 0; o < opg; o++) s[a + o] += xv * wv[wOff + o];
-    };
-  } else {
-    // Online rescaled sum: m is the dominant term so far, s = Σ f(t)/f(m) ≥ 1.
-    const {zero} = sf;
-    visit = (xv, wv, wOff, a, opg) => {
-      for (let o = 0; o < opg; o++) {
-        const t = sf.term(xv, wv[wOff + o]);
-        if (t === zero) continue;
-        const mo = m[a + o];
-        if (sf.dominates(t, mo)) {
-          s[a + o] = s[a + o] * sf.ratio(mo, t) + 1;
-          m[a + o] = t;
-        } else {
-          s[a + o] += sf.ratio(t, mo);
+  const sum = sf.accumulation === 'sum';
+  const {zero} = sf;
+  const rows = new WindowRows(info);
+  while (rows.next()) {
+    const {b, window, output, start, pixel, tap} = rows;
+    for (let j = 0; j < OW; j++) {
+      m.fill(zero);
+      s.fill(0);
+      for (let t = start[window + j], tEnd = start[window + j + 1]; t < tEnd; t++) {
+        const xOff = (b * H * W + pixel[t]) * Cin;
+        const kBase = tap[t] * cpg;
+        for (let g = 0; g < G; g++) {
+          const a = g * opg;
+          for (let c = 0; c < cpg; c++) {
+            const xv = x[xOff + g * cpg + c];
+            const wOff = (kBase + c) * Cout + a;
+            if (sum) {
+              for (let o = 0; o < opg; o++) s[a + o] += xv * w[wOff + o];
+              continue;
+            }
+            // Online rescaled sum: m is the dominant term so far, s = Σ f(t)/f(m) ≥ 1.
+            for (let o = 0; o < opg; o++) {
+              const v = sf.term(xv, w[wOff + o]);
+              if (v === zero) continue;
+              const mo = m[a + o];
+              if (sf.dominates(v, mo)) {
+                s[a + o] = s[a + o] * sf.ratio(mo, v) + 1;
+                m[a + o] = v;
+              } else {
+                s[a + o] += sf.ratio(v, mo);
+              }
+            }
+          }
         }
       }
-    };
-  }
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < OH; i++) {
-      for (let j = 0; j < OW; j++) {
-        m.fill(sf.zero);
-        s.fill(0);
-        forEachTap(info, x, b, i, j, w, visit);
-        const yOff = ((b * OH + i) * OW + j) * Cout;
-        if (sf.accumulation === 'sum') for (let o = 0; o < Cout; o++) y[yOff + o] = s[o];
-        else for (let o = 0; o < Cout; o++) y[yOff + o] = sf.finalize(m[o], s[o]);
-      }
+      const yOff = (output + j) * Cout;
+      if (sum) for (let o = 0; o < Cout; o++) y[yOff + o] = s[o];
+      else for (let o = 0; o < Cout; o++) y[yOff + o] = sf.finalize(m[o], s[o]);
     }
   }
   return y;

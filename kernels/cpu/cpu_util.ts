@@ -1,7 +1,6 @@
 import type {TensorInfo} from '@tensorflow/tfjs-core';
-import {infoFromAttrs, type SemifieldConvAttrs, type SemifieldConvInfo} from '../../src/ops/conv_info.js';
-import {semifieldFromKey} from '../../src/semifields/registry.js';
-import type {Semifield} from '../../src/semifields/types.js';
+import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
+export {kernelSetup} from '../../src/ops/kernel_setup.js';
 
 /** The parts of tfjs's MathBackendCPU the kernels use (typed here to avoid a hard import). */
 export interface CpuBackendLike {
@@ -13,19 +12,23 @@ export function values(backend: CpuBackendLike, t: TensorInfo): Float32Array | I
   return backend.data.get(t.dataId).values as Float32Array | Int32Array;
 }
 
-export function kernelSetup(
-  attrs: unknown,
-  xShape: number[],
-  filterShape: number[],
-): {sf: Semifield; info: SemifieldConvInfo} {
-  const a = attrs as SemifieldConvAttrs;
-  return {sf: semifieldFromKey(a.semifield), info: infoFromAttrs(xShape, filterShape, a)};
-}
-
-/** Decoded provenance: filter tap (di, dj) and channel-in-group c of the flat index k. */
-export function decodeProvenance(k: number, info: SemifieldConvInfo): [number, number, number] {
-  const c = k % info.inChannelsPerGroup;
-  const tap = (k - c) / info.inChannelsPerGroup;
-  const dj = tap % info.filterWidth;
-  return [(tap - dj) / info.filterWidth, dj, c];
+/**
+ * The input entry of the term a selection output picked: for output n (flat NHWC index) whose
+ * provenance is k ≥ 0, the flat index into x. (Its filter entry is k·Cout + n mod Cout.)
+ */
+export function selectedInput(n: number, k: number, info: SemifieldConvInfo): number {
+  const {inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
+  const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg, filterWidth: kw} = info;
+  const o = n % Cout;
+  const pix = (n - o) / Cout;
+  const j = pix % OW;
+  const i = ((pix - j) / OW) % OH;
+  const b = (pix - j - i * OW) / (OW * OH);
+  const c = k % cpg;
+  const tap = (k - c) / cpg;
+  const dj = tap % kw;
+  const di = (tap - dj) / kw;
+  const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
+  const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
+  return ((b * H + ih) * W + iw) * Cin + ((o - (o % opg)) / opg) * cpg + c;
 }

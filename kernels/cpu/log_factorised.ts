@@ -1,4 +1,5 @@
 import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
+import {WindowRows} from '../../src/ops/window_taps.js';
 
 /*
  * The log(μ) semifield on the CPU without an exp per term.
@@ -55,37 +56,31 @@ function makeWindow(info: SemifieldConvInfo): Window {
   };
 }
 
-/** Fill `win` with the terms of output pixel (b, i, j), group g, and their scaled exponentials. */
+/** Fill `win` with the terms of group g of the window at column j of the current row, and their scaled exponentials. */
 function gatherWindow(
   info: SemifieldConvInfo,
   x: Float32Array,
-  b: number,
-  i: number,
+  rows: WindowRows,
   j: number,
   g: number,
   up: boolean,
   invMu: number,
   win: Window,
 ): void {
-  const {inHeight: H, inWidth: W, inChannels: Cin, filterWidth: kw, inChannelsPerGroup: cpg} = info;
+  const {inHeight: H, inWidth: W, inChannels: Cin, inChannelsPerGroup: cpg} = info;
+  const {b, window, start, pixel, tap} = rows;
   let n = 0;
   let anchor = up ? -Infinity : Infinity;
-  for (let di = 0; di < info.filterHeight; di++) {
-    const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
-    if (ih < 0 || ih >= H) continue;
-    for (let dj = 0; dj < kw; dj++) {
-      const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
-      if (iw < 0 || iw >= W) continue;
-      const xOff = ((b * H + ih) * W + iw) * Cin + g * cpg;
-      const kBase = (di * kw + dj) * cpg;
-      for (let c = 0; c < cpg; c++) {
-        const v = x[xOff + c];
-        win.xv[n] = v;
-        win.xIdx[n] = xOff + c;
-        win.k[n] = kBase + c;
-        if (up ? v > anchor : v < anchor) anchor = v;
-        n++;
-      }
+  for (let t = start[window + j], tEnd = start[window + j + 1]; t < tEnd; t++) {
+    const xOff = (b * H * W + pixel[t]) * Cin + g * cpg;
+    const kBase = tap[t] * cpg;
+    for (let c = 0; c < cpg; c++) {
+      const v = x[xOff + c];
+      win.xv[n] = v;
+      win.xIdx[n] = xOff + c;
+      win.k[n] = kBase + c;
+      if (up ? v > anchor : v < anchor) anchor = v;
+      n++;
     }
   }
   for (let t = 0; t < n; t++) win.ex[t] = Math.exp((win.xv[t] - anchor) * invMu);
@@ -135,42 +130,41 @@ export function logConvForward(
   const invMu = 1 / mu;
   const zero = up ? -Infinity : Infinity;
   const {anchor: wAnchor, ew} = scaledFilter(w, Cout, up, invMu);
+  const rows = new WindowRows(info);
   const win = makeWindow(info);
   const y = new Float32Array(B * OH * OW * Cout);
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < OH; i++) {
-      for (let j = 0; j < OW; j++) {
-        const yOff = ((b * OH + i) * OW + j) * Cout;
-        for (let g = 0; g < G; g++) {
-          gatherWindow(info, x, b, i, j, g, up, invMu, win);
-          const n = win.n;
-          const end = (g + 1) * opg;
-          if (n === 0) {
-            for (let o = g * opg; o < end; o++) y[yOff + o] = zero;
-            continue;
+  while (rows.next()) {
+    for (let j = 0; j < OW; j++) {
+      const yOff = (rows.output + j) * Cout;
+      for (let g = 0; g < G; g++) {
+        gatherWindow(info, x, rows, j, g, up, invMu, win);
+        const n = win.n;
+        const end = (g + 1) * opg;
+        if (n === 0) {
+          for (let o = g * opg; o < end; o++) y[yOff + o] = zero;
+          continue;
+        }
+        const {ex, k} = win;
+        // 4 output channels per pass over the window, their sums in local variables (the
+        // window's exponentials are read once per 4 channels, not per channel).
+        for (let o = g * opg; o < end; o += 4) {
+          const width = Math.min(4, end - o);
+          let s0 = 0;
+          let s1 = 0;
+          let s2 = 0;
+          let s3 = 0;
+          for (let t = 0; t < n; t++) {
+            const e = ex[t];
+            const p = k[t] * Cout + o;
+            s0 += e * ew[p];
+            if (width > 1) s1 += e * ew[p + 1];
+            if (width > 2) s2 += e * ew[p + 2];
+            if (width > 3) s3 += e * ew[p + 3];
           }
-          const {ex, k} = win;
-          // 4 output channels per pass over the window, their sums in local variables (the
-          // window's exponentials are read once per 4 channels, not per channel).
-          for (let o = g * opg; o < end; o += 4) {
-            const width = Math.min(4, end - o);
-            let s0 = 0;
-            let s1 = 0;
-            let s2 = 0;
-            let s3 = 0;
-            for (let t = 0; t < n; t++) {
-              const e = ex[t];
-              const p = k[t] * Cout + o;
-              s0 += e * ew[p];
-              if (width > 1) s1 += e * ew[p + 1];
-              if (width > 2) s2 += e * ew[p + 2];
-              if (width > 3) s3 += e * ew[p + 3];
-            }
-            for (let q = 0; q < width; q++) {
-              const s = q === 0 ? s0 : q === 1 ? s1 : q === 2 ? s2 : s3;
-              y[yOff + o + q] =
-                s > MIN_SUM ? win.anchor + wAnchor[o + q] + mu * Math.log(s) : exactOutput(win, w, Cout, o + q, up, mu);
-            }
+          for (let q = 0; q < width; q++) {
+            const s = q === 0 ? s0 : q === 1 ? s1 : q === 2 ? s2 : s3;
+            y[yOff + o + q] =
+              s > MIN_SUM ? win.anchor + wAnchor[o + q] + mu * Math.log(s) : exactOutput(win, w, Cout, o + q, up, mu);
           }
         }
       }
@@ -195,104 +189,90 @@ function logConvBackward(
   dw: Float64Array | null,
 ): boolean {
   if (!allFinite(x) || !allFinite(w) || !allFinite(y)) return false;
-  const {batch: B, outHeight: OH, outWidth: OW, outChannels: Cout, groups: G, outChannelsPerGroup: opg} = info;
+  const {outWidth: OW, outChannels: Cout, groups: G, outChannelsPerGroup: opg} = info;
   const up = mu > 0;
   const invMu = 1 / mu;
   const {anchor: wAnchor, ew} = scaledFilter(w, Cout, up, invMu);
   const win = makeWindow(info);
   const dxAcc = new Float64Array(win.xv.length);
   const coef = new Float64Array(opg);
-  for (let b = 0; b < B; b++) {
-    for (let i = 0; i < OH; i++) {
-      for (let j = 0; j < OW; j++) {
-        const yOff = ((b * OH + i) * OW + j) * Cout;
-        for (let g = 0; g < G; g++) {
-          gatherWindow(info, x, b, i, j, g, up, invMu, win);
-          if (win.n === 0) continue;
-          const n = win.n;
-          const {ex, k} = win;
-          if (dx) dxAcc.fill(0, 0, n);
-          const first = g * opg;
-          // Per channel: the factor d·e^{(X + W_o − y_o)/μ}, or 0 when d is 0 or the rescale would
-          // overflow (those channels take the exact per-term path).
-          let live = false;
-          for (let o = first; o < first + opg; o++) {
-            const d = dy[yOff + o];
-            coef[o - first] = 0;
-            if (d === 0) continue;
-            const yo = y[yOff + o];
-            const rescale = Math.exp((win.anchor + wAnchor[o] - yo) * invMu);
-            if (rescale <= MAX_RESCALE) {
-              coef[o - first] = d * rescale;
-              live = true;
-              continue;
-            }
-            for (let t = 0; t < n; t++) {
-              const wi = k[t] * Cout + o;
-              const g2 = d * Math.exp((win.xv[t] + w[wi] - yo) * invMu);
-              if (dw) dw[wi] += g2;
-              if (dx) dxAcc[t] += g2;
-            }
-          }
-          if (!live) {
-            if (dx) for (let t = 0; t < n; t++) dx[win.xIdx[t]] += dxAcc[t];
+  const rows = new WindowRows(info);
+  while (rows.next()) {
+    for (let j = 0; j < OW; j++) {
+      const yOff = (rows.output + j) * Cout;
+      for (let g = 0; g < G; g++) {
+        gatherWindow(info, x, rows, j, g, up, invMu, win);
+        if (win.n === 0) continue;
+        const n = win.n;
+        const {ex, k} = win;
+        if (dx) dxAcc.fill(0, 0, n);
+        const first = g * opg;
+        // Per channel: the factor d·e^{(X + W_o − y_o)/μ}, or 0 when d is 0 or the rescale would
+        // overflow (those channels take the exact per-term path).
+        let live = false;
+        for (let o = first; o < first + opg; o++) {
+          const d = dy[yOff + o];
+          coef[o - first] = 0;
+          if (d === 0) continue;
+          const yo = y[yOff + o];
+          const rescale = Math.exp((win.anchor + wAnchor[o] - yo) * invMu);
+          if (rescale <= MAX_RESCALE) {
+            coef[o - first] = d * rescale;
+            live = true;
             continue;
           }
-          // 4 channels per pass over the window (as in the forward): each term's exponential is
-          // read once per 4 channels and its dx contribution summed in a local.
-          for (let o = first; o < first + opg; o += 4) {
-            const width = Math.min(4, first + opg - o);
-            const c0 = coef[o - first];
-            const c1 = width > 1 ? coef[o - first + 1] : 0;
-            const c2 = width > 2 ? coef[o - first + 2] : 0;
-            const c3 = width > 3 ? coef[o - first + 3] : 0;
-            if (c0 === 0 && c1 === 0 && c2 === 0 && c3 === 0) continue;
-            for (let t = 0; t < n; t++) {
-              const e = ex[t];
-              const wi = k[t] * Cout + o;
-              const g0 = c0 * e * ew[wi];
-              const g1 = width > 1 ? c1 * e * ew[wi + 1] : 0;
-              const g2 = width > 2 ? c2 * e * ew[wi + 2] : 0;
-              const g3 = width > 3 ? c3 * e * ew[wi + 3] : 0;
-              if (dw) {
-                dw[wi] += g0;
-                if (width > 1) dw[wi + 1] += g1;
-                if (width > 2) dw[wi + 2] += g2;
-                if (width > 3) dw[wi + 3] += g3;
-              }
-              if (dx) dxAcc[t] += g0 + g1 + g2 + g3;
-            }
+          for (let t = 0; t < n; t++) {
+            const wi = k[t] * Cout + o;
+            const g2 = d * Math.exp((win.xv[t] + w[wi] - yo) * invMu);
+            if (dw) dw[wi] += g2;
+            if (dx) dxAcc[t] += g2;
           }
-          if (dx) for (let t = 0; t < win.n; t++) dx[win.xIdx[t]] += dxAcc[t];
         }
+        if (!live) {
+          if (dx) for (let t = 0; t < n; t++) dx[win.xIdx[t]] += dxAcc[t];
+          continue;
+        }
+        // 4 channels per pass over the window (as in the forward): each term's exponential is
+        // read once per 4 channels and its dx contribution summed in a local.
+        for (let o = first; o < first + opg; o += 4) {
+          const width = Math.min(4, first + opg - o);
+          const c0 = coef[o - first];
+          const c1 = width > 1 ? coef[o - first + 1] : 0;
+          const c2 = width > 2 ? coef[o - first + 2] : 0;
+          const c3 = width > 3 ? coef[o - first + 3] : 0;
+          if (c0 === 0 && c1 === 0 && c2 === 0 && c3 === 0) continue;
+          for (let t = 0; t < n; t++) {
+            const e = ex[t];
+            const wi = k[t] * Cout + o;
+            const g0 = c0 * e * ew[wi];
+            const g1 = width > 1 ? c1 * e * ew[wi + 1] : 0;
+            const g2 = width > 2 ? c2 * e * ew[wi + 2] : 0;
+            const g3 = width > 3 ? c3 * e * ew[wi + 3] : 0;
+            if (dw) {
+              dw[wi] += g0;
+              if (width > 1) dw[wi + 1] += g1;
+              if (width > 2) dw[wi + 2] += g2;
+              if (width > 3) dw[wi + 3] += g3;
+            }
+            if (dx) dxAcc[t] += g0 + g1 + g2 + g3;
+          }
+        }
+        if (dx) for (let t = 0; t < win.n; t++) dx[win.xIdx[t]] += dxAcc[t];
       }
     }
   }
   return true;
 }
 
-/** dL/dx for log(μ); null when an input or y is not finite. */
-export function logConvBackpropInput(
+/** dL/dx (`wrt` 'input') or dL/dfilter ('filter') for log(μ); null when an input or y is not finite. */
+export function logConvBackprop(
   mu: number,
   info: SemifieldConvInfo,
-  dy: Float32Array,
-  x: Float32Array,
-  w: Float32Array,
-  y: Float32Array,
+  tensors: {dy: Float32Array; x: Float32Array; w: Float32Array; y: Float32Array},
+  wrt: 'input' | 'filter',
 ): Float32Array | null {
-  const dx = new Float64Array(x.length);
-  return logConvBackward(mu, info, dy, x, w, y, dx, null) ? Float32Array.from(dx) : null;
-}
-
-/** dL/dfilter for log(μ); null when an input or y is not finite. */
-export function logConvBackpropFilter(
-  mu: number,
-  info: SemifieldConvInfo,
-  dy: Float32Array,
-  x: Float32Array,
-  w: Float32Array,
-  y: Float32Array,
-): Float32Array | null {
-  const dw = new Float64Array(w.length);
-  return logConvBackward(mu, info, dy, x, w, y, null, dw) ? Float32Array.from(dw) : null;
+  const {dy, x, w, y} = tensors;
+  const grad = new Float64Array(wrt === 'input' ? x.length : w.length);
+  const done = logConvBackward(mu, info, dy, x, w, y, wrt === 'input' ? grad : null, wrt === 'filter' ? grad : null);
+  return done ? Float32Array.from(grad) : null;
 }

@@ -1,8 +1,8 @@
 import {env} from '@tensorflow/tfjs-core';
 // Type-only: Node must be able to import the package without the WebGL backend installed.
 import type {GPGPUProgram, MathBackendWebGL} from '@tensorflow/tfjs-backend-webgl';
-import {infoFromAttrs, type SemifieldConvAttrs, type SemifieldConvInfo} from '../../src/ops/conv_info.js';
-import {semifieldFromKey} from '../../src/semifields/registry.js';
+import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
+import {kernelSetup as semifieldKernelSetup} from '../../src/ops/kernel_setup.js';
 import type {Semifield, ShaderSnippets} from '../../src/semifields/types.js';
 
 export type {GPGPUProgram, MathBackendWebGL};
@@ -14,9 +14,8 @@ export interface WebGLKernelSetup {
 }
 
 export function kernelSetup(attrs: unknown, xShape: number[], filterShape: number[]): WebGLKernelSetup {
-  const a = attrs as SemifieldConvAttrs;
-  const sf = semifieldFromKey(a.semifield);
-  return {sf, info: infoFromAttrs(xShape, filterShape, a), glsl: sf.shader('glsl')};
+  const {sf, info} = semifieldKernelSetup(attrs, xShape, filterShape);
+  return {sf, info, glsl: sf.shader('glsl')};
 }
 
 /**

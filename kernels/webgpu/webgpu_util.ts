@@ -1,7 +1,6 @@
 import type {DataType, TensorInfo} from '@tensorflow/tfjs-core';
-import {infoFromAttrs, type SemifieldConvAttrs, type SemifieldConvInfo} from '../../src/ops/conv_info.js';
-import {semifieldFromKey} from '../../src/semifields/registry.js';
-import type {Semifield} from '../../src/semifields/types.js';
+import type {SemifieldConvInfo} from '../../src/ops/conv_info.js';
+export {kernelSetup} from '../../src/ops/kernel_setup.js';
 
 /*
  * Shared plumbing of the fused WebGPU kernels. Everything here is type-only with respect to
@@ -51,15 +50,6 @@ export interface WebGPUBackendLike {
 /** Is the backend running on SwiftShader, i.e. a GPU emulated on the CPU? */
 export function isSwiftShader(backend: WebGPUBackendLike): boolean {
   return /swiftshader/i.test(backend.adapterInfo?.architecture ?? '');
-}
-
-export function kernelSetup(
-  attrs: unknown,
-  xShape: number[],
-  filterShape: number[],
-): {sf: Semifield; info: SemifieldConvInfo} {
-  const a = attrs as SemifieldConvAttrs;
-  return {sf: semifieldFromKey(a.semifield), info: infoFromAttrs(xShape, filterShape, a)};
 }
 
 /**

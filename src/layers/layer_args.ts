@@ -279,3 +279,13 @@ export function singleShape(
   }
   return shape as Array<number | null>;
 }
+
+/**
+ * The arguments a layer passes on to tfl.Layer: `args` without the layer's own keys (a copy; tfl.Layer
+ * rejects keys it does not know).
+ */
+export function baseLayerArgs<T extends object>(args: T, ownKeys: ReadonlyArray<keyof T>): Partial<T> {
+  const base: Partial<T> = {...args};
+  for (const key of ownKeys) delete base[key];
+  return base;
+}

@@ -6,6 +6,7 @@ import type {Semifield, SemifieldConfig} from '../semifields/types.js';
 import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
 import {createKernelModule, type StructuringFunctionConfig} from './kernels/index.js';
 import {
+  baseLayerArgs,
   checkDataFormat,
   convOutputLength,
   parseIntPair,
@@ -89,16 +90,8 @@ export abstract class MorphologicalLayer2D extends DepthwiseStructuringLayer2D {
     const {dilation, erosion} = adjointPair(args.semifield);
     // A free structuring element starts flat (0 everywhere): the plain opening / closing by a square.
     const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () => initializers.zeros());
-    const {
-      kernelSize: _k,
-      padding: _p,
-      dilationRate: _d,
-      dataFormat: _f,
-      semifield: _sf,
-      kernel: _kernel,
-      ...base
-    } = args;
-    super(base, kernelModule);
+    const ownKeys = ['kernelSize', 'padding', 'dilationRate', 'dataFormat', 'semifield', 'kernel'] as const;
+    super(baseLayerArgs(args, ownKeys), kernelModule);
     this.kernelSize = kernelSize;
     this.padding = padding;
     this.dilationRate = dilationRate;

@@ -8,6 +8,7 @@ import {createKernelModule, type StructuringFunctionConfig, type SemifieldKernel
 import {structuringToSemifield} from './structuring.js';
 import {
   type ActivationIdentifier,
+  baseLayerArgs,
   checkDataFormat,
   type ConstraintIdentifier,
   convOutputLength,
@@ -19,9 +20,9 @@ import {
   parsePadding,
   parsePositiveInt,
   type RegularizerIdentifier,
-  type ResolvedActivation,
   resolveActivation,
   resolveConstraint,
+  type ResolvedActivation,
   resolveInitializer,
   resolveRegularizer,
   serializeObject,
@@ -173,29 +174,28 @@ export class SemifieldConv2D extends tfl.Layer {
       }
     }
 
-    const {
-      filters: _f,
-      kernelSize: _k,
-      strides: _s,
-      padding: _p,
-      dataFormat: _d,
-      dilationRate: _r,
-      groups: _g,
-      semifield: _sf,
-      kind: _kind,
-      kernel: _kernel,
-      activation: _a,
-      useBias: _b,
-      kernelInitializer: _ki,
-      biasInitializer: _bi,
-      kernelRegularizer: _kr,
-      biasRegularizer: _br,
-      activityRegularizer: _ar,
-      kernelConstraint: _kc,
-      biasConstraint: _bc,
-      ...base
-    } = args;
-    super(base);
+    const ownKeys = [
+      'filters',
+      'kernelSize',
+      'strides',
+      'padding',
+      'dataFormat',
+      'dilationRate',
+      'groups',
+      'semifield',
+      'kind',
+      'kernel',
+      'activation',
+      'useBias',
+      'kernelInitializer',
+      'biasInitializer',
+      'kernelRegularizer',
+      'biasRegularizer',
+      'activityRegularizer',
+      'kernelConstraint',
+      'biasConstraint',
+    ] as const;
+    super(baseLayerArgs(args, ownKeys));
     this.filters = filters;
     this.kernelSize = kernelSize;
     this.strides = strides;

@@ -6,6 +6,7 @@ import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
 import {DepthwiseStructuringLayer2D} from './depthwise_structuring.js';
 import {createKernelModule, type StructuringFunctionConfig} from './kernels/index.js';
 import {
+  baseLayerArgs,
   checkDataFormat,
   convOutputLength,
   type Initializer,
@@ -102,18 +103,17 @@ export class SemifieldPooling2D extends DepthwiseStructuringLayer2D {
     const kernelModule = createKernelModule(args.kernel ?? 'isotropic', 'kernel', () =>
       defaultFreePoolingInitializer(semifield, poolSize),
     );
-    const {
-      poolSize: _ps,
-      strides: _s,
-      padding: _p,
-      dilationRate: _d,
-      dataFormat: _f,
-      semifield: _sf,
-      kind: _k,
-      kernel: _kernel,
-      ...base
-    } = args;
-    super(base, kernelModule);
+    const ownKeys = [
+      'poolSize',
+      'strides',
+      'padding',
+      'dilationRate',
+      'dataFormat',
+      'semifield',
+      'kind',
+      'kernel',
+    ] as const;
+    super(baseLayerArgs(args, ownKeys), kernelModule);
     this.poolSize = poolSize;
     this.strides = strides;
     this.padding = padding;
