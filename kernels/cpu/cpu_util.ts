@@ -13,22 +13,23 @@ export function values(backend: CpuBackendLike, t: TensorInfo): Float32Array | I
 }
 
 /**
- * The input entry of the term a selection output picked: for output n (flat NHWC index) whose
- * provenance is k ≥ 0, the flat index into x. (Its filter entry is k·Cout + n mod Cout.)
+ * The input entry of the term a selection output picked, as a function of the output n (flat NHWC
+ * index) and its provenance k ≥ 0: the flat index into x. (Its filter entry is k·Cout + n mod Cout.)
  */
-export function selectedInput(n: number, k: number, info: SemifieldConvInfo): number {
+export function selectedInputOf(info: SemifieldConvInfo): (n: number, k: number) => number {
   const {inHeight: H, inWidth: W, inChannels: Cin, outHeight: OH, outWidth: OW, outChannels: Cout} = info;
   const {inChannelsPerGroup: cpg, outChannelsPerGroup: opg, filterWidth: kw} = info;
-  const o = n % Cout;
-  const pix = (n - o) / Cout;
-  const j = pix % OW;
-  const i = ((pix - j) / OW) % OH;
-  const b = (pix - j - i * OW) / (OW * OH);
-  const c = k % cpg;
-  const tap = (k - c) / cpg;
-  const dj = tap % kw;
-  const di = (tap - dj) / kw;
-  const ih = i * info.strideHeight + di * info.dilationHeight - info.padTop;
-  const iw = j * info.strideWidth + dj * info.dilationWidth - info.padLeft;
-  return ((b * H + ih) * W + iw) * Cin + ((o - (o % opg)) / opg) * cpg + c;
+  const {strideHeight: sh, strideWidth: sw, dilationHeight: dh, dilationWidth: dw, padTop: top, padLeft: left} = info;
+  return (n, k) => {
+    const o = n % Cout;
+    const pix = (n - o) / Cout;
+    const j = pix % OW;
+    const i = ((pix - j) / OW) % OH;
+    const b = (pix - j - i * OW) / (OW * OH);
+    const c = k % cpg;
+    const tap = (k - c) / cpg;
+    const dj = tap % kw;
+    const di = (tap - dj) / kw;
+    return ((b * H + i * sh + di * dh - top) * W + j * sw + dj * dw - left) * Cin + ((o - (o % opg)) / opg) * cpg + c;
+  };
 }

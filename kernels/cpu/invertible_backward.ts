@@ -6,9 +6,10 @@ import type {InvertibleSemifield} from '../../src/semifields/types.js';
  * Both backward passes of the invertible semifields on the CPU (the generic path; log(μ) with
  * finite inputs takes log_factorised.ts). Every term t = x ⊗ w of every window is recomputed and
  * its upstream gradient weighted by ∂y/∂t = f′(t)/f′(y) — nothing from the forward pass but y is
- * needed. One walk over the windows serves dL/dx (`dx`) and dL/dfilter (`dw`); the kernels ask for
- * one each. dL/dfilter sums in float64 (each entry collects B·OH·OW contributions); dL/dx sums a
- * window position's output channels in float64, then adds them to the float32 result.
+ * needed. One walk over the windows serves dL/dx (`wrt` 'input') and dL/dfilter ('filter'), summed
+ * in float64 into `grad` (x's or the filter's shape; each filter entry collects B·OH·OW
+ * contributions). `grad` is a Float64Array for both so that the one compiled walk sees one array
+ * type.
  */
 export function invertibleBackward(
   sf: InvertibleSemifield,
@@ -17,9 +18,10 @@ export function invertibleBackward(
   x: Float32Array,
   w: Float32Array,
   y: Float32Array,
-  dx: Float32Array | null,
-  dw: Float64Array | null,
+  grad: Float64Array,
+  wrt: 'input' | 'filter',
 ): void {
+  const input = wrt === 'input';
   const {inHeight: H, inWidth: W, inChannels: Cin, outWidth: OW, outChannels: Cout} = info;
   const {groups: G, inChannelsPerGroup: cpg, outChannelsPerGroup: opg} = info;
   const linear = sf.accumulation === 'sum';
@@ -38,35 +40,37 @@ export function invertibleBackward(
             const wOff = (kBase + c) * Cout + g * opg;
             const yo = yOff + g * opg;
             // Each case has its own loop over the output channels: the branches stay out of it.
-            let dxAcc = 0;
-            if (linear && dx) {
-              for (let o = 0; o < opg; o++) {
-                const d = dy[yo + o];
-                // A zero upstream gradient times an infinite w adds nothing (not NaN).
-                if (d !== 0) dxAcc += d * w[wOff + o];
+            if (input) {
+              let acc = 0;
+              if (linear) {
+                for (let o = 0; o < opg; o++) {
+                  const d = dy[yo + o];
+                  // A zero upstream gradient times an infinite w adds nothing (not NaN).
+                  if (d !== 0) acc += d * w[wOff + o];
+                }
+              } else {
+                for (let o = 0; o < opg; o++) {
+                  const wval = w[wOff + o];
+                  const d = dy[yo + o] * sf.gradWeight(sf.multiplicative ? xval * wval : xval + wval, y[yo + o]);
+                  // A term with zero weight (clamped, 𝟘) adds nothing, even with an infinite w.
+                  if (d !== 0) acc += sf.multiplicative ? d * wval : d;
+                }
               }
+              grad[xOff + g * cpg + c] += acc;
             } else if (linear) {
               if (Number.isFinite(xval)) {
-                for (let o = 0; o < opg; o++) dw![wOff + o] += dy[yo + o] * xval;
+                for (let o = 0; o < opg; o++) grad[wOff + o] += dy[yo + o] * xval;
               } else {
                 // A zero upstream gradient times an infinite x adds nothing (not NaN).
-                for (let o = 0; o < opg; o++) if (dy[yo + o] !== 0) dw![wOff + o] += dy[yo + o] * xval;
-              }
-            } else if (dx) {
-              for (let o = 0; o < opg; o++) {
-                const wval = w[wOff + o];
-                const d = dy[yo + o] * sf.gradWeight(sf.multiplicative ? xval * wval : xval + wval, y[yo + o]);
-                // A term with zero weight (clamped, 𝟘) adds nothing, even with an infinite w.
-                if (d !== 0) dxAcc += sf.multiplicative ? d * wval : d;
+                for (let o = 0; o < opg; o++) if (dy[yo + o] !== 0) grad[wOff + o] += dy[yo + o] * xval;
               }
             } else {
               for (let o = 0; o < opg; o++) {
                 const wval = w[wOff + o];
                 const d = dy[yo + o] * sf.gradWeight(sf.multiplicative ? xval * wval : xval + wval, y[yo + o]);
-                if (d !== 0) dw![wOff + o] += sf.multiplicative ? d * xval : d;
+                if (d !== 0) grad[wOff + o] += sf.multiplicative ? d * xval : d;
               }
             }
-            if (dx) dx[xOff + g * cpg + c] += dxAcc;
           }
         }
       }

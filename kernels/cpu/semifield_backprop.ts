@@ -1,6 +1,6 @@
 import type {KernelFunc, TensorInfo} from '@tensorflow/tfjs-core';
 import type {SemifieldBackpropInputs} from '../../src/ops/kernel_names.js';
-import {type CpuBackendLike, kernelSetup, selectedInput, values} from './cpu_util.js';
+import {type CpuBackendLike, kernelSetup, selectedInputOf, values} from './cpu_util.js';
 import {invertibleBackward} from './invertible_backward.js';
 import {logConvBackprop} from './log_factorised.js';
 
@@ -15,7 +15,8 @@ import {logConvBackprop} from './log_factorised.js';
  * - Other invertible semifields: every term recomputed and weighted by ∂y/∂t
  *   (invertible_backward.ts); nothing from the forward pass but y is needed.
  *
- * dL/dfilter sums in float64 (each entry collects B·OH·OW contributions), then rounds to float32.
+ * Sums run in float64 and round to float32 at the end, except the selection dL/dx (one term per
+ * output lands on each input entry at most kh·kw·Cout/groups times).
  */
 export function semifieldConv2DBackpropCpu(wrt: 'input' | 'filter'): KernelFunc {
   return ({inputs, backend, attrs}) => {
@@ -31,25 +32,27 @@ export function semifieldConv2DBackpropCpu(wrt: 'input' | 'filter'): KernelFunc 
       const fast = logConvBackprop(sf.config.mu, info, {dy: dyv, x: xv, w: wv, y}, wrt);
       if (fast) return cpu.makeTensorInfo(shape, 'float32', fast);
     }
-    const dx = wrt === 'input' ? new Float32Array(xv.length) : null;
-    const dw = wrt === 'filter' ? new Float64Array(wv.length) : null;
     if (sf.gradientRule === 'selection') {
       const prov = values(cpu, provenance!) as Int32Array;
       const cout = info.outChannels;
-      if (dx) {
+      const inputOf = selectedInputOf(info);
+      if (wrt === 'input') {
+        const dx = new Float32Array(xv.length);
         for (let n = 0; n < prov.length; n++) {
           const k = prov[n];
-          if (k >= 0) dx[selectedInput(n, k, info)] += sf.multiplicative ? dyv[n] * wv[k * cout + (n % cout)] : dyv[n];
+          if (k >= 0) dx[inputOf(n, k)] += sf.multiplicative ? dyv[n] * wv[k * cout + (n % cout)] : dyv[n];
         }
-      } else {
-        for (let n = 0; n < prov.length; n++) {
-          const k = prov[n];
-          if (k >= 0) dw![k * cout + (n % cout)] += sf.multiplicative ? dyv[n] * xv[selectedInput(n, k, info)] : dyv[n];
-        }
+        return cpu.makeTensorInfo(shape, 'float32', dx);
       }
-    } else {
-      invertibleBackward(sf, info, dyv, xv, wv, values(cpu, yInfo!) as Float32Array, dx, dw);
+      const dw = new Float64Array(wv.length);
+      for (let n = 0; n < prov.length; n++) {
+        const k = prov[n];
+        if (k >= 0) dw[k * cout + (n % cout)] += sf.multiplicative ? dyv[n] * xv[inputOf(n, k)] : dyv[n];
+      }
+      return cpu.makeTensorInfo(shape, 'float32', Float32Array.from(dw));
     }
-    return cpu.makeTensorInfo(shape, 'float32', dx ?? Float32Array.from(dw!));
+    const grad = new Float64Array(wrt === 'input' ? xv.length : wv.length);
+    invertibleBackward(sf, info, dyv, xv, wv, values(cpu, yInfo!) as Float32Array, grad, wrt);
+    return cpu.makeTensorInfo(shape, 'float32', Float32Array.from(grad));
   };
 }

@@ -105,8 +105,8 @@ export function forwardChoices(
     program: 'direct',
     pixels: pixelsFlag === 'auto' ? (info.outWidth >= 16 ? 8 : 4) : pixelsFlag,
   };
-  // Factorised 'auto' = 4 px × 16 channels on SwiftShader: ahead of 4 × 8, 8 × 4, 4 × 4 and 2 × 16
-  // there (BENCHMARKS.md, "WebGPU"); 8 × 16 ran up to 25 % faster but took ~20 s to compile.
+  // Factorised 'auto' = 4 px × 16 channels on SwiftShader: the fastest block whose pipeline compiles
+  // in reasonable time there (docs/webgpu.md, "Measured decisions").
   const defaultFactorised: ForwardChoice = {
     program: 'factorised',
     pixels: pixelsFlag === 'auto' ? 4 : pixelsFlag,

@@ -63,10 +63,9 @@ export function backpropFilterChoiceFlags(c: BackpropFilterChoice): WebGPUFlags 
 }
 
 /**
- * Fixed defaults: factorised 8 × 16 where useFactorisedBackward says so (8 × 16 was 1.0–1.2× faster
- * than 8 × 8 on SwiftShader and led at [32,128,128,64] on an H200), else per-term blocks of 4 × 4
- * on SwiftShader, 8 × 8 on hardware (linear on an H200: 3.3 vs 4.3 ms at [32,128,128,64], 0.69 vs
- * 0.81 at 5×5); invocation target 8192 on SwiftShader, 262144 on hardware (filterInvocationsFor).
+ * Fixed defaults: factorised 8 × 16 where useFactorisedBackward says so, else per-term blocks of
+ * 4 × 4 on SwiftShader, 8 × 8 on hardware; invocation target 8192 on SwiftShader, 262144 on
+ * hardware (filterInvocationsFor). Each was the fastest measured (docs/webgpu.md, "Measured decisions").
  */
 export function backpropFilterChoices(
   sf: Semifield,

@@ -44,10 +44,8 @@ export function backpropInputChoiceFlags(c: BackpropInputChoice): WebGPUFlags {
 
 /**
  * Fixed defaults: factorised at 16 px where useFactorisedBackward says so (16 pixels share each
- * filter-factor read: 1.06–1.38× faster than 8 on SwiftShader; on an H200 16 led or tied 8 on the
- * three full convolutions). Per-term: 4 px on SwiftShader; on hardware 4 px for selection
- * semifields (max-plus on an H200: 0.22 vs 0.40 ms at 8 px on [16,64,64,32] 3×3, 0.94 vs 1.15 at
- * 5×5) and 16 px for the others (linear: 4.2 vs 6.3 ms at [32,128,128,64], 0.96 vs 1.35 at 5×5).
+ * filter-factor read). Per-term: 4 px on SwiftShader; on hardware 4 px for selection semifields and
+ * 16 px for the others. Each was the fastest measured (docs/webgpu.md, "Measured decisions").
  */
 export function backpropInputChoices(
   sf: Semifield,

@@ -45,9 +45,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
   /**
    * @param inBlock input channels per invocation
    * @param outBlock output channels per invocation, each sharing the inBlock factors of a position.
-   *     8 × 16: 1.0–1.2× faster than 8 × 8 on log and root at 3×3 16→16 and 5×5 32→32 (16 × 8
-   *     and 4 × 16 no better than 8 × 8 on root); 8 × 8 was 1.2–1.7× faster than the per-term
-   *     program (4 × 4: no faster). BENCHMARKS.md "WebGPU".
+   *     Default 8 × 16, the fastest block measured (docs/webgpu.md, "Measured decisions").
    */
   constructor(
     private readonly sf: Semifield,
@@ -91,7 +89,7 @@ export class SemifieldConv2DBackpropFilterFactorisedProgram implements WebGPUPro
     // no test per output), then the exact terms in a loop whose trip count is 0 unless the pixel
     // has an output that needs them (its flag; the outputs are then those with rExact = +∞).
     // SwiftShader runs both sides of an if for its whole SIMD group, so a plain if/else per output
-    // paid the exact side's transcendental on every term (2× slower than the per-term program), and
+    // paid the exact side's transcendental on every term (slower than the per-term program), and
     // so did a loop of at most one trip (presumably turned back into an if); it leaves a loop with a
     // data-dependent bound as soon as no lane continues.
     const reads: string[] = [];

@@ -206,7 +206,7 @@ export class SemifieldConv2DBackpropInputFactorisedProgram implements WebGPUProg
           // The exact terms, in a loop whose trip count is 0 unless some output needs them:
           // SwiftShader runs both sides of an if for its whole SIMD group, but leaves a loop as soon
           // as no lane continues, so on ordinary data this costs one test per tap. (The same
-          // terms inside the loop above as an if, or in a loop per output, made the program 2×
+          // terms inside the loop above as an if, or in a loop per output, made the program
           // slower than the per-term one.)
           for (var oo = 0; oo < select(0, opg, anyExact); oo++) {
             let o = grp * opg + oo;

@@ -62,8 +62,7 @@ export class SemifieldConv2DBackpropInputProgram implements WebGPUProgram {
     if (!selection && !this.acc.gradWeightReadsY) this.variableNames = ['dy', 'w'];
     // Channel blocking shares each dy / aux read among cb channels, pixel blocking shares each
     // filter read among px pixels. Both: 4 pixels × 4 channels (16 terms per dy / y / w read
-    // group) measured 1.7–2.9× faster than 1 pixel × 4 channels on full convolutions
-    // (BENCHMARKS.md, "WebGPU"); depthwise gets 4 pixels × 1 channel.
+    // group) on full convolutions, the fastest measured (docs/webgpu.md, "Measured decisions"); depthwise gets 4 pixels × 1 channel.
     const cpg = info.inChannelsPerGroup;
     this.cb = cpg % 4 === 0 ? 4 : cpg % 2 === 0 ? 2 : 1;
     this.px = pixelsPerThread === 'auto' ? 4 : pixelsPerThread;

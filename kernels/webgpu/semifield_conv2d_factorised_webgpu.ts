@@ -53,7 +53,7 @@ export class ScaledFilterProgram implements WebGPUProgram {
   variableNames = ['w'];
   // One workgroup per output channel: its 64 invocations stride over the K filter rows, reduce the
   // anchor through workgroup memory, then write the factors. (One invocation per channel walking K
-  // twice took 0.3–0.6 ms on an H200 for 64 channels: 64 serial loops.)
+  // twice is a handful of long serial loops; docs/webgpu.md, "Measured decisions".)
   workgroupSize: [number, number, number] = [64, 1, 1];
   private readonly f: FactorisedSnippets;
 

@@ -53,11 +53,10 @@ export type GradOperand = 'input' | 'filter';
 /**
  * The dominant anchorOf(x) over each input pixel's channels of each group, and whether they are all
  * finite: [B, H, W, 2·groups] (anchor, then 1 or 0, per group). The first half of the window anchor, so that GradFactorProgram reads
- * kh·kw values per output pixel instead of kh·kw·cpg (3×3 × 16 channels: 9 instead of 144 reads;
- * the one-pass window loop took 29 ms of a 108 ms backprop-input on SwiftShader). A coalesced
- * layout like GradFactorProgram's (lanes over the channels, partial anchors combined through
- * workgroup memory) measured 3× slower on an H200 (0.60 vs 0.21 ms at [32,128,128,64]): kept
- * one invocation per pixel and group.
+ * kh·kw values per output pixel instead of kh·kw·cpg (3×3 × 16 channels: 9 instead of 144 reads).
+ * One invocation per pixel and group: a coalesced layout like GradFactorProgram's (lanes over the
+ * channels, partial anchors combined through workgroup memory) measured slower on hardware
+ * (docs/webgpu.md, "Measured decisions").
  */
 export class ChannelAnchorProgram implements WebGPUProgram {
   outputShape: number[];
@@ -132,8 +131,8 @@ export class GradFactorProgram implements WebGPUProgram {
    *     invocation walks the group's output channels alone, no barrier. More (hardware GPUs,
    *     gradFactorLanes): neighbouring invocations take neighbouring output channels, so every read
    *     of dy / y and write of R is coalesced, and the exact flag is an OR through workgroup
-   *     memory — one invocation per pixel reading Cout-strided words made this pass 4.5 ms of log's
-   *     dL/dx at [32,128,128,64] 3×3 on an H200.
+   *     memory — one invocation per pixel reading Cout-strided words made this pass the largest
+   *     part of log's dL/dx on hardware (docs/webgpu.md, "Measured decisions").
    */
   constructor(
     private readonly sf: Semifield,
@@ -244,9 +243,8 @@ export function gradFactorLanes(info: SemifieldConvInfo, swiftShader: boolean): 
  * factorised gradient (log, root p ≥ 1) on layers with ≥ FACTORISED_MIN_CHANNELS output channels
  * per group, as the forward (depthwise has nothing to share factor(x, A_p) with). On SwiftShader
  * since the factorised programs were written; on hardware GPUs since GradFactorProgram reads
- * coalesced (gradFactorLanes): on an H200 the factorised dL/dx then took 7.3 vs 10.8 ms per-term
- * for log at [32,128,128,64] 3×3 and 1.2 vs 2.1 at [8,64,64,64] 5×5, dL/dfilter 4.6 vs 9.3 ms
- * (BENCHMARKS.md, "WebGPU on an NVIDIA H200"; before, its 4.5 ms pre-pass made it the slower one).
+ * coalesced (gradFactorLanes), which made the factorised passes the faster ones there
+ * (docs/webgpu.md, "Measured decisions").
  * SEMIFIELD_WEBGPU_FACTORISED_BACKWARD 'always' / 'never' overrides.
  */
 export function useFactorisedBackward(sf: Semifield, info: SemifieldConvInfo): boolean {

@@ -110,7 +110,7 @@ export function mmModeFor(sf: Semifield): MMMode | null {
  * combined over the window; emptyAnchor for an empty / all-𝟘 window) in row 0 and 1 / 0 for
  * "every x of the window is finite" in row 1. Reads ChannelAnchorProgram's per-pixel anchors
  * ([B, H, W, 2·groups]), so kh·kw values per output instead of kh·kw·cpg (one pass over the whole
- * window took 1.8 ms of log's 4.4 ms forward at [32,128,128,64] 3×3 on an H200).
+ * window was a large part of log's forward on hardware; docs/webgpu.md, "Measured decisions").
  */
 export class WindowAnchorProgram implements WebGPUProgram {
   outputShape: number[];
@@ -450,10 +450,9 @@ export class SemifieldConv2DMMProgram implements WebGPUProgram {
 
 /**
  * The tile 'auto' uses: channels per tile follow the group's channel count (a tile wider than the
- * group wastes lanes). Measured on an H200 (docs/webgpu.md, "On a hardware GPU"): with 64 channels
- * per group 128 × 64 pixels × channels (8 × 4 per invocation) was fastest or within 8 % of 64 × 64
- * for every semifield on [32,128,128,64] 3×3 and [8,64,64,64] 5×5; with 32, 64 × 32 (4 × 2) led for
- * linear, max-plus and root on [16,64,64,32] 3×3. Narrower groups are unmeasured.
+ * group wastes lanes): 128 × 64 pixels × channels (8 × 4 per invocation) from 64 channels per
+ * group, 64 × 32 (4 × 2) from 32 — the best fixed choices measured on hardware (docs/webgpu.md, "Measured decisions");
+ * narrower groups are unmeasured.
  */
 export function defaultMMTile(opg: number): MMTile {
   if (opg >= 64) return {tm: 128, tn: 64, rm: 8, rn: 4, tk: 16};

@@ -22,9 +22,8 @@ import {
 /**
  * Factorised programs (log, root p > 0) are candidates when groups have at least this many output
  * channels to share each input factor among: they save a transcendental per term only by that
- * sharing (BENCHMARKS.md, "WebGPU", [1,64,64,32] 5×5: depthwise, with nothing to share, it
- * measured 1.4–1.6× slower than the direct program; 2 channels per group break even; 4 → 1.5–1.8×
- * faster, 8 → 2.5–2.7×, 16–32 → 3–4.6×, all on SwiftShader).
+ * sharing — depthwise, with nothing to share, they lose to the direct program; from 2 channels per
+ * group they break even or win (docs/webgpu.md, "Measured decisions").
  */
 export const FACTORISED_MIN_CHANNELS = 2;
 
@@ -51,7 +50,7 @@ export function channelsPerThreadFor(requested: number, opg: number): number {
  * `pixelsPerThread` consecutive pixels of one channel, reading each filter value once for all of
  * them. No workgroup memory and no barriers: on SwiftShader, whose barriers switch between
  * invocations one by one, it beat a workgroup-tiled program (deleted in issue 14; it also lost
- * 4–20× to the implicit GEMM on an H200), and on hardware it is the program for depthwise and
+ * to the implicit GEMM on hardware), and on hardware it is the program for depthwise and
  * narrow groups, where a GEMM tile has nothing to reuse.
  */
 export class SemifieldConv2DDirectProgram implements WebGPUProgram {

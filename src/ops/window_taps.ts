@@ -37,9 +37,9 @@ const MAX_TABLE_TAPS = 1 << 20;
  * gathered once per call (per block of rows when the table would exceed MAX_TABLE_TAPS) and read
  * for every image: the bounds checks and index arithmetic run once per window position instead of
  * once per image and tap. Rows come image by image (b outer, i inner) within a block, the order
- * that keeps an image's rows in cache. A per-window gather redone for every image measured 5–20 %
- * slower on depthwise layers than the loops written out per kernel; this measured within the noise
- * or faster (issue 17, docs/benchmarks-history.md).
+ * that keeps an image's rows in cache. A per-window gather redone for every image measured slower
+ * on depthwise layers than loops written out per kernel; this one did not (issue 17,
+ * docs/benchmarks-history.md, "CPU window loop shared").
  *
  * Taps of a window come in scan order (di, dj) — the order that decides provenance ties
  * (docs/design.md §4).
