@@ -75,3 +75,22 @@ export function tensorArgument(value: unknown, name: string, created: tf.Tensor[
   created.push(t);
   return t;
 }
+
+/**
+ * The operands of a 2-D convolution as tensors (through `asTensor`, which checks and converts one
+ * argument), x of rank 4 or 3 (one image without the batch), and x's shape as rank 4.
+ */
+export function convOperands(
+  x: unknown,
+  filter: unknown,
+  asTensor: (value: unknown, name: string) => tf.Tensor,
+): {x: tf.Tensor; filter: tf.Tensor; x4Shape: number[]} {
+  const $x = asTensor(x, 'x');
+  const $filter = asTensor(filter, 'filter');
+  if ($x.rank !== 3 && $x.rank !== 4) {
+    throw new Error(
+      `x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`,
+    );
+  }
+  return {x: $x, filter: $filter, x4Shape: $x.rank === 3 ? [1, ...$x.shape] : $x.shape};
+}

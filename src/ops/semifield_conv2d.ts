@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import {getSemifield} from '../semifields/registry.js';
 import type {AnySemifieldConfig, Semifield} from '../semifields/types.js';
 import {compositeBackward, compositeForward} from './composite.js';
-import {describeJson, tensorArgument} from './describe.js';
+import {convOperands, describeJson, tensorArgument} from './describe.js';
 import {computeSemifieldConvInfo, convAttrs, type SemifieldConv2dOptions, type SemifieldConvInfo} from './conv_info.js';
 import {
   SEMIFIELD_CONV2D_KERNEL,
@@ -133,14 +133,7 @@ export function semifieldConv2d<T extends tf.Tensor3D | tf.Tensor4D = tf.Tensor4
   const created: tf.Tensor[] = [];
   const asTensor = (value: unknown, name: string): tf.Tensor => tensorArgument(value, name, created);
   try {
-    const $x = asTensor(x, 'x');
-    const $filter = asTensor(filter, 'filter');
-    if ($x.rank !== 3 && $x.rank !== 4) {
-      throw new Error(
-        `x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`,
-      );
-    }
-    const x4Shape = $x.rank === 3 ? [1, ...$x.shape] : $x.shape;
+    const {x: $x, filter: $filter, x4Shape} = convOperands(x, filter, asTensor);
     const info = computeSemifieldConvInfo(x4Shape, $filter.shape, options);
     const backend = tf.getBackend();
     const fusedAvailable = hasFusedKernels(backend) && sf.compositeOnly !== true;

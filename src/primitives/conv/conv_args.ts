@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
 import {computeSemifieldConvInfo, TF_CONV2D_RULES, type SemifieldConvInfo} from '../../ops/conv_info.js';
-import {describeValue, tensorArgument} from '../../ops/describe.js';
+import {convOperands, describeValue, tensorArgument} from '../../ops/describe.js';
 
 /*
  * The linear conv primitives' tensor front end. Arguments and geometry come from the op's parser
@@ -62,14 +62,7 @@ export function withConvArgs<T extends tf.Tensor3D | tf.Tensor4D>(
         `dataFormat: ${opName} supports only 'NHWC' (channels last), but got ${describeValue(dataFormat)}`,
       );
     }
-    const $x = asTensor(x, 'x');
-    const $filter = asTensor(filter, 'filter');
-    if ($x.rank !== 3 && $x.rank !== 4) {
-      throw new Error(
-        `x: expected a rank-4 tensor [batch, height, width, channels] or rank 3 without batch, but got shape [${$x.shape}]`,
-      );
-    }
-    const x4Shape = $x.rank === 3 ? [1, ...$x.shape] : $x.shape;
+    const {x: $x, filter: $filter, x4Shape} = convOperands(x, filter, asTensor);
     const geometry = conv2dGeometry(x4Shape, $filter.shape, strides, pad, dilations, opName);
     return tf.tidy(() => {
       const x4 = ($x.rank === 3 ? tf.expandDims($x, 0) : $x) as tf.Tensor4D;
