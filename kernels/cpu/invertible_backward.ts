@@ -6,10 +6,9 @@ import type {InvertibleSemifield} from '../../src/semifields/types.js';
  * Both backward passes of the invertible semifields on the CPU (the generic path; log(μ) with
  * finite inputs takes log_factorised.ts). Every term t = x ⊗ w of every window is recomputed and
  * its upstream gradient weighted by ∂y/∂t = f′(t)/f′(y) — nothing from the forward pass but y is
- * needed. One walk over the windows serves dL/dx (`wrt` 'input') and dL/dfilter ('filter'), summed
- * in float64 into `grad` (x's or the filter's shape; each filter entry collects B·OH·OW
- * contributions). `grad` is a Float64Array for both so that the one compiled walk sees one array
- * type.
+ * needed. One walk over the windows serves dL/dx (`wrt` 'input': float32 `grad`, each window
+ * position's float64 partial sum added in) and dL/dfilter ('filter': float64 `grad`, each entry
+ * collects B·OH·OW contributions).
  */
 export function invertibleBackward(
   sf: InvertibleSemifield,
@@ -18,7 +17,7 @@ export function invertibleBackward(
   x: Float32Array,
   w: Float32Array,
   y: Float32Array,
-  grad: Float64Array,
+  grad: Float32Array | Float64Array,
   wrt: 'input' | 'filter',
 ): void {
   const input = wrt === 'input';

@@ -15,8 +15,8 @@ import {logConvBackprop} from './log_factorised.js';
  * - Other invertible semifields: every term recomputed and weighted by ∂y/∂t
  *   (invertible_backward.ts); nothing from the forward pass but y is needed.
  *
- * Sums run in float64 and round to float32 at the end, except the selection dL/dx (one term per
- * output lands on each input entry at most kh·kw·Cout/groups times).
+ * dL/dfilter sums in float64 and rounds to float32 at the end (each entry collects B·OH·OW
+ * contributions); dL/dx adds into float32 (a few contributions per entry).
  */
 export function semifieldConv2DBackpropCpu(wrt: 'input' | 'filter'): KernelFunc {
   return ({inputs, backend, attrs}) => {
@@ -51,8 +51,8 @@ export function semifieldConv2DBackpropCpu(wrt: 'input' | 'filter'): KernelFunc 
       }
       return cpu.makeTensorInfo(shape, 'float32', Float32Array.from(dw));
     }
-    const grad = new Float64Array(wrt === 'input' ? xv.length : wv.length);
+    const grad = wrt === 'input' ? new Float32Array(xv.length) : new Float64Array(wv.length);
     invertibleBackward(sf, info, dyv, xv, wv, values(cpu, yInfo!) as Float32Array, grad, wrt);
-    return cpu.makeTensorInfo(shape, 'float32', Float32Array.from(grad));
+    return cpu.makeTensorInfo(shape, 'float32', grad instanceof Float32Array ? grad : Float32Array.from(grad));
   };
 }
